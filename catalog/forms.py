@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from catalog.images import InvalidImage, check_upload
+from catalog.models import Artwork
+
+
+class ArtworkForm(forms.ModelForm):
+    """Artwork as edited in the admin: an uploaded original must pass Pillow's checks first."""
+
+    class Meta:
+        model = Artwork
+        fields = ["title", "theme", "is_active", "is_default", "original"]
+        # Our own Pillow checks give precise messages (a bomb, a wrong format); Django's
+        # ImageField would answer every failure with the same generic one first.
+        field_classes = {"original": forms.FileField}
+        widgets = {"original": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})}
+        help_texts = {
+            "original": "JPEG, PNG or WebP, at least 480×270; cropped to 16:9 for cards and the billboard.",
+            "theme": "What this image plays up, e.g. “romance”, “action”, “ensemble cast”.",
+        }
+
+    def clean_theme(self) -> str:
+        theme = " ".join(self.cleaned_data["theme"].split()).lower()
+        if not theme:
+            raise forms.ValidationError("Give the artwork a theme.")
+        return theme
+
+    def clean_original(self):
+        upload = self.cleaned_data.get("original")
+        if not upload or upload == getattr(self.instance, "original", None):
+            return upload  # unchanged, or generated artwork without an original
+        try:
+            checked = check_upload(
+                upload,
+                size=upload.size,
+                max_bytes=settings.ARTWORK_MAX_UPLOAD_BYTES,
+                max_pixels=settings.ARTWORK_MAX_PIXELS,
+            )
+        except InvalidImage as exc:
+            raise forms.ValidationError(str(exc), code="invalid_image") from exc
+        upload.checked_image = checked
+        return upload

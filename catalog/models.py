@@ -1,0 +1,149 @@
+"""What exists to watch: titles, genres and the artwork that represents them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+def artwork_image_url(artwork_id: int, kind: str, stored_name: str) -> str:
+    """The stored rendition's URL, or the view that draws it on first request."""
+    if stored_name:
+        return f"{settings.MEDIA_URL}{stored_name}"
+    return reverse("catalog:artwork_rendition", args=[artwork_id, kind])
+
+
+class Genre(models.Model):
+    """A MovieLens genre ("Comedy", "Sci-Fi"); genre rows and artwork themes come from these."""
+
+    name = models.CharField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TitleQuerySet(models.QuerySet):
+    def available(self) -> TitleQuerySet:
+        return self.filter(is_available=True)
+
+    def by_popularity(self) -> TitleQuerySet:
+        return self.order_by("-rating_count", "-rating_mean", "id")
+
+
+class Title(models.Model):
+    """A film or show viewers can watch. Imported from MovieLens or added by an admin."""
+
+    movielens_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
+    name = models.CharField(max_length=255, db_index=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    genres = models.ManyToManyField(Genre, related_name="titles", blank=True)
+    tags = models.JSONField(
+        default=list, blank=True, help_text="Free-text tags viewers gave the title, most used first."
+    )
+    imdb_id = models.CharField("IMDb id", max_length=12, blank=True)
+    tmdb_id = models.PositiveIntegerField("TMDb id", null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0, db_index=True)
+    rating_mean = models.FloatField(null=True, blank=True)
+    is_available = models.BooleanField(default=True, help_text="Unavailable titles are never shown to viewers.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TitleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})" if self.year else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("personalization:title_detail", args=[self.pk])
+
+    @property
+    def imdb_url(self) -> str:
+        return f"https://www.imdb.com/title/{self.imdb_id}/" if self.imdb_id else ""
+
+    @property
+    def tmdb_url(self) -> str:
+        return f"https://www.themoviedb.org/movie/{self.tmdb_id}" if self.tmdb_id else ""
+
+
+class ArtworkQuerySet(models.QuerySet):
+    def active(self) -> ArtworkQuerySet:
+        return self.filter(is_active=True)
+
+
+def _artwork_path(instance: Artwork, filename: str, kind: str) -> str:
+    """artwork/<kind>/<title id % 100>/<title id>-<theme>-<artwork id>.<ext>: stable, so re-drawing overwrites."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    key = instance.pk or "new"
+    return f"artwork/{kind}/{instance.title_id % 100:02d}/{instance.title_id}-{instance.theme_slug}-{key}.{suffix}"
+
+
+def artwork_original_path(instance: Artwork, filename: str) -> str:
+    return _artwork_path(instance, filename, "original")
+
+
+def artwork_card_path(instance: Artwork, filename: str) -> str:
+    return _artwork_path(instance, filename, "card")
+
+
+def artwork_hero_path(instance: Artwork, filename: str) -> str:
+    return _artwork_path(instance, filename, "hero")
+
+
+class Artwork(models.Model):
+    """One image variant of a title, tagged with the theme it plays up ("romance", "action").
+
+    Generated variants are drawn by Pillow from the theme; uploaded ones keep their original.
+    Renditions (card 16:9, hero billboard) are made once, on first need, and kept.
+    """
+
+    class Source(models.TextChoices):
+        GENERATED = "generated", "Generated"
+        UPLOADED = "uploaded", "Uploaded"
+
+    CARD_SIZE = (480, 270)
+    HERO_SIZE = (1280, 720)
+
+    title = models.ForeignKey(Title, related_name="artworks", on_delete=models.CASCADE)
+    theme = models.CharField(max_length=40, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.GENERATED)
+    is_active = models.BooleanField(default=True, db_index=True)
+    is_default = models.BooleanField(
+        default=False, help_text="The editorial default: shown when no personalization applies."
+    )
+    original = models.ImageField(upload_to=artwork_original_path, blank=True)
+    card = models.ImageField(upload_to=artwork_card_path, blank=True, editable=False)
+    hero = models.ImageField(upload_to=artwork_hero_path, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArtworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title_id", "-is_default", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title"], condition=models.Q(is_default=True), name="one_default_artwork_per_title"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title.name} — {self.theme}"
+
+    @property
+    def theme_slug(self) -> str:
+        return "".join(c if c.isalnum() else "-" for c in self.theme.lower()).strip("-") or "art"
+
+    @property
+    def card_url(self) -> str:
+        return artwork_image_url(self.pk, "card", self.card.name)
+
+    @property
+    def hero_url(self) -> str:
+        return artwork_image_url(self.pk, "hero", self.hero.name)

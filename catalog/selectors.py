@@ -1,0 +1,154 @@
+"""Reads of the catalog, shaped for building pages fast.
+
+A homepage touches a few hundred titles out of ~10,000; querying them per request would cost
+more than everything else on the page. Each process keeps one `CatalogSnapshot` (numpy arrays
+plus display fields) and rebuilds it when `catalog_changed()` bumps the version in the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from catalog.models import Artwork, Genre, Title, artwork_image_url
+
+VERSION_CHECK_SECONDS = 5.0
+MAX_SNAPSHOT_AGE_SECONDS = 600.0
+TRENDING_WINDOW = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class ArtworkVariant:
+    artwork_id: int
+    theme: str
+    is_default: bool
+    card_url: str
+    hero_url: str
+
+
+@dataclass
+class CatalogSnapshot:
+    """Every available title as arrays (index = position) plus the display fields pages need."""
+
+    version: int
+    title_ids: np.ndarray  # int64, ascending
+    names: list[str]
+    years: np.ndarray  # int32, 0 when unknown
+    rating_count: np.ndarray  # int64
+    rating_mean: np.ndarray  # float64, nan when unrated
+    trending: np.ndarray  # ratings (and site plays) in the most recent window
+    genre_names: tuple[str, ...]
+    genre_matrix: np.ndarray  # bool (n_titles, n_genres)
+    artworks: dict[int, tuple[ArtworkVariant, ...]]  # active variants per title id, default first
+    built_at: float = field(default_factory=time.monotonic)
+
+    def __len__(self) -> int:
+        return len(self.title_ids)
+
+    def index_of(self, title_ids: np.ndarray | list[int]) -> np.ndarray:
+        """Positions of the given title ids; -1 for ids not in the snapshot."""
+        ids = np.asarray(title_ids, dtype=np.int64)
+        positions = np.searchsorted(self.title_ids, ids)
+        positions = np.clip(positions, 0, max(len(self.title_ids) - 1, 0))
+        found = len(self.title_ids) > 0 and self.title_ids[positions] == ids
+        return np.where(found, positions, -1)
+
+    def genres_of(self, index: int) -> list[str]:
+        return [self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index])]
+
+
+_lock = threading.Lock()
+_snapshot: CatalogSnapshot | None = None
+_checked_at = 0.0
+
+
+def catalog_snapshot() -> CatalogSnapshot:
+    """The process's snapshot, rebuilt when the catalog version moved or it grew old."""
+    global _snapshot, _checked_at
+    now = time.monotonic()
+    snapshot = _snapshot
+    if snapshot is not None and now - _checked_at < VERSION_CHECK_SECONDS:
+        return snapshot
+    version = cache.get("catalog:version", 0)
+    _checked_at = now
+    if snapshot is not None and snapshot.version == version and now - snapshot.built_at < MAX_SNAPSHOT_AGE_SECONDS:
+        return snapshot
+    with _lock:
+        if _snapshot is None or _snapshot is snapshot:
+            _snapshot = _build(version)
+        return _snapshot
+
+
+def catalog_snapshot_clear() -> None:
+    """Forget the process's snapshot (tests, and after bulk changes in the same process)."""
+    global _snapshot, _checked_at
+    _snapshot, _checked_at = None, 0.0
+
+
+def _build(version: int) -> CatalogSnapshot:
+    rows = list(
+        Title.objects.available().order_by("id").values_list("id", "name", "year", "rating_count", "rating_mean")
+    )
+    title_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    genres = tuple(Genre.objects.order_by("name").values_list("name", flat=True))
+    genre_col = {name: j for j, name in enumerate(genres)}
+    genre_matrix = np.zeros((len(rows), len(genres)), dtype=bool)
+    position = {tid: i for i, tid in enumerate(title_ids.tolist())}
+    for title_id, genre_name in Title.genres.through.objects.values_list("title_id", "genre__name"):
+        if title_id in position:
+            genre_matrix[position[title_id], genre_col[genre_name]] = True
+    return CatalogSnapshot(
+        version=version,
+        title_ids=title_ids,
+        names=[r[1] for r in rows],
+        years=np.array([r[2] or 0 for r in rows], dtype=np.int32),
+        rating_count=np.array([r[3] for r in rows], dtype=np.int64),
+        rating_mean=np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=np.float64),
+        trending=_trending(position),
+        genre_names=genres,
+        genre_matrix=genre_matrix,
+        artworks=_artworks(position),
+    )
+
+
+def _trending(position: dict[int, int]) -> np.ndarray:
+    """Ratings in the last year of activity: MovieLens' clock stops in 2018, so "now" is its last rating."""
+    from personalization.models import Rating  # catalog reads, never writes, viewer data
+
+    counts = np.zeros(len(position), dtype=np.float64)
+    latest = Rating.objects.aggregate(latest=Max("rated_at"))["latest"]
+    if latest is None:
+        return counts
+    recent = Rating.objects.filter(rated_at__gte=latest - TRENDING_WINDOW).values("title_id").annotate(n=Count("id"))
+    for row in recent:
+        if row["title_id"] in position:
+            counts[position[row["title_id"]]] = row["n"]
+    return counts
+
+
+def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]:
+    variants: dict[int, list[ArtworkVariant]] = defaultdict(list)
+    for artwork_id, title_id, theme, is_default, card, hero in (
+        Artwork.objects.active()
+        .order_by("title_id", "-is_default", "id")
+        .values_list("id", "title_id", "theme", "is_default", "card", "hero")
+    ):
+        if title_id not in position:
+            continue
+        variants[title_id].append(
+            ArtworkVariant(
+                artwork_id=artwork_id,
+                theme=theme,
+                is_default=is_default,
+                card_url=artwork_image_url(artwork_id, "card", card),
+                hero_url=artwork_image_url(artwork_id, "hero", hero),
+            )
+        )
+    return {title_id: tuple(v) for title_id, v in variants.items()}

@@ -1,0 +1,66 @@
+"""Output and input shapes of the REST API, one explicit serializer per shape."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.models import Title
+from personalization.models import Profile
+
+
+class ProfileOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Profile
+        fields = ["id", "name", "avatar_color", "taste_summary", "is_featured", "movielens_user_id"]
+
+
+class ContextOutput(serializers.Serializer):
+    hour = serializers.IntegerField()
+    daypart = serializers.CharField()
+    device = serializers.CharField()
+
+
+class CardOutput(serializers.Serializer):
+    title_id = serializers.IntegerField()
+    name = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    genres = serializers.ListField(child=serializers.CharField())
+    artwork_id = serializers.IntegerField(allow_null=True)
+    theme = serializers.CharField()
+    image_url = serializers.CharField()
+    position = serializers.IntegerField()
+    match = serializers.IntegerField(allow_null=True)
+    impression = serializers.CharField(help_text="Send this back with events about this card.")
+
+
+class RowOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField()
+    index = serializers.IntegerField()
+    lazy = serializers.BooleanField(help_text="True: fetch the cards from the row endpoint when shown.")
+    reason = serializers.CharField()
+    cards = CardOutput(many=True)
+
+
+class PageOutput(serializers.Serializer):
+    page_view_id = serializers.CharField()
+    profile_id = serializers.IntegerField()
+    model_version = serializers.CharField()
+    onboarding = serializers.BooleanField()
+    context = ContextOutput()
+    hero = CardOutput(allow_null=True)
+    rows = RowOutput(many=True)
+
+
+class HomepageQuery(serializers.Serializer):
+    device = serializers.ChoiceField(choices=["desktop", "mobile", "tablet", "tv"], required=False)
+    daypart = serializers.ChoiceField(choices=["morning", "afternoon", "evening", "night"], required=False)
+
+
+class TitleOutput(serializers.ModelSerializer):
+    genres = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Title
+        fields = ["id", "name", "year", "genres", "tags", "imdb_id", "tmdb_id", "rating_count", "rating_mean"]

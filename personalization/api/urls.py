@@ -1,0 +1,14 @@
+from django.urls import path
+
+from personalization.api import views
+
+urlpatterns = [
+    path("profiles/", views.ProfileListApi.as_view(), name="api-profiles"),
+    path("profiles/<int:pk>/homepage/", views.HomepageApi.as_view(), name="api-homepage"),
+    path(
+        "profiles/<int:pk>/homepage/<str:page_view_id>/rows/<int:index>/",
+        views.HomepageRowApi.as_view(),
+        name="api-homepage-row",
+    ),
+    path("titles/<int:pk>/", views.TitleDetailApi.as_view(), name="api-title"),
+]

@@ -1,0 +1,69 @@
+"""The REST API: the same homepage service as the site, for other clients."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Title
+from personalization.api.serializers import HomepageQuery, PageOutput, ProfileOutput, RowOutput, TitleOutput
+from personalization.context import context_from_request
+from personalization.models import Profile
+from personalization.services.homepage import PageExpired, homepage_build, homepage_row
+from personalization.services.profiles import account_for_user
+
+
+def _profile(request: Request, pk: int) -> Profile:
+    """A profile of the account this client may see; others do not exist as far as it knows."""
+    return get_object_or_404(Profile, pk=pk, account=account_for_user(request.user))
+
+
+class ProfileListApi(generics.ListAPIView):
+    """Profiles of your account (signed in) or the demo account's sample viewers."""
+
+    serializer_class = ProfileOutput
+
+    def get_queryset(self):
+        profiles = account_for_user(self.request.user).profiles.order_by("-is_featured", "featured_order", "id")
+        featured = self.request.query_params.get("featured")
+        return profiles.filter(is_featured=True) if featured in ("1", "true") else profiles
+
+
+class HomepageApi(APIView):
+    """Build a homepage for a profile: the first rows filled, the rest lazy (fetch them by index)."""
+
+    @extend_schema(parameters=[HomepageQuery], responses=PageOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        profile = _profile(request, pk)
+        query = HomepageQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        context = replace(context_from_request(request), **query.validated_data)
+        page = homepage_build(profile=profile, context=context)
+        return Response(PageOutput(page).data)
+
+
+class HomepageRowApi(APIView):
+    @extend_schema(responses=RowOutput)
+    def get(self, request: Request, pk: int, page_view_id: str, index: int) -> Response:
+        profile = _profile(request, pk)
+        try:
+            row = homepage_row(profile=profile, page_view_id=page_view_id, index=index)
+        except PageExpired:
+            return Response(
+                {"detail": "This page view has expired; build a new homepage."}, status=status.HTTP_410_GONE
+            )
+        except IndexError:
+            raise NotFound("No such row.") from None
+        return Response(RowOutput(row).data)
+
+
+class TitleDetailApi(generics.RetrieveAPIView):
+    serializer_class = TitleOutput
+    queryset = Title.objects.available().prefetch_related("genres")

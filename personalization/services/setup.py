@@ -1,0 +1,50 @@
+"""Default periodic tasks, declared in one place and installed into django-celery-beat's tables.
+
+They are created only when missing: once installed, the schedule belongs to the admins, who can
+change it in the Django admin (Periodic tasks) without a deploy, and a restart never reverts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+
+@dataclass(frozen=True)
+class PeriodicTaskSpec:
+    name: str
+    task: str
+    why: str
+    crontab: dict[str, str] | None = None  # minute/hour/day_of_week/...
+    every_seconds: int | None = None
+
+
+PERIODIC_TASKS: list[PeriodicTaskSpec] = [
+    PeriodicTaskSpec(
+        name="Draw missing artwork",
+        task="catalog.tasks.artwork_generate_pending_task",
+        why="Hourly: cards for titles added or un-retired since the last run, popular titles first.",
+        crontab={"minute": "17"},
+    ),
+]
+
+
+def periodic_tasks_ensure() -> int:
+    """Install any declared periodic task that is missing; returns how many were created."""
+    created = 0
+    for spec in PERIODIC_TASKS:
+        if PeriodicTask.objects.filter(name=spec.name).exists():
+            continue
+        schedule: dict = {}
+        if spec.crontab is not None:
+            fields = {"minute": "0", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"}
+            fields.update(spec.crontab)
+            schedule["crontab"], _ = CrontabSchedule.objects.get_or_create(**fields, timezone="UTC")
+        else:
+            schedule["interval"], _ = IntervalSchedule.objects.get_or_create(
+                every=spec.every_seconds, period=IntervalSchedule.SECONDS
+            )
+        PeriodicTask.objects.create(name=spec.name, task=spec.task, description=spec.why, **schedule)
+        created += 1
+    return created

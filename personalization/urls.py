@@ -1,0 +1,16 @@
+from django.urls import path
+
+from personalization import views
+
+app_name = "personalization"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("profiles/", views.profile_picker, name="picker"),
+    path("profiles/all/", views.profile_browse, name="browse"),
+    path("profiles/new/", views.profile_new, name="profile_new"),
+    path("profiles/<int:pk>/select/", views.profile_select, name="profile_select"),
+    path("rows/<str:page_view_id>/<int:index>/", views.row_fragment, name="row"),
+    path("title/<int:pk>/", views.title_detail, name="title_detail"),
+    path("context/", views.context_override, name="context"),
+]

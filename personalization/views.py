@@ -1,0 +1,134 @@
+"""Viewer-facing pages: the profile picker, the homepage and its htmx fragments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Title
+from personalization.context import SESSION_DAYPART, SESSION_DEVICE, context_from_request
+from personalization.models import Profile
+from personalization.page import Context
+from personalization.services.homepage import PageExpired, homepage_build, homepage_row
+from personalization.services.profiles import account_for_user, profile_create
+
+SESSION_PROFILE = "profile_id"
+SESSION_CREATED = "created_profile_ids"  # demo-account profiles this browser made, shown on its picker
+BROWSE_PAGE_SIZE = 48
+
+
+def _get_profile_for_request(request: HttpRequest) -> Profile | None:
+    """The session's profile, if it still belongs to the account this visitor may see."""
+    profile_id = request.session.get(SESSION_PROFILE)
+    if profile_id is None:
+        return None
+    account = account_for_user(request.user)
+    profile = Profile.objects.filter(pk=profile_id, account=account).first()
+    if profile is None:
+        request.session.pop(SESSION_PROFILE, None)
+    return profile
+
+
+@require_GET
+def profile_picker(request: HttpRequest) -> HttpResponse:
+    account = account_for_user(request.user)
+    if account.is_demo:
+        created = request.session.get(SESSION_CREATED, [])
+        profiles = list(account.profiles.featured()) + list(account.profiles.filter(pk__in=created))
+    else:
+        profiles = list(account.profiles.all())
+    return render(
+        request,
+        "personalization/picker.html",
+        {"account": account, "profiles": profiles, "sample_count": account.profiles.count() if account.is_demo else 0},
+    )
+
+
+@require_GET
+def profile_browse(request: HttpRequest) -> HttpResponse:
+    """Every sample viewer, searchable by name, number or taste."""
+    account = account_for_user(request.user)
+    query = request.GET.get("q", "").strip()
+    profiles = account.profiles.order_by("movielens_user_id", "id")
+    if query:
+        match = Q(name__icontains=query) | Q(taste_summary__icontains=query)
+        if query.lstrip("#").isdigit():
+            match |= Q(movielens_user_id=int(query.lstrip("#")))
+        profiles = profiles.filter(match)
+    page = Paginator(profiles, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "personalization/partials/profile_grid.html" if request.htmx else "personalization/browse.html"
+    return render(request, template, {"page": page, "query": query, "account": account})
+
+
+@require_POST
+def profile_select(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = get_object_or_404(Profile, pk=pk, account=account_for_user(request.user))
+    request.session[SESSION_PROFILE] = profile.pk
+    return redirect("personalization:home")
+
+
+@require_POST
+def profile_new(request: HttpRequest) -> HttpResponse:
+    account = account_for_user(request.user)
+    try:
+        profile = profile_create(account=account, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("personalization:picker")
+    if account.is_demo:
+        request.session[SESSION_CREATED] = [*request.session.get(SESSION_CREATED, []), profile.pk]
+    request.session[SESSION_PROFILE] = profile.pk
+    return redirect("personalization:home")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    profile = _get_profile_for_request(request)
+    if profile is None:
+        return redirect("personalization:picker")
+    page = homepage_build(profile=profile, context=context_from_request(request))
+    return render(request, "personalization/home.html", {"page": page, "profile": profile})
+
+
+@require_GET
+def row_fragment(request: HttpRequest, page_view_id: str, index: int) -> HttpResponse:
+    profile = _get_profile_for_request(request)
+    if profile is None:
+        return HttpResponse("Pick a profile first.", status=403)
+    try:
+        row = homepage_row(profile=profile, page_view_id=page_view_id, index=index)
+    except PageExpired:
+        return render(request, "personalization/partials/row_expired.html", status=410)
+    except IndexError:
+        raise Http404("No such row.") from None
+    return render(request, "personalization/partials/row.html", {"row": row, "page_view_id": page_view_id})
+
+
+@require_GET
+def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
+    artwork = title.artworks.active().first()
+    context = {"title": title, "artwork": artwork, "profile": _get_profile_for_request(request)}
+    if request.htmx:
+        return render(request, "personalization/partials/title_modal.html", context)
+    return render(request, "personalization/title_page.html", context)
+
+
+@require_POST
+def context_override(request: HttpRequest) -> HttpResponse:
+    """Testers force the device or time of day to watch the rows reorder."""
+    device = request.POST.get("device", "")
+    daypart = request.POST.get("daypart", "")
+    if (device and device not in Context.DEVICES) or (daypart and daypart not in Context.DAYPARTS):
+        return HttpResponse(
+            f"device must be one of {', '.join(Context.DEVICES)} and daypart one of {', '.join(Context.DAYPARTS)}.",
+            status=400,
+        )
+    request.session[SESSION_DEVICE] = device
+    request.session[SESSION_DAYPART] = daypart
+    return redirect("personalization:home")
