@@ -43,3 +43,10 @@ class ArtworkForm(forms.ModelForm):
             raise forms.ValidationError(str(exc), code="invalid_image") from exc
         upload.checked_image = checked
         return upload
+
+    def _get_validation_exclusions(self):
+        # Ticking "default" on one variant is how an admin moves the flag: `artwork_save` unsets the
+        # old one, so the one-default-per-title constraint is the database's to guard, not the form's.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("is_default")
+        return exclude

@@ -26,8 +26,8 @@ _TRAILING_ARTICLE_RE = re.compile(
 _IGNORED_GENRES = {"(no genres listed)"}
 
 
-class DatasetMissing(Exception):
-    """The dataset could not be found or fetched; the message says what to set."""
+class DatasetError(Exception):
+    """The dataset could not be found, fetched or read; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def locate_dataset(
         return directory
     if explicit:
         missing = ", ".join(f for f in REQUIRED_FILES if not (directory / f).exists())
-        raise DatasetMissing(
+        raise DatasetError(
             f"MOVIELENS_DIR={directory} lacks {missing}. Point MOVIELENS_DIR at an unpacked ml-latest-small folder."
         )
     cached = download_dir / "ml-latest-small"
@@ -105,12 +105,12 @@ def locate_dataset(
     try:
         _download_and_unpack(download_url, download_dir, progress)
     except OSError as exc:
-        raise DatasetMissing(
+        raise DatasetError(
             f"MovieLens was not found at {directory} and downloading {download_url} failed ({exc}). "
             "Set MOVIELENS_DIR to a folder with movies.csv, ratings.csv, links.csv and tags.csv."
         ) from exc
     if not _has_files(cached):
-        raise DatasetMissing(f"The download from {download_url} did not contain ml-latest-small/{REQUIRED_FILES}.")
+        raise DatasetError(f"The download from {download_url} did not contain ml-latest-small/{REQUIRED_FILES}.")
     return cached
 
 
@@ -188,7 +188,7 @@ def _rows(path: Path, columns: tuple[str, ...], issues: list[RowIssue]) -> Itera
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None or tuple(h.strip() for h in header[: len(columns)]) != columns:
-            raise DatasetMissing(f"{path} does not start with the header {','.join(columns)}; is it a MovieLens file?")
+            raise DatasetError(f"{path} does not start with the header {','.join(columns)}; is it a MovieLens file?")
         for row in reader:
             line = reader.line_num
             if len(row) != len(header):

@@ -124,7 +124,9 @@ def _trending(position: dict[int, int]) -> np.ndarray:
 
     counts = np.zeros(len(position), dtype=np.float64)
     latest = Rating.objects.aggregate(latest=Max("rated_at"))["latest"]
-    if latest is None:
+    if latest is None:  # nobody has rated anything: all-time popularity is the best guess
+        for title_id, rating_count in Title.objects.filter(id__in=position).values_list("id", "rating_count"):
+            counts[position[title_id]] = rating_count
         return counts
     recent = Rating.objects.filter(rated_at__gte=latest - TRENDING_WINDOW).values("title_id").annotate(n=Count("id"))
     for row in recent:

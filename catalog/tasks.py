@@ -9,7 +9,9 @@ from catalog.services import artwork_cards_generate, artwork_pending_ids
 ARTWORK_BATCH = 300
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, time_limit=600)
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, soft_time_limit=540, time_limit=600
+)
 def artwork_generate_pending_task(batch: int = ARTWORK_BATCH) -> int:
     """Draw one batch of missing cards, most popular titles first, then queue the next batch.
 

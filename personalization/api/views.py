@@ -44,7 +44,10 @@ class HomepageApi(APIView):
         profile = _profile(request, pk)
         query = HomepageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        context = replace(context_from_request(request), **query.validated_data)
+        detected = context_from_request(request)
+        context = replace(
+            detected, **query.validated_data, overridden=detected.overridden or bool(query.validated_data)
+        )
         page = homepage_build(profile=profile, context=context)
         return Response(PageOutput(page).data)
 

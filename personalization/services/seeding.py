@@ -153,7 +153,10 @@ def demo_profiles_describe() -> int:
     )
     rated = np.bincount(np.unique(ratings[:, 0].astype(np.int64), return_inverse=True)[1])
     chosen = pick_diverse(
-        taste.lift, genres, rated >= MIN_RATINGS_TO_FEATURE, [genre for _, genre in FEATURED_ARCHETYPES]
+        taste.lift,
+        genres,
+        rated >= min(MIN_RATINGS_TO_FEATURE, np.median(rated)),  # small datasets: the busier half
+        [genre for _, genre in FEATURED_ARCHETYPES],
     )
     featured = {int(taste.users[row]): (order, FEATURED_ARCHETYPES[order][0]) for order, row in enumerate(chosen)}
 

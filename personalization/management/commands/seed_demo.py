@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from catalog.models import Title
-from catalog.movielens import DatasetMissing, locate_dataset, read_dataset
+from catalog.movielens import DatasetError, locate_dataset, read_dataset
 from catalog.services import artwork_cards_generate, artwork_pending_ids, catalog_import, title_stats_refresh
 from catalog.tasks import artwork_generate_pending_task
 from personalization.models import Rating
@@ -50,7 +50,10 @@ class Command(BaseCommand):
             return
         directory = self._locate(movielens_dir)
         self.stdout.write(f"Reading MovieLens from {directory}")
-        data = read_dataset(directory)
+        try:
+            data = read_dataset(directory)
+        except DatasetError as exc:
+            raise CommandError(str(exc)) from exc
         for issue in data.issues[:MAX_ISSUES_SHOWN]:
             self.stderr.write(f"  skipped {issue}")
         if len(data.issues) > MAX_ISSUES_SHOWN:
@@ -104,7 +107,7 @@ class Command(BaseCommand):
                 download_dir=settings.VAR_DIR / "datasets",
                 progress=progress,
             )
-        except DatasetMissing as exc:
+        except DatasetError as exc:
             raise CommandError(str(exc)) from exc
         finally:
             if bar is not None:

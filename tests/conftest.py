@@ -1,0 +1,164 @@
+"""Shared fixtures: a temporary MEDIA_ROOT, a clean cache and catalog snapshot per test, eager Celery
+by default, and (for tests marked `services`) a real Celery worker consuming from Redis."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+
+from catalog.selectors import catalog_snapshot_clear
+from streamflix.celery import app as celery_app
+
+REPO = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("STREAMFLIX_REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Persistent connections outlive live-server threads and block dropping the test database.
+    django_settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Without Redis, keep tests off the demo's file cache (var/cache) so a test run never wipes it.
+    if not django_settings.REDIS_URL:
+        django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MODEL_DIR = tmp_path / "models"
+    cache.clear()
+    catalog_snapshot_clear()
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    catalog_snapshot_clear()
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_services() -> None:
+    """Skip (or, in CI, fail) unless PostgreSQL and Redis back this test run."""
+    problems = []
+    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not django_settings.REDIS_URL or not _reachable("127.0.0.1", 6379):
+        problems.append("REDIS_URL is not set to a reachable Redis")
+    if problems:
+        message = "; ".join(problems) + " (set them as .ci/run does)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _worker_env() -> dict[str, str]:
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = (
+        f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    return {
+        **os.environ,
+        "DATABASE_URL": url,  # the test database pytest-django made
+        "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
+        "MODEL_DIR": str(django_settings.MODEL_DIR),
+        "DJANGO_SETTINGS_MODULE": "streamflix.settings",
+    }
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real `celery worker` process on the Redis broker, reading and writing the test database."""
+    require_services()
+    celery_app.conf.task_always_eager = False
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("celery")
+    log = open(Path(settings.MEDIA_ROOT).parent / "worker.log", "w+")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "streamflix",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=REPO,
+        env=_worker_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_worker(process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        celery_app.conf.task_always_eager = True
+
+
+def _wait_for_worker(process: subprocess.Popen, log, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"The Celery worker exited at start:\n{log.read()[-3000:]}")
+        if celery_app.control.ping(timeout=0.5):
+            return
+    log.seek(0)
+    pytest.fail(f"The Celery worker did not answer within {timeout:.0f}s:\n{log.read()[-3000:]}")
+
+
+def wait_until(condition, *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    """Poll until condition() is truthy (work done by another process); fail with `message` if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"Timed out after {timeout:.0f}s waiting for {message}")
+
+
+@pytest.fixture
+def demo_data(db, tmp_path):
+    """The tiny hand-made MovieLens dataset, imported by the real `seed_demo` command."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.factories import write_movielens
+
+    directory = write_movielens(tmp_path / "movielens")
+    call_command(
+        "seed_demo", movielens_dir=str(directory), prerender=0, no_background=True, stdout=StringIO(), stderr=StringIO()
+    )
+    return directory

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from catalog.models import Title
+from personalization.context import daypart_for_hour, device_from_user_agent
+from personalization.page import Context
+from personalization.services.homepage import FIRST_SCREEN_ROWS, PageExpired, homepage_build, homepage_row
+from tests.factories import make_catalog, make_profile, rate
+
+pytestmark = pytest.mark.django_db
+
+EVENING_DESKTOP = Context(hour=20, daypart="evening", device="desktop")
+
+
+@pytest.fixture
+def catalog():
+    return make_catalog()
+
+
+@pytest.fixture
+def viewer(catalog):
+    return make_profile("Tess")
+
+
+def all_title_ids(page) -> list[int]:
+    ids = [page.hero.title_id] if page.hero else []
+    for row in page.rows:
+        ids.extend(row.title_ids if hasattr(row, "title_ids") else [c.title_id for c in row.cards])
+    return ids
+
+
+def test_the_first_screen_is_filled_and_the_rest_is_lazy(viewer):
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+
+    assert page.hero is not None and page.hero.image_url
+    assert len(page.rows) > FIRST_SCREEN_ROWS
+    for row in page.rows[:FIRST_SCREEN_ROWS]:
+        assert not row.lazy and len(row.cards) >= 8
+        assert all(card.artwork_id and card.image_url for card in row.cards)
+    assert all(row.lazy and not row.cards for row in page.rows[FIRST_SCREEN_ROWS:])
+    assert {"popular", "new", "genre"} <= {row.kind for row in page.rows}
+
+
+def test_trending_shows_what_was_watched_lately_not_all_time_hits(catalog, viewer):
+    late_bloomers = sorted(catalog, key=lambda t: t.rating_count)[:12]
+    for n in range(3):
+        fan = make_profile(f"Fan {n}")
+        for title in late_bloomers:
+            rate(fan, title, 4.0)
+
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+
+    trending = next(row for row in page.rows if row.kind == "trending")
+    lazy = homepage_row(profile=viewer, page_view_id=page.page_view_id, index=trending.index)
+    shown = {c.title_id for c in (lazy.cards or trending.cards)}
+    assert shown and shown <= {t.pk for t in late_bloomers}
+
+
+def test_no_title_appears_twice_on_a_page(viewer):
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    lazy = [homepage_row(profile=viewer, page_view_id=page.page_view_id, index=r.index) for r in page.rows if r.lazy]
+    shown = [page.hero.title_id] + [c.title_id for row in [*page.rows, *lazy] for c in row.cards]
+    assert len(shown) == len(set(shown))
+
+
+def test_titles_the_viewer_already_rated_are_not_suggested(catalog, viewer):
+    seen = catalog[:40]
+    for title in seen:
+        rate(viewer, title, 4.0)
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    shown = {c.title_id for row in page.rows for c in row.cards} | {page.hero.title_id}
+    assert not shown & {t.pk for t in seen}
+
+
+def test_unavailable_titles_never_show(catalog, viewer):
+    hidden = catalog[0]
+    Title.objects.filter(pk=hidden.pk).update(is_available=False)
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    lazy = [homepage_row(profile=viewer, page_view_id=page.page_view_id, index=r.index) for r in page.rows if r.lazy]
+    assert hidden.pk not in {c.title_id for row in [*page.rows, *lazy] for c in row.cards} | {page.hero.title_id}
+
+
+def test_a_lazy_row_belongs_to_its_page_and_profile(viewer):
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    other = make_profile("Other")
+    with pytest.raises(PageExpired):
+        homepage_row(profile=other, page_view_id=page.page_view_id, index=FIRST_SCREEN_ROWS)
+    with pytest.raises(PageExpired):
+        homepage_row(profile=viewer, page_view_id="f" * 32, index=FIRST_SCREEN_ROWS)
+    with pytest.raises(IndexError):
+        homepage_row(profile=viewer, page_view_id=page.page_view_id, index=99)
+
+
+@pytest.fixture
+def browsing(client, viewer):
+    client.post(reverse("personalization:profile_select", args=[viewer.pk]))
+    return client
+
+
+def test_the_homepage_renders_hero_rows_and_lazy_placeholders(browsing):
+    response = browsing.get(reverse("personalization:home"))
+    body = response.content.decode()
+    page = response.context["page"]
+
+    assert response.status_code == 200
+    assert 'class="hero"' in body and page.hero.name in body
+    assert body.count('class="row"') == FIRST_SCREEN_ROWS
+    lazy = page.rows[FIRST_SCREEN_ROWS]
+    assert f'hx-get="{reverse("personalization:row", args=[page.page_view_id, lazy.index])}"' in body
+    assert 'hx-trigger="revealed"' in body
+    assert body.count('class="card"') == sum(len(r.cards) for r in page.rows)
+
+
+def test_the_homepage_runs_a_bounded_number_of_queries(browsing, django_assert_max_num_queries):
+    browsing.get(reverse("personalization:home"))  # the first view builds the catalog snapshot
+    with django_assert_max_num_queries(8):
+        browsing.get(reverse("personalization:home"))
+
+
+def test_a_lazy_row_fragment_is_just_the_row(browsing):
+    page = browsing.get(reverse("personalization:home")).context["page"]
+    index = page.rows[FIRST_SCREEN_ROWS].index
+
+    response = browsing.get(reverse("personalization:row", args=[page.page_view_id, index]), HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and body.count('class="card"') == len(response.context["row"].cards) >= 8
+    assert page.rows[FIRST_SCREEN_ROWS].label in body
+
+
+def test_lazy_rows_refuse_strangers_and_expired_pages(browsing, client):
+    page = browsing.get(reverse("personalization:home")).context["page"]
+    url = reverse("personalization:row", args=[page.page_view_id, FIRST_SCREEN_ROWS])
+
+    stranger = type(client)()
+    assert stranger.get(url).status_code == 403  # no profile picked
+    stranger.post(reverse("personalization:profile_select", args=[make_profile("Stranger").pk]))
+    assert stranger.get(url).status_code == 410
+    assert browsing.get(reverse("personalization:row", args=["0" * 32, 5])).status_code == 410
+    assert browsing.get(reverse("personalization:row", args=[page.page_view_id, 99])).status_code == 404
+
+
+def test_the_title_detail_is_a_modal_fragment_for_htmx_and_a_page_otherwise(browsing, catalog):
+    title = catalog[0]
+    modal = browsing.get(reverse("personalization:title_detail", args=[title.pk]), HTTP_HX_REQUEST="true")
+    page = browsing.get(reverse("personalization:title_detail", args=[title.pk]))
+
+    assert 'role="dialog"' in modal.content.decode() and "<html" not in modal.content.decode()
+    assert "<html" in page.content.decode() and title.name in page.content.decode()
+    Title.objects.filter(pk=title.pk).update(is_available=False)
+    assert browsing.get(reverse("personalization:title_detail", args=[title.pk])).status_code == 404
+
+
+def test_testers_can_override_device_and_time_of_day(browsing):
+    browsing.post(reverse("personalization:context"), {"device": "tv", "daypart": "night"})
+    context = browsing.get(reverse("personalization:home")).context["page"].context
+    assert (context.device, context.daypart, context.overridden) == ("tv", "night", True)
+
+    browsing.post(reverse("personalization:context"), {"device": "", "daypart": ""})
+    assert not browsing.get(reverse("personalization:home")).context["page"].context.overridden
+
+
+def test_a_bad_override_is_refused_and_changes_nothing(browsing):
+    response = browsing.post(reverse("personalization:context"), {"device": "toaster"})
+    assert response.status_code == 400 and "device must be one of" in response.content.decode()
+    assert "context_device" not in browsing.session
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "device"),
+    [
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", "mobile"),
+        ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36", "mobile"),
+        ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15", "tablet"),
+        ("Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 Chrome/120 Safari/537.36", "tablet"),
+        ("Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.36 Chrome/87 Safari/537.36", "tv"),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36", "desktop"),
+        ("", "desktop"),
+    ],
+)
+def test_device_comes_from_the_user_agent(user_agent, device):
+    assert device_from_user_agent(user_agent) == device
+
+
+@pytest.mark.parametrize(
+    ("hour", "daypart"),
+    [(6, "morning"), (11, "morning"), (12, "afternoon"), (18, "evening"), (23, "night"), (2, "night")],
+)
+def test_daypart_from_the_hour(hour, daypart):
+    assert daypart_for_hour(hour) == daypart
+
+
+def test_a_signed_in_users_page_is_built_for_their_profile(client, catalog):
+    user = User.objects.create_user("ana", password="pw-123456", first_name="Ana")
+    client.force_login(user)
+    profile = client.get(reverse("personalization:picker")).context["profiles"][0]
+    client.post(reverse("personalization:profile_select", args=[profile.pk]))
+    assert client.get(reverse("personalization:home")).context["page"].profile_id == profile.pk

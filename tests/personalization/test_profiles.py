@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from personalization.models import Account, Profile
+from tests.factories import make_profile
+
+pytestmark = pytest.mark.django_db
+
+
+def select(client, profile: Profile):
+    return client.post(reverse("personalization:profile_select", args=[profile.pk]))
+
+
+def test_the_picker_shows_the_featured_sample_viewers_with_clearly_different_tastes(client, demo_data):
+    response = client.get(reverse("personalization:picker"))
+    featured = list(Profile.objects.featured())
+
+    assert response.status_code == 200
+    assert len(featured) == 4  # the tiny dataset has four taste clusters
+    tops = {p.taste_summary.split(" and ")[0] for p in featured}
+    assert len(tops) == 4, [p.taste_summary for p in featured]  # every one loves something different
+    body = response.content.decode()
+    for profile in featured:
+        assert profile.name in body and profile.taste_summary in body
+    assert "Browse all 8 viewers" in body
+
+
+def test_featured_profiles_lead_with_their_archetype(demo_data):
+    by_name = {p.name: p for p in Profile.objects.featured()}
+    assert by_name["Rosa"].taste_summary.startswith("Loves Romance")
+    assert by_name["Raven"].taste_summary.startswith("Loves Horror")
+    assert by_name["Kiki"].taste_summary.startswith(("Loves Animation", "Loves Children"))
+
+
+def test_any_sample_viewer_can_be_found_by_number_name_or_taste(client, demo_data):
+    by_number = client.get(reverse("personalization:browse"), {"q": "#5"})
+    assert [p.movielens_user_id for p in by_number.context["page"]] == [5]
+    by_taste = client.get(reverse("personalization:browse"), {"q": "horror"})
+    assert {p.movielens_user_id for p in by_taste.context["page"]} >= {5, 6}
+    everyone = client.get(reverse("personalization:browse"))
+    assert everyone.context["page"].paginator.count == 8
+
+
+def test_browse_answers_htmx_with_just_the_grid(client, demo_data):
+    response = client.get(reverse("personalization:browse"), {"q": "Rosa"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and "Rosa" in body
+
+
+def test_switching_profile_is_scoped_to_the_browser_session(client, django_user_model, demo_data):
+    rosa, raven = Profile.objects.get(name="Rosa"), Profile.objects.get(name="Raven")
+    other_browser = type(client)()
+
+    select(client, rosa)
+    select(other_browser, raven)
+
+    assert client.get(reverse("personalization:home")).context["profile"] == rosa
+    assert other_browser.get(reverse("personalization:home")).context["profile"] == raven
+    select(client, raven)
+    assert client.get(reverse("personalization:home")).context["profile"] == raven
+
+
+def test_home_without_a_profile_goes_to_the_picker(client, demo_data):
+    response = client.get(reverse("personalization:home"))
+    assert response.status_code == 302 and response["Location"] == reverse("personalization:picker")
+
+
+def test_a_signed_in_user_sees_only_their_own_profiles(client, demo_data):
+    user = User.objects.create_user("ana", password="pw-123456", first_name="Ana")
+    client.force_login(user)
+
+    response = client.get(reverse("personalization:picker"))
+
+    profiles = response.context["profiles"]
+    assert [p.name for p in profiles] == ["Ana"]
+    assert profiles[0].account.owner == user
+    assert "Rosa" not in response.content.decode()
+
+
+def test_it_rejects_other_accounts_profile(client, demo_data):
+    stranger = User.objects.create_user("bo", password="pw-123456")
+    strangers_profile = make_profile("Bo's kid", account=Account.objects.create(name="Bo", owner=stranger))
+    client.force_login(User.objects.create_user("ana", password="pw-123456"))
+
+    assert select(client, strangers_profile).status_code == 404
+    assert select(client, Profile.objects.get(name="Rosa")).status_code == 404  # demo profiles too
+    assert "profile_id" not in client.session
+
+
+def test_a_demo_profile_in_the_session_stops_working_after_sign_in(client, demo_data):
+    select(client, Profile.objects.get(name="Rosa"))
+    client.force_login(User.objects.create_user("ana", password="pw-123456"))
+
+    response = client.get(reverse("personalization:home"))
+
+    assert response.status_code == 302 and response["Location"] == reverse("personalization:picker")
+
+
+def test_a_new_profile_is_created_selected_and_shown_on_this_browsers_picker(client, demo_data):
+    response = client.post(reverse("personalization:profile_new"), {"name": "  Guest   Tester "})
+    profile = Profile.objects.get(name="Guest Tester")
+
+    assert response.status_code == 302
+    assert client.session["profile_id"] == profile.pk
+    assert profile in client.get(reverse("personalization:picker")).context["profiles"]
+    assert profile not in type(client)().get(reverse("personalization:picker")).context["profiles"]
+
+
+@pytest.mark.parametrize(("name", "message"), [("   ", "Give the profile a name."), ("x" * 41, "at most 40")])
+def test_a_bad_profile_name_is_refused_and_nothing_is_created(client, demo_data, name, message):
+    before = Profile.objects.count()
+    response = client.post(reverse("personalization:profile_new"), {"name": name}, follow=True)
+    assert message in response.content.decode()
+    assert Profile.objects.count() == before
+
+
+def test_an_account_holds_at_most_five_profiles(client):
+    user = User.objects.create_user("ana", password="pw-123456")
+    client.force_login(user)
+    for i in range(6):
+        client.post(reverse("personalization:profile_new"), {"name": f"Kid {i}"})
+    assert Account.objects.get(owner=user).profiles.count() == 5
+
+
+def test_selecting_needs_post(client, demo_data):
+    response = client.get(reverse("personalization:profile_select", args=[Profile.objects.first().pk]))
+    assert response.status_code == 405
