@@ -19,7 +19,7 @@ from django.db.models import Avg, Count
 from django.utils.text import slugify
 from PIL import Image
 
-from catalog.artwork_render import render_artwork
+from catalog.artwork import render_artwork
 from catalog.images import encode_jpeg, fit
 from catalog.models import Artwork, Genre, Title
 from catalog.movielens import MovieLensData
@@ -177,7 +177,7 @@ def artwork_rendition_ensure(*, artwork: Artwork, kind: Rendition) -> str:
     field = getattr(artwork, kind)
     if field and default_storage.exists(field.name):
         return field.name
-    image = _rendition_image(artwork, RENDITION_SIZES[kind])
+    image = _rendition_image(artwork, kind)
     name = getattr(Artwork, kind).field.generate_filename(artwork, f"{kind}.jpg")
     _write_atomically(name, encode_jpeg(image))
     Artwork.objects.filter(pk=artwork.pk).update(**{kind: name})
@@ -197,12 +197,16 @@ def artwork_renditions_reset(*, artwork: Artwork) -> None:
         artwork_rendition_ensure(artwork=artwork, kind=kind)
 
 
-def _rendition_image(artwork: Artwork, size: tuple[int, int]) -> Image.Image:
+def _rendition_image(artwork: Artwork, kind: Rendition) -> Image.Image:
+    size = RENDITION_SIZES[kind]
     if artwork.original:
         with artwork.original.open("rb") as handle, Image.open(handle) as original:
             return fit(original, size)
     title = artwork.title
-    return render_artwork(title=title.name, year=title.year, theme=artwork.theme, size=size, seed=artwork.pk)
+    # The billboard and the detail modal set the title in HTML over the image: draw it on cards only.
+    return render_artwork(
+        title=title.name, year=title.year, theme=artwork.theme, size=size, seed=artwork.pk, with_text=kind == "card"
+    )
 
 
 def _write_atomically(name: str, payload: bytes) -> None:
