@@ -1,0 +1,269 @@
+"""The recommender on small synthetic data where the right answer is obvious, and against Surprise itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from personalization.recommender import RecommenderModel, RecommenderParams, Viewer, train
+from personalization.recommender.item_model import _inverse_gram
+
+CLUSTER_A = list(range(100, 130))
+CLUSTER_B = list(range(200, 230))
+PARAMS = RecommenderParams(ease_min_count=1, ease_lambda=5.0, n_epochs=30)
+
+
+def _two_cluster_ratings(seed: int = 0) -> pd.DataFrame:
+    """24 users: 12 love cluster A and 12 love cluster B; each also rates two titles of the other one low."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(1, 25):
+        own, other = (CLUSTER_A, CLUSTER_B) if user <= 12 else (CLUSTER_B, CLUSTER_A)
+        for item in rng.choice(own, 14, replace=False):
+            rows.append((user, int(item), float(rng.choice([4.0, 4.5, 5.0]))))
+        for item in rng.choice(other, 2, replace=False):
+            rows.append((user, int(item), float(rng.choice([1.0, 1.5, 2.0]))))
+    return pd.DataFrame(rows, columns=["user", "item", "rating"])
+
+
+@pytest.fixture(scope="module")
+def ratings() -> pd.DataFrame:
+    return _two_cluster_ratings()
+
+
+@pytest.fixture(scope="module")
+def model(ratings) -> RecommenderModel:
+    return train(ratings, params=PARAMS)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def test_vectorised_predicted_ratings_equal_surprise_predict(model):
+    algo = model.rating_algo
+    rng = np.random.default_rng(1)
+    for user in rng.choice(model.user_ids, 10, replace=False):
+        predicted = model.predicted_ratings(model.viewer_for(int(user)), clip=False)
+        for position in rng.choice(model.n_items, 20, replace=False):
+            expected = algo.predict(int(user), int(model.item_ids[position]), clip=False).est
+            assert abs(predicted[position] - expected) < 1e-9
+
+
+def test_an_item_known_only_from_signals_gets_surprises_fallback_estimate(ratings):
+    signals = pd.DataFrame({"user": [1, 2], "item": [999, 999], "kind": ["play", "my_list"]})
+    model = train(ratings, signals, params=PARAMS)
+    position = int(np.searchsorted(model.item_ids, 999))
+
+    predicted = model.predicted_ratings(model.viewer_for(3), clip=False)
+
+    assert abs(predicted[position] - model.rating_algo.predict(3, 999, clip=False).est) < 1e-9
+
+
+def test_known_user_scores_equal_an_independent_recomputation(ratings, model):
+    """EASE by a direct inverse of the Gram matrix (the model takes the Woodbury route here: 24 users < 60
+    items) and the gate from the Surprise estimator's own parameters."""
+    p = PARAMS
+    users, items = np.unique(ratings["user"]), np.unique(ratings["item"])
+    weights = np.zeros((len(users), len(items)))
+    for user, item, stars in ratings.itertuples(index=False):
+        weight = 1.0 if stars >= 4 else (0.75 if stars >= 3 else 0.25)
+        weights[np.searchsorted(users, user), np.searchsorted(items, item)] = weight
+    precision = np.linalg.inv(weights.T @ weights + p.ease_lambda * np.eye(len(items)))
+    b = np.eye(len(items)) - precision / np.diag(precision)  # I - P diag(1/diag P): zero diagonal
+    popularity = (weights > 0).sum(axis=0)
+    algo = model.rating_algo
+    trainset = algo.trainset
+    assert model.n_users < len(items)
+
+    for user in (1, 13, 24):
+        row = np.searchsorted(users, user)
+        inner_user = trainset.to_inner_uid(user)
+        inner_items = [trainset.to_inner_iid(item) for item in items]
+        stars = (
+            trainset.global_mean
+            + algo.bu[inner_user]
+            + algo.bi[inner_items]
+            + algo.qi[inner_items] @ algo.pu[inner_user]
+        )
+        gate = _sigmoid((stars - p.gate_center) / p.gate_scale)
+        expected = (np.maximum(weights[row] @ b, 0) + p.popularity_prior * popularity / popularity.max()) * gate
+
+        np.testing.assert_allclose(model.scores(model.viewer_for(user)), expected, rtol=1e-4, atol=1e-7)
+
+
+def test_inverse_gram_agrees_with_a_direct_inverse_both_ways():
+    rng = np.random.default_rng(2)
+    for n_users, n_items in ((15, 40), (40, 15)):
+        matrix = sp.random(n_users, n_items, density=0.3, random_state=rng, format="csr")
+        direct = np.linalg.inv((matrix.T @ matrix).toarray() + 3.0 * np.eye(n_items))
+
+        np.testing.assert_allclose(_inverse_gram(matrix, 3.0), direct, atol=1e-10)
+
+
+@pytest.mark.parametrize(("picked", "wanted"), [(CLUSTER_A, CLUSTER_A), (CLUSTER_B, CLUSTER_B)])
+def test_a_new_viewer_who_picked_three_titles_gets_their_cluster_first(model, picked, wanted):
+    viewer = Viewer(items=np.array(picked[:3]))  # onboarding: no user id, no stars
+
+    top = model.top_k(viewer, 10)
+
+    assert len(top) == 10
+    assert set(top) <= set(wanted) - set(picked[:3])
+
+
+def test_fold_in_uses_stars_when_given(model):
+    loved_a = Viewer(items=np.array(CLUSTER_A[:3] + CLUSTER_B[:3]), ratings=np.array([5.0] * 3 + [1.0] * 3))
+
+    top = model.top_k(loved_a, 5)
+    predicted = model.predicted_ratings(loved_a)
+
+    assert set(top) <= set(CLUSTER_A)
+    assert predicted[np.isin(model.item_ids, CLUSTER_A)].mean() > predicted[np.isin(model.item_ids, CLUSTER_B)].mean()
+    assert predicted.min() >= 0.5 and predicted.max() <= 5.0
+
+
+def test_a_thumb_down_pushes_the_title_to_the_bottom_and_lowers_its_neighbours(model):
+    base = Viewer(items=np.array(CLUSTER_A[:4]))
+    disliked = int(model.top_k(base, 1)[0])
+    with_thumb = Viewer(items=base.items, negative_items=np.array([disliked]))
+    position = int(np.searchsorted(model.item_ids, disliked))
+
+    before, after = model.scores(base), model.scores(with_thumb)
+
+    assert after[position] < before[position]
+    assert after[position] < np.delete(after, position).min()
+    assert disliked not in model.top_k(with_thumb, 20)
+    others = np.isin(model.item_ids, CLUSTER_A[4:]) & (model.item_ids != disliked)
+    assert after[others].sum() < before[others].sum()
+
+
+def test_a_thumb_down_in_training_is_a_negative_not_a_positive(ratings):
+    item = int(ratings.loc[ratings["user"] == 1, "item"].iloc[0])
+    signals = pd.DataFrame({"user": [1, 1, 1], "item": [item, item, 150], "kind": ["play", "thumb_down", "thumb_up"]})
+    model = train(ratings, signals, params=PARAMS)
+
+    viewer = model.viewer_for(1)
+
+    assert item not in viewer.items and list(viewer.negative_items) == [item]
+    assert 150 in viewer.items  # a thumb up is a positive
+    assert item not in model.top_k(viewer, 60, exclude_seen=True)
+    plain = train(ratings, params=PARAMS)
+    position = int(np.searchsorted(model.item_ids, item))
+    assert model.popularity()[position] == plain.popularity()[np.searchsorted(plain.item_ids, item)] - 1
+
+
+def test_unknown_signal_kinds_and_missing_columns_are_refused(ratings):
+    with pytest.raises(ValueError, match="unknown signal kinds"):
+        train(ratings, pd.DataFrame({"user": [1], "item": [100], "kind": ["rewatch"]}), params=PARAMS)
+    with pytest.raises(ValueError, match="rating"):
+        train(ratings.drop(columns=["rating"]), params=PARAMS)
+
+
+def test_similar_items_stay_in_the_cluster_and_exclude_the_item(model):
+    for item in (CLUSTER_A[0], CLUSTER_B[5]):
+        similar = model.similar_items(item, 8)
+        cluster = CLUSTER_A if item in CLUSTER_A else CLUSTER_B
+
+        assert len(similar) == 8
+        assert item not in similar
+        assert set(similar) <= set(cluster)
+    with pytest.raises(KeyError):
+        model.similar_items(123456, 5)
+
+
+def test_top_k_excludes_the_history_unless_asked_not_to(model):
+    viewer = model.viewer_for(1)
+
+    top = model.top_k(viewer, 10)
+    with_seen = model.top_k(viewer, 10, exclude_seen=False)
+
+    assert not set(top) & set(viewer.items)
+    assert set(with_seen) & set(viewer.items)
+
+
+def test_batch_top_k_matches_the_per_viewer_path(model):
+    batch = model.top_k_for_users(model.user_ids, 7)
+
+    for user, row in zip(model.user_ids, batch, strict=True):
+        np.testing.assert_array_equal(row, model.top_k(model.viewer_for(int(user)), 7))
+
+
+def test_no_history_means_popularity_order(model):
+    popularity = model.popularity()
+    expected = model.item_ids[np.lexsort((model.item_ids, -popularity))][:10]
+
+    np.testing.assert_array_equal(model.top_k(Viewer(), 10), expected)
+    np.testing.assert_array_equal(model.top_k(Viewer(user=424242), 10), expected)
+
+
+def test_save_and_load_round_trip_gives_identical_scores(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+
+    loaded = RecommenderModel.load(path)
+
+    assert loaded.counts() == model.counts()
+    assert loaded.params == model.params
+    assert loaded.rating_algo is None
+    for viewer in (model.viewer_for(5), Viewer(items=np.array(CLUSTER_B[:3])), Viewer()):
+        np.testing.assert_array_equal(loaded.scores(viewer), model.scores(viewer))
+        np.testing.assert_array_equal(loaded.predicted_ratings(viewer), model.predicted_ratings(viewer))
+    np.testing.assert_array_equal(loaded.similar_items(CLUSTER_A[2], 5), model.similar_items(CLUSTER_A[2], 5))
+
+
+def test_training_is_deterministic(ratings, model):
+    again = train(ratings, params=PARAMS)
+
+    np.testing.assert_array_equal(again.scores(again.viewer_for(7)), model.scores(model.viewer_for(7)))
+
+
+def test_the_ablation_without_the_rating_gate_changes_only_the_blend(model):
+    plain = model.variant(rating_gate=False)
+
+    assert plain.params.rating_gate is False and model.params.rating_gate is True
+    assert not np.array_equal(plain.scores(model.viewer_for(2)), model.scores(model.viewer_for(2)))
+    with pytest.raises(ValueError, match="scoring parameters"):
+        model.variant(ease_lambda=1.0)
+
+
+def test_bad_params_and_misaligned_viewers_are_refused():
+    with pytest.raises(ValueError, match="ease_lambda"):
+        RecommenderParams(ease_lambda=0)
+    with pytest.raises(ValueError, match="thumb_down_weight"):
+        RecommenderParams(thumb_down_weight=0.5)
+    with pytest.raises(ValueError, match="align"):
+        Viewer(items=np.array([1, 2]), ratings=np.array([4.0]))
+    assert RecommenderParams.from_dict(PARAMS.to_dict()) == PARAMS
+
+
+def test_fold_in_solves_the_same_ridge_problem_for_short_and_long_histories(model):
+    factors = model.rating_factors
+    rng = np.random.default_rng(3)
+    for n in (3, model.rating_factors.item_factors.shape[1] + 5):
+        positions = rng.choice(model.n_items, n, replace=False)
+        stars = rng.uniform(1, 5, n)
+        design = np.hstack([np.ones((n, 1)), factors.item_factors[positions]])
+        target = stars - factors.global_mean - factors.item_bias[positions]
+        penalty = 0.1 * n + 1.0
+        expected = np.linalg.lstsq(
+            np.vstack([design, np.sqrt(penalty) * np.eye(design.shape[1])]),
+            np.concatenate([target, np.zeros(design.shape[1])]),
+            rcond=None,
+        )[0]
+
+        bias, user_factors = factors.fold_in(positions, stars, reg_per_rating=0.1, reg_floor=1.0)
+
+        np.testing.assert_allclose(np.concatenate([[bias], user_factors]), expected, atol=1e-10)
+
+
+def test_a_zero_weight_title_still_counts_as_seen(ratings):
+    params = RecommenderParams(ease_min_count=1, ease_lambda=5.0, n_epochs=30, dislike_weight=0.0, okay_weight=0.0)
+    model = train(ratings, params=params)
+    disliked = set(ratings.loc[(ratings["user"] == 1) & (ratings["rating"] < 3), "item"])
+
+    batch = model.top_k_for_users(np.array([1]), 60)[0]
+    single = model.top_k(model.viewer_for(1), 60)
+
+    assert disliked and not disliked & set(batch) and not disliked & set(single)
