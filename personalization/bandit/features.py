@@ -1,0 +1,129 @@
+"""Feature map of the artwork bandit: (viewer taste, artwork theme, daypart, device) -> vector.
+
+Pure numpy. A card's candidate arms differ only by theme, so every feature is either a per-theme
+indicator or the viewer's taste for *that* theme, optionally split by daypart and device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Index order of the context codes; the same order as `personalization.page.Context`.
+DAYPARTS: tuple[str, ...] = ("morning", "afternoon", "evening", "night")
+DEVICES: tuple[str, ...] = ("desktop", "mobile", "tablet", "tv")
+
+
+@dataclass(frozen=True)
+class FeatureSpace:
+    """Layout of x = phi(taste, theme k, daypart, device) for a vocabulary of `n_themes` themes.
+
+    x = [e_k | taste_k | taste_k * e_k | taste_k * onehot(daypart) | taste_k * onehot(device) | 1]
+
+    The shared slope `taste_k` ("viewers who like a theme click its artwork") is learnt from every
+    impression of every theme, so a new viewer or a rare theme benefits at once; the per-theme
+    biases and slopes refine it where data allows, and the ridge prior keeps the redundant
+    columns (the shared slope is the sum of the per-theme ones) identifiable.
+    """
+
+    n_themes: int
+
+    def __post_init__(self) -> None:
+        if self.n_themes < 1:
+            raise ValueError(f"n_themes must be >= 1, got {self.n_themes}")
+
+    @property
+    def d(self) -> int:
+        return 2 * self.n_themes + 2 + len(DAYPARTS) + len(DEVICES)
+
+    @property
+    def shared_slope(self) -> int:
+        return self.n_themes
+
+    @property
+    def theme_slopes(self) -> int:
+        return self.n_themes + 1
+
+    @property
+    def daypart_slopes(self) -> int:
+        return 2 * self.n_themes + 1
+
+    @property
+    def device_slopes(self) -> int:
+        return self.daypart_slopes + len(DAYPARTS)
+
+    @property
+    def intercept(self) -> int:
+        return self.d - 1
+
+    def features(self, taste: np.ndarray, themes: np.ndarray, daypart: int, device: int) -> np.ndarray:
+        """Feature rows (len(themes), d) of one viewer's page: all arms share taste and context."""
+        taste = self._check_taste(taste)
+        themes = self._check_themes(themes)
+        codes_ok = all(isinstance(code, int | np.integer) for code in (daypart, device))
+        if not (codes_ok and 0 <= daypart < len(DAYPARTS) and 0 <= device < len(DEVICES)):
+            raise ValueError(
+                f"daypart must be an int in [0, {len(DAYPARTS)}) and device in [0, {len(DEVICES)}), "
+                f"got {daypart!r}, {device!r}"
+            )
+        return self._rows(themes, taste[themes], daypart, device)
+
+    def impression_features(
+        self, tastes: np.ndarray, themes: np.ndarray, dayparts: np.ndarray, devices: np.ndarray
+    ) -> np.ndarray:
+        """Feature rows for logged impressions of many viewers (one taste row per impression).
+
+        This is what the batch job folds: row i describes the arm shown in impression i.
+        """
+        tastes = np.asarray(tastes, dtype=np.float64)
+        themes = self._check_themes(themes)
+        n = len(themes)
+        if tastes.shape != (n, self.n_themes):
+            raise ValueError(f"tastes must have shape ({n}, {self.n_themes}), got {tastes.shape}")
+        lift = tastes[np.arange(n), themes]
+        if not np.all(np.isfinite(lift)):
+            raise ValueError("taste values must be finite")
+        dayparts = _check_codes(dayparts, n, len(DAYPARTS), "daypart")
+        devices = _check_codes(devices, n, len(DEVICES), "device")
+        return self._rows(themes, lift, dayparts, devices)
+
+    def _rows(
+        self, themes: np.ndarray, lift: np.ndarray, dayparts: np.ndarray | int, devices: np.ndarray | int
+    ) -> np.ndarray:
+        rows = np.arange(len(themes))
+        x = np.zeros((len(themes), self.d))
+        x[rows, themes] = 1.0
+        x[:, self.shared_slope] = lift
+        x[rows, self.theme_slopes + themes] = lift
+        x[rows, self.daypart_slopes + dayparts] = lift
+        x[rows, self.device_slopes + devices] = lift
+        x[:, self.intercept] = 1.0
+        return x
+
+    def _check_taste(self, taste: np.ndarray) -> np.ndarray:
+        taste = np.asarray(taste, dtype=np.float64)
+        if taste.shape != (self.n_themes,):
+            raise ValueError(f"taste must have shape ({self.n_themes},), got {taste.shape}")
+        if not np.all(np.isfinite(taste)):
+            raise ValueError("taste values must be finite")
+        return taste
+
+    def _check_themes(self, themes: np.ndarray) -> np.ndarray:
+        themes = np.asarray(themes)
+        if themes.ndim != 1 or (themes.size and not np.issubdtype(themes.dtype, np.integer)):
+            raise ValueError("themes must be a 1-D array of integer theme indices")
+        themes = themes.astype(np.intp, copy=False)
+        if themes.size and (themes.min() < 0 or themes.max() >= self.n_themes):
+            raise ValueError(f"theme indices must be in [0, {self.n_themes}), got {themes.min()}..{themes.max()}")
+        return themes
+
+
+def _check_codes(codes: np.ndarray, n: int, size: int, what: str) -> np.ndarray:
+    codes = np.asarray(codes)
+    if codes.shape != (n,) or (n and not np.issubdtype(codes.dtype, np.integer)):
+        raise ValueError(f"{what} codes must be {n} integers")
+    codes = codes.astype(np.intp, copy=False)
+    if n and (codes.min() < 0 or codes.max() >= size):
+        raise ValueError(f"{what} codes must be in [0, {size}), got {codes.min()}..{codes.max()}")
+    return codes
