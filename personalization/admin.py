@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path
 
-from personalization.models import Account, Profile, Rating
+from personalization.models import Account, Engagement, Event, ModelVersion, Profile, Rating
+from personalization.services.training import model_retrain_enqueue
 
 
 class ProfileInline(admin.TabularInline):
@@ -42,3 +47,83 @@ class RatingAdmin(admin.ModelAdmin):
     raw_id_fields = ["profile", "title"]
     list_select_related = ["profile", "title"]
     date_hierarchy = "rated_at"
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    """The recommender's registry: every run, its holdout metrics and whether it serves."""
+
+    list_display = ["label", "status", "trigger", "ndcg", "rmse", "ratings", "training_seconds", "created_at", "reason"]
+    list_filter = ["status", "trigger"]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+    change_list_template = "admin/personalization/modelversion/change_list.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # versions come from training runs, not from forms
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Version")
+    def label(self, obj: ModelVersion) -> str:
+        return obj.label
+
+    @admin.display(description="NDCG@10")
+    def ndcg(self, obj: ModelVersion) -> str:
+        value = obj.metrics.get("ndcg_at_10")
+        return f"{value:.4f}" if value is not None else "—"
+
+    @admin.display(description="RMSE")
+    def rmse(self, obj: ModelVersion) -> str:
+        value = obj.metrics.get("rmse")
+        return f"{value:.4f}" if value is not None else "—"
+
+    @admin.display(description="Ratings")
+    def ratings(self, obj: ModelVersion) -> int | str:
+        return obj.data_counts.get("ratings", "—")
+
+    def get_urls(self):
+        custom = [
+            path(
+                "retrain/",
+                self.admin_site.admin_view(self.retrain_view),
+                name="personalization_modelversion_retrain",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def retrain_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).exists():
+            self.message_user(request, "A retrain is already running; it shows below as “Training”.", messages.WARNING)
+        else:
+            model_retrain_enqueue(trigger="admin")
+            self.message_user(
+                request,
+                "Retrain queued: the new version appears here when the worker has measured it.",
+                messages.SUCCESS,
+            )
+        return redirect("admin:personalization_modelversion_changelist")
+
+
+@admin.register(Engagement)
+class EngagementAdmin(admin.ModelAdmin):
+    list_display = ["profile", "title", "thumb", "in_my_list", "plays", "progress", "updated_at"]
+    list_filter = ["thumb", "in_my_list"]
+    raw_id_fields = ["profile", "title"]
+    list_select_related = ["profile", "title"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "profile", "kind", "title", "impression_id"]
+    list_filter = ["kind"]
+    raw_id_fields = ["profile", "title"]
+    list_select_related = ["profile", "title"]
+    date_hierarchy = "created_at"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the log is append-only

@@ -162,6 +162,63 @@ def evaluate(
     }
 
 
+def holdout_metrics(
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None = None,
+    params: RecommenderParams | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, float]:
+    """What the retrain gate compares: the protocol's split of the site's own data.
+
+    `ratings` has the recommender's columns (user, item, rating), `signals` (user, item, kind). The
+    model learns from the training ratings and the signals, except signals on held-out pairs (a
+    play of a held-out title would give its answer away); it is scored on the held-out ratings:
+    top-10 ranking as in `evaluate`, and RMSE/MAE of its predicted stars.
+    """
+    params = params or RecommenderParams()
+    frame = pd.DataFrame({"userId": ratings["user"], "movieId": ratings["item"], "rating": ratings["rating"]})
+    train_df, test_df = protocol_split(frame)
+    if signals is not None and len(signals):
+        held_out = pd.MultiIndex.from_frame(test_df[["userId", "movieId"]])
+        signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held_out)]
+    relevant = relevant_items(test_df)
+    users = sorted(user for user in relevant if user in set(train_df["userId"]))
+    model = train(model_ratings(train_df), signals, params=params, progress=progress)
+    ranking = _top10_metrics(model, users, relevant)
+    popularity = ranking_metrics(popularity_baseline(train_df, users), relevant)
+    errors = _rating_errors(model, test_df)
+    return {
+        "ndcg_at_10": ranking["ndcg_at_k"],
+        "p_at_10": ranking["p_at_k"],
+        "r_at_10": ranking["r_at_k"],
+        "popularity_ndcg_at_10": popularity["ndcg_at_k"],
+        "rmse": errors["rmse"],
+        "mae": errors["mae"],
+        "n_eval_users": ranking["n_users"],
+        "n_test_ratings": len(test_df),
+    }
+
+
+def _rating_errors(model: RecommenderModel, test_df: pd.DataFrame) -> dict[str, float]:
+    """RMSE/MAE of predicted stars on held-out ratings of users the model knows."""
+    known = set(model.user_ids.tolist())
+    errors = []
+    for user, group in test_df.groupby("userId"):
+        if user not in known:
+            continue
+        predicted = model.predicted_ratings(model.viewer_for(int(user)))
+        positions = np.searchsorted(model.item_ids, group["movieId"].to_numpy())
+        positions = np.clip(positions, 0, len(model.item_ids) - 1)
+        found = model.item_ids[positions] == group["movieId"].to_numpy()
+        mean = model.rating_factors.global_mean
+        estimate = np.where(found, predicted[positions], mean)  # unseen titles: the global mean
+        errors.append(estimate - group["rating"].to_numpy())
+    if not errors:
+        return {"rmse": float("nan"), "mae": float("nan")}
+    error = np.concatenate(errors)
+    return {"rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))}
+
+
 def _top10_metrics(model: RecommenderModel, users: list[int], relevant: dict[int, set[int]]) -> dict[str, float]:
     frame = recommend_all(model, users, k=10)
     recommended = frame.sort_values(["userId", "rank"]).groupby("userId")["movieId"].agg(list).to_dict()

@@ -85,3 +85,215 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile} rated {self.title}: {self.rating}"
+
+
+class Event(models.Model):
+    """Something a viewer did with a title. Append-only: the log every model learns from."""
+
+    class Kind(models.TextChoices):
+        CLICK = "click", "Opened the details"
+        PLAY = "play", "Played"
+        THUMB_UP = "thumb_up", "Thumbs up"
+        THUMB_DOWN = "thumb_down", "Thumbs down"
+        THUMB_CLEAR = "thumb_clear", "Took back a thumb"
+        LIST_ADD = "list_add", "Added to My List"
+        LIST_REMOVE = "list_remove", "Removed from My List"
+        ONBOARDING_PICK = "onboarding_pick", "Picked at onboarding"
+
+    profile = models.ForeignKey(Profile, related_name="events", on_delete=models.CASCADE)
+    title = models.ForeignKey(Title, related_name="events", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    impression_id = models.UUIDField(null=True, blank=True, db_index=True, help_text="The card it came from.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reward_folded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the bandit learned from this click (clicks only)."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["profile", "created_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(kind="click", reward_folded_at__isnull=True),
+                name="event_click_unfolded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} {self.get_kind_display().lower()} {self.title}"
+
+
+class Engagement(models.Model):
+    """Where a viewer stands with a title now: thumbs, My List, how far they watched.
+
+    Derived from the event log by `event_record`; what rows and the next retrain read.
+    """
+
+    class Thumb(models.IntegerChoices):
+        DOWN = -1, "Thumbs down"
+        NONE = 0, "No thumb"
+        UP = 1, "Thumbs up"
+
+    profile = models.ForeignKey(Profile, related_name="engagements", on_delete=models.CASCADE)
+    title = models.ForeignKey(Title, related_name="engagements", on_delete=models.CASCADE)
+    thumb = models.SmallIntegerField(choices=Thumb.choices, default=Thumb.NONE)
+    in_my_list = models.BooleanField(default=False)
+    plays = models.PositiveIntegerField(default=0)
+    progress = models.FloatField(default=0.0, help_text="Share watched, 0-1.")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profile", "title"], name="one_engagement_per_profile_title")]
+
+    def __str__(self) -> str:
+        return f"{self.profile} · {self.title}"
+
+    @property
+    def in_progress(self) -> bool:
+        return 0 < self.progress < 0.95
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def active(self) -> ModelVersion | None:
+        return self.filter(status=ModelVersion.Status.ACTIVE).order_by("-activated_at").first()
+
+
+class ModelVersion(models.Model):
+    """One training run of the recommender: what it learned from, how it scored, whether it serves."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training", "Training"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired (was active)"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING, db_index=True)
+    reason = models.TextField(blank=True, help_text="Why it was rejected or failed.")
+    trigger = models.CharField(max_length=20, default="manual", help_text="nightly / admin / command / demo")
+    params = models.JSONField(default=dict)
+    data_counts = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict, help_text="Measured on a holdout of the data it was trained on.")
+    training_seconds = models.FloatField(null=True, blank=True)
+    artifact_path = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The retrain lock: a second run cannot even start while one is training.
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="training"), name="one_training_at_a_time"
+            ),
+            models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"), name="one_active_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def label(self) -> str:
+        return f"v{self.pk}"
+
+
+class Impression(models.Model):
+    """One card shown to one viewer: what, where, under which policy and with what probability.
+
+    Written in bulk by a worker, idempotently on `id`. Links to profiles and the catalog carry no
+    database constraint, so logged history survives any later deletion: nothing logged is lost.
+    """
+
+    id = models.UUIDField(primary_key=True)
+    page_view_id = models.UUIDField(db_index=True)
+    profile = models.ForeignKey(Profile, on_delete=models.DO_NOTHING, db_constraint=False, related_name="impressions")
+    title = models.ForeignKey(Title, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    artwork = models.ForeignKey(
+        "catalog.Artwork", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    theme = models.CharField(max_length=40, blank=True)
+    row_key = models.CharField(max_length=64)
+    row_index = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField()
+    shown_at = models.DateTimeField()
+    daypart = models.CharField(max_length=10)
+    device = models.CharField(max_length=10)
+    policy = models.CharField(max_length=20)
+    policy_version = models.CharField(max_length=40, blank=True)
+    propensity = models.FloatField()
+    experiment_variant = models.CharField(max_length=40, blank=True)
+    model_version = models.CharField(max_length=20, blank=True)
+    ingested_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["profile", "shown_at"]),
+            models.Index(fields=["title", "artwork"]),
+            models.Index(fields=["shown_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.title_id}/{self.artwork_id} p={self.propensity:.3f}"
+
+
+class ImpressionOutbox(models.Model):
+    """A page's impressions that could not be handed to the broker; drained into `Impression`.
+
+    One row per page view (never hundreds), so the fallback costs the request one small insert.
+    """
+
+    payload = models.JSONField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"pending page view {self.payload.get('page_view_id', '?')}"
+
+
+class ImpressionDaily(models.Model):
+    """Raw impressions past their retention, rolled up per day: counts survive, rows do not."""
+
+    day = models.DateField()
+    title = models.ForeignKey(Title, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    artwork = models.ForeignKey(
+        "catalog.Artwork", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    theme = models.CharField(max_length=40, blank=True)
+    policy = models.CharField(max_length=20)
+    experiment_variant = models.CharField(max_length=40, blank=True)
+    device = models.CharField(max_length=10)
+    impressions = models.PositiveIntegerField()
+    clicks = models.PositiveIntegerField()
+    inverse_propensity_clicks = models.FloatField(default=0.0, help_text="Sum of click / propensity (for IPS).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "title", "artwork", "policy", "experiment_variant", "device"],
+                name="one_rollup_per_day_and_slice",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.title_id}/{self.artwork_id}: {self.clicks}/{self.impressions}"
+
+
+class BanditSnapshot(models.Model):
+    """The artwork bandit's learned state after one learning pass; the newest one serves."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state = models.BinaryField()
+    params = models.JSONField(default=dict)
+    impressions_folded = models.PositiveBigIntegerField(default=0)
+    clicks_folded = models.PositiveBigIntegerField(default=0)
+    impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Ingested up to here.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"bandit state of {self.created_at:%Y-%m-%d %H:%M:%S} ({self.impressions_folded} impressions)"

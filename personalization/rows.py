@@ -23,6 +23,7 @@ NEW_RELEASE_YEARS = 3  # "new" = the catalog's latest few years
 # How much a row matters before taste and context: what a viewer most likely came for first.
 BASE_PRIORITY = {
     "continue": 1.0,
+    "my_list": 0.8,
     "top_picks": 0.95,
     "popular": 0.9,
     "because": 0.75,
@@ -50,7 +51,9 @@ DAYPART_GENRE_BOOST = {
     "evening": {"Drama": 0.1, "Romance": 0.1, "Action": 0.05},
     "night": {"Horror": 0.2, "Thriller": 0.15, "Sci-Fi": 0.1, "Mystery": 0.1},
 }
-GENRE_AFFINITY_WEIGHT = 0.25  # per unit of log2 lift
+GENRE_AFFINITY_WEIGHT = 0.2  # per unit of log2 lift...
+GENRE_AFFINITY_CAP = 1.5  # ...up to 3x the average: a favourite genre rises, but not above Top Picks
+PERSONAL_LISTS = {"continue", "my_list"}  # the viewer's own lists show even when short
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class ViewerSignals:
     genre_affinity: np.ndarray | None = None  # log2 lift per genre (snapshot.genre_names order)
     seen: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # positions
     continue_watching: tuple[int, ...] = ()  # positions, most recent first
+    my_list: tuple[int, ...] = ()  # positions, most recently added first
     because: tuple[tuple[int, np.ndarray], ...] = ()  # (anchor position, similar positions ranked)
 
     @property
@@ -111,7 +115,7 @@ def plan_page(
         if any(_jaccard(head, set(other.positions[:row_length].tolist())) > MAX_OVERLAP for other, _ in kept):
             continue
         fresh = tuple(int(p) for p in candidate.positions if p not in used)[:row_length]
-        if len(fresh) < min(MIN_ROW_LENGTH, row_length) and candidate.kind != "continue":
+        if not fresh or (len(fresh) < min(MIN_ROW_LENGTH, row_length) and candidate.kind not in PERSONAL_LISTS):
             continue
         used.update(fresh)
         kept.append((candidate, fresh))
@@ -166,6 +170,12 @@ def _candidate_rows(
                 "continue",
                 np.array(viewer.continue_watching, dtype=np.int64),
                 reason="titles you started",
+            )
+        )
+    if viewer.my_list:
+        rows.append(
+            _Candidate(
+                "my-list", "My List", "my_list", np.array(viewer.my_list, dtype=np.int64), reason="titles you saved"
             )
         )
     if viewer.has_history:
@@ -237,7 +247,8 @@ def _priority(candidate: _Candidate, snapshot: CatalogSnapshot, viewer: ViewerSi
         priority += DAYPART_GENRE_BOOST.get(context.daypart, {}).get(candidate.genre, 0.0)
         if viewer.genre_affinity is not None:
             column = snapshot.genre_names.index(candidate.genre)
-            priority += GENRE_AFFINITY_WEIGHT * float(viewer.genre_affinity[column])
+            lift = float(np.clip(viewer.genre_affinity[column], -GENRE_AFFINITY_CAP, GENRE_AFFINITY_CAP))
+            priority += GENRE_AFFINITY_WEIGHT * lift
     return priority
 
 

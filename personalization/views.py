@@ -8,18 +8,29 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Title
 from personalization.context import SESSION_DAYPART, SESSION_DEVICE, context_from_request
-from personalization.models import Profile
+from personalization.models import Engagement, Event, Profile
 from personalization.page import Context
+from personalization.services.events import event_record, onboarding_complete
 from personalization.services.homepage import PageExpired, homepage_build, homepage_row
 from personalization.services.profiles import account_for_user, profile_create
 
 SESSION_PROFILE = "profile_id"
 SESSION_CREATED = "created_profile_ids"  # demo-account profiles this browser made, shown on its picker
 BROWSE_PAGE_SIZE = 48
+# What the modal's buttons may do, with what the viewer is told afterwards.
+TITLE_ACTIONS = {
+    Event.Kind.PLAY: "Enjoy the show: it is in Continue Watching now.",
+    Event.Kind.LIST_ADD: "Added to My List.",
+    Event.Kind.LIST_REMOVE: "Removed from My List.",
+    Event.Kind.THUMB_UP: "Thanks: we'll recommend more like this.",
+    Event.Kind.THUMB_DOWN: "Got it: we'll show you less like this.",
+    Event.Kind.THUMB_CLEAR: "Rating removed.",
+}
 
 
 def _get_profile_for_request(request: HttpRequest) -> Profile | None:
@@ -112,11 +123,58 @@ def row_fragment(request: HttpRequest, page_view_id: str, index: int) -> HttpRes
 @require_GET
 def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
     title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
-    artwork = title.artworks.active().first()
-    context = {"title": title, "artwork": artwork, "profile": _get_profile_for_request(request)}
+    profile = _get_profile_for_request(request)
+    context = _title_context(request, title, profile)
     if request.htmx:
         return render(request, "personalization/partials/title_modal.html", context)
     return render(request, "personalization/title_page.html", context)
+
+
+@require_POST
+def title_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Play, My List and thumbs from the detail modal; answers with the refreshed action bar."""
+    profile = _get_profile_for_request(request)
+    if profile is None:
+        return HttpResponse("Pick a profile first.", status=403)
+    title = get_object_or_404(Title.objects.available(), pk=pk)
+    action = request.POST.get("action", "")
+    if action not in TITLE_ACTIONS:
+        return HttpResponse(f"Unknown action {action!r}; use one of {', '.join(TITLE_ACTIONS)}.", status=400)
+    event_record(profile=profile, title=title, kind=action)
+    context = {**_title_context(request, title, profile), "feedback": TITLE_ACTIONS[action]}
+    if request.htmx:
+        return render(request, "personalization/partials/title_actions.html", context)
+    return redirect("personalization:title_detail", pk=title.pk)
+
+
+def _title_context(request: HttpRequest, title: Title, profile: Profile | None) -> dict:
+    artwork_id = request.GET.get("artwork", "")
+    artworks = title.artworks.active()
+    artwork = (artworks.filter(pk=artwork_id).first() if artwork_id.isdigit() else None) or artworks.first()
+    engagement = Engagement.objects.filter(profile=profile, title=title).first() if profile else None
+    return {
+        "title": title,
+        "artwork": artwork,
+        "profile": profile,
+        "engagement": engagement,
+        "title_action_url": reverse("personalization:title_action", args=[title.pk]),
+    }
+
+
+@require_POST
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """A new viewer's three (or more) favourites: their rows change on the very next page."""
+    profile = _get_profile_for_request(request)
+    if profile is None:
+        return redirect("personalization:picker")
+    picked = [int(v) for v in request.POST.getlist("title") if v.isdigit()]
+    try:
+        count = onboarding_complete(profile=profile, title_ids=picked)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Thanks! Your rows now start from your {count} picks.")
+    return redirect("personalization:home")
 
 
 @require_POST

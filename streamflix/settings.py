@@ -156,16 +156,19 @@ else:
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short socket timeouts: a page view must not hang on a dead broker (impressions fall back
+    # to the outbox instead).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 5}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
-    for _folder in ("queue", "processed"):  # kombu expects them to exist before anyone publishes
+    for _folder in ("queue", "processed", "control"):  # kombu expects them to exist before anyone publishes
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_KIND = "redis" if REDIS_URL else "filesystem"
 CELERY_TASK_SERIALIZER = "json"
@@ -220,6 +223,9 @@ MOVIELENS_DIR = env_path("MOVIELENS_DIR", _DEFAULT_MOVIELENS)
 MOVIELENS_URL = "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
 # Trained recommender artifacts: private, so not under MEDIA_ROOT.
 MODEL_DIR = env_path("MODEL_DIR", VAR_DIR / "models")
+
+# Logging and learning -------------------------------------------------------------
+IMPRESSION_RETENTION_DAYS = env_int("IMPRESSION_RETENTION_DAYS", 30, minimum=1)
 
 # REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from catalog.selectors import catalog_snapshot_clear
+from personalization.selectors import active_model_forget
 from streamflix.celery import app as celery_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,6 +29,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Without Redis, keep tests off the demo's file cache (var/cache) so a test run never wipes it.
     if not django_settings.REDIS_URL:
         django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        # ... and off the demo's filesystem queue: messages published by tests stay in memory.
+        celery_app.conf.broker_url = "memory://"
+        celery_app.conf.broker_transport_options = {}
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +40,7 @@ def _isolated(settings, tmp_path):
     settings.MODEL_DIR = tmp_path / "models"
     cache.clear()
     catalog_snapshot_clear()
+    active_model_forget()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
@@ -159,6 +164,44 @@ def demo_data(db, tmp_path):
 
     directory = write_movielens(tmp_path / "movielens")
     call_command(
-        "seed_demo", movielens_dir=str(directory), prerender=0, no_background=True, stdout=StringIO(), stderr=StringIO()
+        "seed_demo",
+        movielens_dir=str(directory),
+        prerender=0,
+        no_background=True,
+        skip_training=True,
+        stdout=StringIO(),
+        stderr=StringIO(),
     )
     return directory
+
+
+@pytest.fixture
+def clustered_data(db, tmp_path):
+    """Four clear taste clusters (see factories.write_clustered_movielens), imported by `seed_demo`."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.factories import write_clustered_movielens
+
+    directory = write_clustered_movielens(tmp_path / "clustered")
+    call_command(
+        "seed_demo",
+        movielens_dir=str(directory),
+        prerender=0,
+        no_background=True,
+        skip_training=True,
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    return directory
+
+
+@pytest.fixture
+def trained(clustered_data):
+    """An active recommender version trained on the clustered data by the real pipeline."""
+    from personalization.services.training import model_retrain
+
+    version = model_retrain(trigger="test")
+    assert version.status == "active", version.reason
+    return version

@@ -133,3 +133,54 @@ def make_catalog(
         ]
     )
     return titles
+
+
+CLUSTER_GENRES = ["Romance|Drama", "Action|Thriller", "Horror|Thriller", "Animation|Children|Comedy"]
+
+
+def write_clustered_movielens(
+    directory: Path, *, titles_per_cluster: int = 30, users_per_cluster: int = 25, seed: int = 0
+) -> Path:
+    """A MovieLens-format dataset with obvious tastes: 4 genre clusters of titles and of users.
+
+    Each user rates half of their own cluster highly (4-5 stars) and a few titles of other clusters
+    low (1-2.5), so a working recommender must suggest the unrated half of their own cluster.
+    Movie ids: cluster c holds c*100+1 .. c*100+titles_per_cluster. User ids: 1.. in cluster order.
+    """
+    import random
+
+    rng = random.Random(seed)
+    movies = ["movieId,title,genres"]
+    links = ["movieId,imdbId,tmdbId"]
+    for c, genres in enumerate(CLUSTER_GENRES):
+        for i in range(1, titles_per_cluster + 1):
+            movie_id = c * 100 + i
+            movies.append(f"{movie_id},{genres.split('|')[0]} Story {i} ({1990 + i}),{genres}")
+            links.append(f"{movie_id},{2000000 + movie_id:07d},{9000 + movie_id}")
+    ratings = ["userId,movieId,rating,timestamp"]
+    user = 0
+    for c in range(len(CLUSTER_GENRES)):
+        own = [c * 100 + i for i in range(1, titles_per_cluster + 1)]
+        for _ in range(users_per_cluster):
+            user += 1
+            for movie_id in rng.sample(own, titles_per_cluster // 2):
+                ratings.append(
+                    f"{user},{movie_id},{rng.choice([4.0, 4.5, 5.0])},{1_600_000_000 + user * 1000 + movie_id}"
+                )
+            for other in rng.sample([k for k in range(len(CLUSTER_GENRES)) if k != c], 2):
+                movie_id = other * 100 + rng.randint(1, titles_per_cluster)
+                ratings.append(f"{user},{movie_id},{rng.choice([1.0, 2.0, 2.5])},{1_600_000_000 + user * 1000}")
+    files = {
+        "movies.csv": movies,
+        "links.csv": links,
+        "ratings.csv": ratings,
+        "tags.csv": ["userId,movieId,tag,timestamp"],
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, rows in files.items():
+        (directory / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return directory
+
+
+def cluster_of(title: Title) -> int:
+    return (title.movielens_id or 0) // 100

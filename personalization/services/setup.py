@@ -22,6 +22,24 @@ class PeriodicTaskSpec:
 
 PERIODIC_TASKS: list[PeriodicTaskSpec] = [
     PeriodicTaskSpec(
+        name="Retrain the recommender",
+        task="personalization.tasks.model_retrain_task",
+        why="Nightly at 02:00 UTC, when traffic is lowest: learn from the day's ratings, plays, thumbs and lists.",
+        crontab={"minute": "0", "hour": "2"},
+    ),
+    PeriodicTaskSpec(
+        name="Drain the impression outbox",
+        task="personalization.tasks.impressions_outbox_drain_task",
+        why="Every minute: page views logged to the database while the broker was down go to the log.",
+        every_seconds=60,
+    ),
+    PeriodicTaskSpec(
+        name="Roll up old impressions",
+        task="personalization.tasks.impressions_rollup_task",
+        why="Daily at 03:30 UTC: raw impressions past IMPRESSION_RETENTION_DAYS become daily counts.",
+        crontab={"minute": "30", "hour": "3"},
+    ),
+    PeriodicTaskSpec(
         name="Draw missing artwork",
         task="catalog.tasks.artwork_generate_pending_task",
         why="Hourly: cards for titles added or un-retired since the last run, popular titles first.",

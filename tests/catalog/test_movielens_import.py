@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def seed(directory: Path, **options) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
+    options.setdefault("skip_training", True)  # training is tested in tests/personalization
     call_command(
         "seed_demo", movielens_dir=str(directory), prerender=0, no_background=True, stdout=out, stderr=err, **options
     )

@@ -14,9 +14,10 @@ from catalog.models import Title
 from catalog.movielens import DatasetError, locate_dataset, read_dataset
 from catalog.services import artwork_cards_generate, artwork_pending_ids, catalog_import, title_stats_refresh
 from catalog.tasks import artwork_generate_pending_task
-from personalization.models import Rating
+from personalization.models import ModelVersion, Rating
 from personalization.services.seeding import demo_profiles_import
 from personalization.services.setup import periodic_tasks_ensure
+from personalization.services.training import model_retrain
 
 MAX_ISSUES_SHOWN = 20
 
@@ -38,11 +39,22 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing when titles and ratings are already loaded."
         )
         parser.add_argument(
+            "--skip-training", action="store_true", help="Do not train the first recommender version now."
+        )
+        parser.add_argument(
             "--no-background", action="store_true", help="Do not queue the Celery task that draws the other cards."
         )
 
     def handle(
-        self, *args, movielens_dir=None, strict=False, prerender=150, no_background=False, if_empty=False, **options
+        self,
+        *args,
+        movielens_dir=None,
+        strict=False,
+        prerender=150,
+        no_background=False,
+        if_empty=False,
+        skip_training=False,
+        **options,
     ):
         started = time.monotonic()
         if if_empty and Title.objects.exists() and Rating.objects.exists():
@@ -74,6 +86,10 @@ class Command(BaseCommand):
             f"Viewers: {profiles.profiles_created} new profiles, {profiles.ratings_written} ratings, "
             f"{profiles.featured} featured on the picker"
         )
+        trained = ""
+        if not skip_training and ModelVersion.objects.active() is None:
+            version = model_retrain(trigger="demo", progress=lambda message: self.stdout.write(f"  {message}"))
+            trained = f" and recommender {version.label} ({version.get_status_display().lower()})"
         drawn = self._prerender(prerender)
         pending = len(artwork_pending_ids())
         if pending and not no_background:
@@ -81,7 +97,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {len(data.movies)} titles, {profiles.ratings_written} ratings and "
-                f"{len(set(r.user_id for r in data.ratings))} viewers in {time.monotonic() - started:.1f}s; "
+                f"{len(set(r.user_id for r in data.ratings))} viewers{trained} in {time.monotonic() - started:.1f}s; "
                 f"{drawn} cards drawn now, {pending} left "
                 f"{'to the Celery worker' if pending and not no_background else 'to draw on first view'}; "
                 f"{len(data.issues)} malformed rows skipped."

@@ -1,0 +1,131 @@
+"""Recording what viewers do: the event log and the engagement state derived from it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from catalog.models import Title
+from personalization.models import Engagement, Event, Profile
+
+PLAY_STEP = 0.3  # each press of Play "watches" this share of the title, so Continue Watching fills up
+ONBOARDING_MINIMUM = 3
+
+# How each event moves the viewer's standing with the title.
+_STATE_CHANGES = {
+    Event.Kind.THUMB_UP: {"thumb": Engagement.Thumb.UP},
+    Event.Kind.THUMB_DOWN: {"thumb": Engagement.Thumb.DOWN, "in_my_list": False},
+    Event.Kind.THUMB_CLEAR: {"thumb": Engagement.Thumb.NONE},
+    Event.Kind.LIST_ADD: {"in_my_list": True},
+    Event.Kind.LIST_REMOVE: {"in_my_list": False},
+    Event.Kind.ONBOARDING_PICK: {"thumb": Engagement.Thumb.UP},
+}
+
+
+def history_changed_at(profile_id: int) -> float:
+    """When this profile's history last changed (0 if never): newer than the model = fold in afresh."""
+    return cache.get(_history_key(profile_id), 0.0)
+
+
+def _history_key(profile_id: int) -> str:
+    return f"profile:{profile_id}:history"
+
+
+@transaction.atomic
+def event_record(
+    *, profile: Profile, title: Title, kind: str, impression_id: uuid.UUID | None = None
+) -> tuple[Event, Engagement]:
+    """Append the event and update the viewer's engagement with the title in one transaction."""
+    if kind not in Event.Kind.values:
+        raise ValidationError(f"Unknown event type {kind!r}; use one of {', '.join(Event.Kind.values)}.")
+    event = Event.objects.create(profile=profile, title=title, kind=kind, impression_id=impression_id)
+    engagement, _ = Engagement.objects.select_for_update().get_or_create(profile=profile, title=title)
+    if kind == Event.Kind.PLAY:
+        Engagement.objects.filter(pk=engagement.pk).update(plays=F("plays") + 1)
+        engagement.refresh_from_db(fields=["plays"])
+        engagement.progress = min(1.0, engagement.progress + PLAY_STEP)
+        engagement.save(update_fields=["progress", "updated_at"])
+    elif kind in _STATE_CHANGES:
+        for field, value in _STATE_CHANGES[kind].items():
+            setattr(engagement, field, value)
+        engagement.save()
+    if kind != Event.Kind.CLICK:  # opening the details says nothing about taste
+        transaction.on_commit(lambda: cache.set(_history_key(profile.pk), time.time(), None))
+    return event, engagement
+
+
+@transaction.atomic
+def onboarding_complete(*, profile: Profile, title_ids: list[int]) -> int:
+    """Record the titles a new viewer picked as liked; at least three, all of them real."""
+    wanted = set(title_ids)
+    if len(wanted) < ONBOARDING_MINIMUM:
+        raise ValidationError(f"Pick at least {ONBOARDING_MINIMUM} titles you like ({len(wanted)} picked).")
+    titles = list(Title.objects.available().filter(pk__in=wanted))
+    if len(titles) != len(wanted):
+        raise ValidationError("Some of the picked titles do not exist; reload the page and pick again.")
+    for title in titles:
+        event_record(profile=profile, title=title, kind=Event.Kind.ONBOARDING_PICK)
+    return len(titles)
+
+
+# Impression tokens -------------------------------------------------------------------------
+# A card carries "<impression id>.<signature>": the signature binds the impression to the profile
+# and title it was shown for, so an event can be checked without waiting for the worker to have
+# inserted the impression row (it may still be in the queue when the viewer clicks).
+
+_TOKEN_SALT = "streamflix.impression"  # noqa: S105 (an HMAC salt, not a secret)
+_SIGNATURE_LENGTH = 20
+
+# Events a client may send; onboarding picks come from the onboarding form only.
+CLIENT_EVENT_KINDS = (
+    Event.Kind.CLICK,
+    Event.Kind.PLAY,
+    Event.Kind.THUMB_UP,
+    Event.Kind.THUMB_DOWN,
+    Event.Kind.THUMB_CLEAR,
+    Event.Kind.LIST_ADD,
+    Event.Kind.LIST_REMOVE,
+)
+
+
+def impression_token(*, impression_id: uuid.UUID, profile_id: int, title_id: int) -> str:
+    signature = salted_hmac(_TOKEN_SALT, f"{impression_id.hex}:{profile_id}:{title_id}").hexdigest()
+    return f"{impression_id.hex}.{signature[:_SIGNATURE_LENGTH]}"
+
+
+def impression_verify(token: str, *, profile_id: int, title_id: int) -> uuid.UUID:
+    """The impression id in a token, if it was issued to this profile for this title."""
+    impression_hex = token.partition(".")[0]
+    try:
+        impression_id = uuid.UUID(hex=impression_hex)
+    except ValueError:
+        raise ValidationError(f"{token!r} is not an impression id.", code="bad_impression") from None
+    expected = impression_token(impression_id=impression_id, profile_id=profile_id, title_id=title_id)
+    if not constant_time_compare(expected, token):
+        raise ValidationError(
+            f"Impression {impression_hex} was not shown to this profile for title {title_id}.",
+            code="foreign_impression",
+        )
+    return impression_id
+
+
+def event_submit(*, profile: Profile, title_id: int, kind: str, impression: str = "") -> Event:
+    """Validate a client's event completely, then record it: a refusal writes nothing."""
+    if kind not in CLIENT_EVENT_KINDS:
+        raise ValidationError(
+            f"Unknown event type {kind!r}; use one of {', '.join(CLIENT_EVENT_KINDS)}.", code="bad_kind"
+        )
+    title = Title.objects.available().filter(pk=title_id).first()
+    if title is None:
+        raise ValidationError(f"There is no title {title_id}.", code="bad_title")
+    impression_id = impression_verify(impression, profile_id=profile.pk, title_id=title.pk) if impression else None
+    if kind == Event.Kind.CLICK and impression_id is None:
+        raise ValidationError("A click needs the impression it was made on.", code="missing_impression")
+    event, _ = event_record(profile=profile, title=title, kind=kind, impression_id=impression_id)
+    return event

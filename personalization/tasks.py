@@ -1,0 +1,83 @@
+"""Celery tasks: thin wrappers that load ids, call one service and own retry and failure policy.
+
+Periodic schedules are declared in `personalization.services.setup.PERIODIC_TASKS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from personalization.services.impressions import (
+    InvalidBatch,
+    impressions_ingest,
+    impressions_outbox_drain,
+    impressions_quarantine,
+    impressions_rollup,
+)
+from personalization.services.training import RetrainAlreadyRunning, model_retrain
+
+logger = logging.getLogger(__name__)
+OUTBOX_BATCH = 200
+
+
+@shared_task(
+    acks_late=True,  # the message leaves Redis only after the rows are in; a crash means redelivery
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=None,  # the database is down: keep the batch in the broker until it is back
+    soft_time_limit=60,
+    time_limit=90,
+)
+def impressions_log_task(batch: dict) -> int:
+    """Insert one page view's impressions (idempotent on their ids)."""
+    try:
+        return impressions_ingest([batch])
+    except InvalidBatch as exc:
+        logger.error("Quarantined an unreadable impression batch: %s", exc)
+        impressions_quarantine(batch, str(exc))
+        return 0
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5, soft_time_limit=240, time_limit=300)
+def impressions_outbox_drain_task() -> int:
+    """Every minute: insert the page views kept in the outbox while the broker was down."""
+    total = 0
+    while True:
+        handled = impressions_outbox_drain(limit=OUTBOX_BATCH)
+        total += handled
+        if handled < OUTBOX_BATCH:  # a full batch means there may be more
+            return total
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5, soft_time_limit=1700, time_limit=1800)
+def impressions_rollup_task() -> int:
+    """Daily: roll raw impressions past IMPRESSION_RETENTION_DAYS into daily aggregates."""
+    stats = impressions_rollup(older_than=timedelta(days=settings.IMPRESSION_RETENTION_DAYS))
+    logger.info("Rolled %d impressions into %d daily aggregates", stats.impressions, stats.aggregates)
+    return stats.impressions
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(Exception,),
+    dont_autoretry_for=(RetrainAlreadyRunning,),
+    retry_backoff=60,  # 1, 2, 4 minutes: enough for a database blip to pass
+    retry_backoff_max=900,
+    max_retries=3,
+    soft_time_limit=1500,
+    time_limit=1800,
+)
+def model_retrain_task(self, trigger: str = "nightly") -> int | None:
+    """Nightly (and on demand): retrain the recommender; the active model serves until a better one is ready."""
+    try:
+        return model_retrain(trigger=trigger).pk
+    except RetrainAlreadyRunning as exc:
+        logger.info("Retrain skipped: %s", exc)
+        return None

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from personalization import selectors
+from personalization.models import Engagement, ModelVersion, Profile, Rating
+from personalization.selectors import ACTIVE_MODEL_KEY, active_model, active_model_forget
+from personalization.services.events import event_record
+from personalization.services.training import RetrainAlreadyRunning, model_retrain, training_frames
+from personalization.tasks import model_retrain_task
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_retrain_records_its_run_and_serves_the_new_version(clustered_data):
+    version = model_retrain(trigger="test")
+
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.ACTIVE and version.activated_at
+    assert Path(version.artifact_path).is_file()
+    assert version.data_counts == {"ratings": Rating.objects.count(), "signals": 0, "profiles": 100, "titles": 120}
+    assert {"ndcg_at_10", "p_at_10", "r_at_10", "rmse", "mae", "popularity_ndcg_at_10"} <= set(version.metrics)
+    assert version.metrics["ndcg_at_10"] > version.metrics["popularity_ndcg_at_10"]
+    assert version.training_seconds > 0 and version.params["n_factors"] == 50
+    assert cache.get(ACTIVE_MODEL_KEY) == version.pk
+    assert active_model().version_id == version.pk
+
+
+def test_a_newer_version_retires_the_old_one(trained):
+    newer = model_retrain(trigger="test")
+    trained.refresh_from_db()
+    assert newer.status == ModelVersion.Status.ACTIVE
+    assert trained.status == ModelVersion.Status.RETIRED
+    assert list(ModelVersion.objects.filter(status="active")) == [newer]
+
+
+def test_the_gate_keeps_a_worse_model_out_and_the_active_one_serving(trained):
+    # Pretend the active version measured far better than anything this data can reach.
+    ModelVersion.objects.filter(pk=trained.pk).update(metrics={**trained.metrics, "ndcg_at_10": 0.99})
+
+    candidate = model_retrain(trigger="test")
+
+    assert candidate.status == ModelVersion.Status.REJECTED
+    assert "worse than the active" in candidate.reason and "0.9900" in candidate.reason
+    assert not candidate.artifact_path
+    assert ModelVersion.objects.active() == trained
+    assert cache.get(ACTIVE_MODEL_KEY) == trained.pk
+
+
+def test_the_gate_also_checks_rating_error(trained):
+    ModelVersion.objects.filter(pk=trained.pk).update(metrics={**trained.metrics, "rmse": 0.01})
+    candidate = model_retrain(trigger="test")
+    assert candidate.status == ModelVersion.Status.REJECTED and "RMSE" in candidate.reason
+
+
+def test_a_second_retrain_cannot_start_while_one_is_training(clustered_data):
+    running = ModelVersion.objects.create(trigger="nightly")  # another worker holds the lock
+
+    with pytest.raises(RetrainAlreadyRunning, match=f"{running.label} is training now"):
+        model_retrain(trigger="test")
+
+    assert ModelVersion.objects.count() == 1
+    assert model_retrain_task.apply(kwargs={"trigger": "test"}).get() is None  # the task skips, no retry
+
+
+def test_a_lock_left_by_a_dead_worker_is_released_after_an_hour(clustered_data):
+    dead = ModelVersion.objects.create(trigger="nightly")
+    ModelVersion.objects.filter(pk=dead.pk).update(created_at=timezone.now() - timedelta(hours=2))
+
+    version = model_retrain(trigger="test")
+
+    dead.refresh_from_db()
+    assert version.status == ModelVersion.Status.ACTIVE
+    assert dead.status == ModelVersion.Status.FAILED and "Abandoned" in dead.reason
+
+
+def test_a_failed_retrain_is_recorded_and_the_active_model_keeps_serving(trained, monkeypatch):
+    def broken(*args, **kwargs):
+        raise MemoryError("out of memory while factorising")
+
+    monkeypatch.setattr("personalization.services.training.holdout_metrics", broken)
+
+    with pytest.raises(MemoryError):
+        model_retrain(trigger="test")
+
+    failed = ModelVersion.objects.exclude(pk=trained.pk).get()
+    assert failed.status == ModelVersion.Status.FAILED and "out of memory" in failed.reason
+    assert ModelVersion.objects.active() == trained and active_model().version_id == trained.pk
+    assert not ModelVersion.objects.filter(status="training").exists()  # the lock is released
+
+
+def test_with_no_ratings_the_retrain_fails_saying_what_to_do(db):
+    with pytest.raises(ValueError, match="seed_demo"):
+        model_retrain(trigger="test")
+    assert ModelVersion.objects.get().status == ModelVersion.Status.FAILED
+
+
+def test_the_retrain_task_is_configured_to_retry_with_backoff():
+    assert model_retrain_task.max_retries == 3
+    assert model_retrain_task.retry_backoff and model_retrain_task.retry_backoff_max == 900
+
+
+def test_site_signals_are_training_data(clustered_data):
+    rosa = Profile.objects.get(movielens_user_id=1)
+    from catalog.models import Title
+
+    liked, hated, listed = Title.objects.filter(movielens_id__in=[301, 302, 303]).order_by("movielens_id")
+    event_record(profile=rosa, title=liked, kind="thumb_up")
+    event_record(profile=rosa, title=hated, kind="thumb_down")
+    event_record(profile=rosa, title=listed, kind="list_add")
+    event_record(profile=rosa, title=listed, kind="play")
+
+    _, signals = training_frames()
+
+    assert sorted(map(tuple, signals.values.tolist())) == sorted(
+        [
+            (rosa.pk, liked.pk, "thumb_up"),
+            (rosa.pk, hated.pk, "thumb_down"),
+            (rosa.pk, listed.pk, "my_list"),
+            (rosa.pk, listed.pk, "play"),
+        ]
+    )
+    version = model_retrain(trigger="test")
+    assert version.data_counts["signals"] == 4
+
+
+def test_web_processes_swap_to_a_new_version_without_restarting(trained, monkeypatch):
+    monkeypatch.setattr(selectors, "VERSION_CHECK_SECONDS", 0.0)
+    assert active_model().version_id == trained.pk
+    newer = model_retrain(trigger="test")  # as a worker would: it only writes the DB and the cache
+    assert active_model().version_id == newer.pk
+
+
+def test_the_retrain_command_reports_progress_and_a_summary(clustered_data, capsys):
+    call_command("retrain")
+    out = capsys.readouterr().out
+    version = ModelVersion.objects.get()
+    assert "measuring on a holdout" in out and f"{version.label} active: NDCG@10" in out
+
+
+def test_the_retrain_command_explains_a_held_lock(clustered_data):
+    ModelVersion.objects.create(trigger="nightly")
+    with pytest.raises(CommandError, match="Wait for it to finish"):
+        call_command("retrain")
+
+
+def test_staff_can_retrain_from_the_admin(admin_client, clustered_data, django_capture_on_commit_callbacks):
+    assert admin_client.get(reverse("admin:personalization_modelversion_changelist")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:personalization_modelversion_retrain"))
+    assert response.status_code == 302
+    assert ModelVersion.objects.get().trigger == "admin"  # eager Celery ran it right away
+    page = admin_client.get(reverse("admin:personalization_modelversion_changelist")).content.decode()
+    assert "Retrain queued" in page and ModelVersion.objects.get().label in page
+
+
+def test_viewers_cannot_retrain(client, clustered_data):
+    client.force_login(User.objects.create_user("viewer", password="pw-123456"))
+    response = client.post(reverse("admin:personalization_modelversion_retrain"))
+    assert response.status_code == 302 and not ModelVersion.objects.exists()
+
+
+@pytest.mark.services
+def test_a_retrain_runs_through_a_real_worker_and_web_processes_pick_it_up(celery_worker, clustered_data, monkeypatch):
+    monkeypatch.setattr(selectors, "VERSION_CHECK_SECONDS", 0.0)
+    active_model_forget()
+    assert active_model() is None
+
+    model_retrain_task.delay(trigger="test")
+
+    version = wait_until(
+        lambda: ModelVersion.objects.filter(status="active").first(),
+        timeout=90,
+        message="the worker to activate a version",
+    )
+    assert version.trigger == "test" and Path(version.artifact_path).is_file()
+    assert active_model().version_id == version.pk  # this process noticed through Redis
+    assert Engagement.objects.count() == 0
