@@ -22,7 +22,7 @@ NEW_RELEASE_YEARS = 3  # "new" = the catalog's latest few years
 
 # How much a row matters before taste and context: what a viewer most likely came for first.
 BASE_PRIORITY = {
-    "continue": 1.0,
+    "continue": 0.9,
     "my_list": 0.8,
     "top_picks": 0.95,
     "popular": 0.9,

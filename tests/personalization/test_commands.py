@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from personalization.services.setup import PERIODIC_TASKS, periodic_tasks_ensure
+from tests.factories import write_clustered_movielens
+
+
+@pytest.fixture
+def ratings_csv(tmp_path):
+    return write_clustered_movielens(tmp_path / "ml") / "ratings.csv"
+
+
+def test_evaluate_recs_prints_one_json_object_with_the_protocol_figures(ratings_csv, capsys):
+    call_command("evaluate_recs", "--json", "--ratings", str(ratings_csv))
+
+    out = capsys.readouterr().out.strip().splitlines()
+    metrics = json.loads(out[-1])
+    for key in ("rmse", "mae", "p_at_10", "r_at_10", "ndcg_at_10", "popularity_ndcg_at_10"):
+        assert isinstance(metrics[key], float), key
+    assert 0 <= metrics["p_at_10"] <= 1 and 0 <= metrics["ndcg_at_10"] <= 1
+    assert metrics["ndcg_at_10"] > metrics["popularity_ndcg_at_10"]  # the clusters make taste obvious
+    assert 0 < metrics["rmse"] < 2
+
+
+def test_evaluate_recs_says_what_to_set_when_the_data_is_missing(tmp_path):
+    with pytest.raises(CommandError, match="MOVIELENS_DIR"):
+        call_command("evaluate_recs", "--json", "--ratings", str(tmp_path / "nope.csv"))
+
+
+def test_recommend_offline_writes_k_unseen_titles_per_user(ratings_csv, tmp_path, capsys):
+    out_csv = tmp_path / "recs.csv"
+
+    call_command("recommend_offline", "--ratings", str(ratings_csv), "--k", "5", "--out", str(out_csv))
+
+    recs = pd.read_csv(out_csv)
+    ratings = pd.read_csv(ratings_csv)
+    assert list(recs.columns) == ["userId", "movieId", "rank"]
+    assert set(recs["userId"]) == set(ratings["userId"])
+    assert all(sorted(ranks) == [0, 1, 2, 3, 4] for _, ranks in recs.groupby("userId")["rank"])
+    rated = set(zip(ratings["userId"], ratings["movieId"], strict=True))
+    assert not rated & set(zip(recs["userId"], recs["movieId"], strict=True))
+    first = recs[recs["rank"] == 0].set_index("userId")["movieId"]
+    same_cluster = [(movie // 100) == ((user - 1) // 25) for user, movie in first.items()]
+    assert sum(same_cluster) >= 0.9 * len(same_cluster)  # each user's first pick matches their taste
+    assert "Wrote 500 recommendations for 100 users" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("a,b\n1,2\n", "lacks the columns"), ("userId,movieId,rating\n1,2,great\n", "non-numeric")],
+)
+def test_recommend_offline_refuses_bad_files(tmp_path, content, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("recommend_offline", "--ratings", str(bad), "--k", "5", "--out", str(tmp_path / "o.csv"))
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.django_db
+def test_beat_has_the_nightly_retrain_at_two_and_every_declared_task():
+    # post_migrate installed them in the test database already.
+    retrain = PeriodicTask.objects.get(task="personalization.tasks.model_retrain_task")
+    assert (retrain.crontab.hour, retrain.crontab.minute) == ("2", "0") and retrain.enabled
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= {spec.name for spec in PERIODIC_TASKS}
+    assert all(task.description for task in PeriodicTask.objects.exclude(name__startswith="celery."))
+
+
+@pytest.mark.django_db
+def test_an_admins_schedule_change_survives_a_redeploy():
+    retrain = PeriodicTask.objects.get(task="personalization.tasks.model_retrain_task")
+    retrain.crontab = CrontabSchedule.objects.create(minute="30", hour="4")
+    retrain.save()
+
+    assert periodic_tasks_ensure() == 0
+
+    retrain.refresh_from_db()
+    assert (retrain.crontab.hour, retrain.crontab.minute) == ("4", "30")

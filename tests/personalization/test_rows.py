@@ -1,0 +1,130 @@
+"""The pure row planner on a hand-built catalogue snapshot (no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from catalog.selectors import CatalogSnapshot
+from personalization.page import Context
+from personalization.rows import ViewerSignals, plan_page
+
+GENRES = ("Action", "Comedy", "Drama", "Horror", "Mystery", "Romance", "Sci-Fi", "Thriller")
+PER_GENRE = 60
+
+
+def snapshot(*, mystery_copies_thriller: bool = False) -> CatalogSnapshot:
+    n = PER_GENRE * len(GENRES)
+    genre_matrix = np.zeros((n, len(GENRES)), dtype=bool)
+    for j in range(len(GENRES)):
+        genre_matrix[j * PER_GENRE : (j + 1) * PER_GENRE, j] = True
+    if mystery_copies_thriller:  # two genres tagging exactly the same titles
+        genre_matrix[:, GENRES.index("Mystery")] = genre_matrix[:, GENRES.index("Thriller")]
+    rng = np.random.default_rng(0)
+    return CatalogSnapshot(
+        version=1,
+        title_ids=np.arange(1, n + 1, dtype=np.int64),
+        names=[f"T{i}" for i in range(1, n + 1)],
+        years=rng.integers(1990, 2019, n).astype(np.int32),
+        rating_count=rng.integers(1, 500, n),
+        rating_mean=rng.uniform(2.5, 4.5, n),
+        trending=rng.integers(0, 50, n).astype(np.float64),
+        genre_names=GENRES,
+        genre_matrix=genre_matrix,
+        artworks={},
+    )
+
+
+def viewer(**fields) -> ViewerSignals:
+    defaults = {"name": "Ana", "scores": np.random.default_rng(1).random(PER_GENRE * len(GENRES))}
+    return ViewerSignals(**{**defaults, **fields})
+
+
+def neutral_affinity() -> np.ndarray:
+    return np.zeros(len(GENRES))
+
+
+def keys(plan) -> list[str]:
+    return [row.key for row in plan.rows]
+
+
+CONTEXT = Context(hour=20, daypart="evening", device="desktop")
+
+
+def test_genre_rows_follow_the_viewers_affinity():
+    affinity = neutral_affinity()
+    affinity[GENRES.index("Romance")] = 1.5
+    affinity[GENRES.index("Action")] = -1.0
+    order = keys(plan_page(snapshot(), viewer(genre_affinity=affinity), CONTEXT, max_rows=20))
+    genre_rows = [k for k in order if k.startswith("genre:")]
+    assert genre_rows[0] == "genre:romance" and genre_rows[-1] == "genre:action"
+
+
+def test_late_nights_lean_dark_and_mornings_light():
+    night = keys(
+        plan_page(
+            snapshot(),
+            viewer(genre_affinity=neutral_affinity()),
+            Context(hour=1, daypart="night", device="desktop"),
+            max_rows=20,
+        )
+    )
+    morning = keys(
+        plan_page(
+            snapshot(),
+            viewer(genre_affinity=neutral_affinity()),
+            Context(hour=8, daypart="morning", device="desktop"),
+            max_rows=20,
+        )
+    )
+    assert night.index("genre:horror") < morning.index("genre:horror")
+    assert morning.index("genre:comedy") < night.index("genre:comedy")
+
+
+def test_phones_open_on_continue_watching_and_desktops_on_top_picks():
+    started = (5, 70)
+    mobile = plan_page(snapshot(), viewer(continue_watching=started), Context(20, "evening", "mobile"))
+    desktop = plan_page(snapshot(), viewer(continue_watching=started), CONTEXT)
+    assert mobile.rows[0].kind == "continue" and mobile.rows[0].title_ids == (6, 71)
+    assert desktop.rows[0].kind == "top_picks" and desktop.rows[1].kind == "continue"
+
+
+def test_no_title_appears_twice_and_the_hero_is_not_repeated():
+    plan = plan_page(snapshot(), viewer(), CONTEXT, max_rows=20)
+    shown = [int(snapshot().title_ids[plan.hero])] + [t for row in plan.rows for t in row.title_ids]
+    assert len(shown) == len(set(shown))
+
+
+def test_a_row_that_would_copy_another_is_dropped():
+    plan = plan_page(snapshot(mystery_copies_thriller=True), viewer(), CONTEXT, max_rows=20)
+    assert ("genre:mystery" in keys(plan)) != ("genre:thriller" in keys(plan))
+
+
+def test_seen_titles_are_not_suggested():
+    seen = np.arange(0, 200)
+    plan = plan_page(snapshot(), viewer(seen=seen), CONTEXT, max_rows=20)
+    assert not {t for row in plan.rows for t in row.title_ids} & {int(i) + 1 for i in seen}
+
+
+def test_without_scores_the_viewer_gets_popular_rows_and_no_top_picks():
+    plan = plan_page(snapshot(), ViewerSignals(name="New"), CONTEXT)
+    assert plan.rows[0].kind == "popular" and "top-picks" not in keys(plan)
+    popular = plan.rows[0].title_ids
+    counts = snapshot().rating_count
+    assert counts[popular[0] - 1] >= np.percentile(counts, 95)
+
+
+def test_top_picks_are_in_score_order():
+    scores = np.linspace(0, 1, PER_GENRE * len(GENRES))  # the last title is the best
+    plan = plan_page(snapshot(), viewer(scores=scores), CONTEXT)
+    top = next(row for row in plan.rows if row.kind == "top_picks")
+    assert plan.hero == len(scores) - 1
+    assert list(top.title_ids) == sorted(top.title_ids, reverse=True)
+
+
+@pytest.mark.parametrize("length", [3, 1])
+def test_short_personal_lists_still_show_but_short_discovery_rows_do_not(length):
+    my_list = tuple(range(length))
+    plan = plan_page(snapshot(), viewer(my_list=my_list), CONTEXT, max_rows=20)
+    assert "my-list" in keys(plan)
+    assert all(len(row.title_ids) >= 8 for row in plan.rows if row.kind not in ("my_list", "continue"))
