@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 
 from catalog.models import Artwork, Genre, Title, artwork_image_url
+from catalog.themes import ALL_THEMES, THEME_INDEX, title_theme_set
 
 VERSION_CHECK_SECONDS = 5.0
 MAX_SNAPSHOT_AGE_SECONDS = 600.0
@@ -46,6 +47,7 @@ class CatalogSnapshot:
     trending: np.ndarray  # ratings (and site plays) in the most recent window
     genre_names: tuple[str, ...]
     genre_matrix: np.ndarray  # bool (n_titles, n_genres)
+    theme_matrix: np.ndarray  # bool (n_titles, len(ALL_THEMES)): what each title is about (genre + tag themes)
     artworks: dict[int, tuple[ArtworkVariant, ...]]  # active variants per title id, default first
     built_at: float = field(default_factory=time.monotonic)
 
@@ -94,16 +96,24 @@ def catalog_snapshot_clear() -> None:
 
 def _build(version: int) -> CatalogSnapshot:
     rows = list(
-        Title.objects.available().order_by("id").values_list("id", "name", "year", "rating_count", "rating_mean")
+        Title.objects.available()
+        .order_by("id")
+        .values_list("id", "name", "year", "rating_count", "rating_mean", "tags")
     )
     title_ids = np.array([r[0] for r in rows], dtype=np.int64)
     genres = tuple(Genre.objects.order_by("name").values_list("name", flat=True))
     genre_col = {name: j for j, name in enumerate(genres)}
     genre_matrix = np.zeros((len(rows), len(genres)), dtype=bool)
     position = {tid: i for i, tid in enumerate(title_ids.tolist())}
+    title_genres: dict[int, list[str]] = defaultdict(list)
     for title_id, genre_name in Title.genres.through.objects.values_list("title_id", "genre__name"):
         if title_id in position:
             genre_matrix[position[title_id], genre_col[genre_name]] = True
+            title_genres[title_id].append(genre_name)
+    theme_matrix = np.zeros((len(rows), len(ALL_THEMES)), dtype=bool)
+    for i, row in enumerate(rows):
+        for theme in title_theme_set(title_genres[row[0]], row[5] or []):
+            theme_matrix[i, THEME_INDEX[theme]] = True
     return CatalogSnapshot(
         version=version,
         title_ids=title_ids,
@@ -114,6 +124,7 @@ def _build(version: int) -> CatalogSnapshot:
         trending=_trending(position),
         genre_names=genres,
         genre_matrix=genre_matrix,
+        theme_matrix=theme_matrix,
         artworks=_artworks(position),
     )
 

@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 from personalization.models import Engagement, ModelVersion, Profile, Rating
 from personalization.recommender import RecommenderModel, Viewer
+from personalization.taste import like_weights
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +106,11 @@ class History:
         return Viewer(user=user, items=items, ratings=ratings, negative_items=self.disliked)
 
 
-def viewer_history(profile: Profile) -> History:
-    rated = list(Rating.objects.filter(profile=profile).order_by("-rated_at").values_list("title_id", "rating"))
+def viewer_history(profile: Profile | int) -> History:
+    profile_id = profile if isinstance(profile, int) else profile.pk
+    rated = list(Rating.objects.filter(profile_id=profile_id).order_by("-rated_at").values_list("title_id", "rating"))
     engagements = list(
-        Engagement.objects.filter(profile=profile)
+        Engagement.objects.filter(profile_id=profile_id)
         .order_by("-updated_at")
         .values_list("title_id", "thumb", "in_my_list", "plays", "progress")
     )
@@ -125,3 +127,12 @@ def viewer_history(profile: Profile) -> History:
         in_progress=np.array([t for t, _, _, _, progress in engagements if 0 < progress < 0.95], dtype=np.int64),
         recent_likes=np.array([t for t in anchors if t not in disliked], dtype=np.int64),
     )
+
+
+def history_weights(history: History, snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """(snapshot positions, like weights) of a history: stars mapped by `like_weights`, other
+    positive signals (thumbs up, My List, plays) count as a full like."""
+    weights = np.concatenate([like_weights(history.stars), np.ones(len(history.liked))])
+    positions = snapshot.index_of(np.concatenate([history.rated, history.liked]))
+    keep = positions >= 0
+    return positions[keep], weights[keep]

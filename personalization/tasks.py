@@ -10,8 +10,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 
+from personalization.services.artwork import bandit_learn
 from personalization.services.impressions import (
     InvalidBatch,
     impressions_ingest,
@@ -23,6 +25,7 @@ from personalization.services.training import RetrainAlreadyRunning, model_retra
 
 logger = logging.getLogger(__name__)
 OUTBOX_BATCH = 200
+BANDIT_LOCK_KEY = "bandit:learning"
 
 
 @shared_task(
@@ -81,3 +84,19 @@ def model_retrain_task(self, trigger: str = "nightly") -> int | None:
     except RetrainAlreadyRunning as exc:
         logger.info("Retrain skipped: %s", exc)
         return None
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, soft_time_limit=50, time_limit=55)
+def bandit_learn_task() -> int:
+    """Every minute: fold new impressions and clicks into the artwork bandit and publish it."""
+    # One learner at a time: a pass that overruns its minute must not fold the same rows twice.
+    if not cache.add(BANDIT_LOCK_KEY, "1", timeout=55):
+        logger.info("Bandit learning skipped: the previous pass is still running")
+        return 0
+    try:
+        stats = bandit_learn()
+    finally:
+        cache.delete(BANDIT_LOCK_KEY)
+    if stats.impressions or stats.clicks:
+        logger.info("Bandit learned from %d impressions and %d clicks", stats.impressions, stats.clicks)
+    return stats.impressions

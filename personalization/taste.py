@@ -109,3 +109,23 @@ def pick_diverse(
         if np.isfinite(margin[best]):
             chosen.append(best)
     return chosen
+
+
+def lift_from_history(
+    *,
+    positions: np.ndarray,
+    weights: np.ndarray,
+    item_features: np.ndarray,
+    item_popularity: np.ndarray,
+) -> np.ndarray:
+    """One viewer's log2 lift per feature, from the items they liked (weighted) over the catalogue.
+
+    The "global mix" is the popularity-weighted share of each feature, so a viewer who watches
+    what everyone watches comes out near 0 everywhere. Same prior as `taste_matrix`.
+    """
+    features = item_features.astype(np.float64, copy=False)
+    global_mix = item_popularity.astype(np.float64) @ features
+    global_mix = np.maximum(global_mix / max(global_mix.sum(), 1e-9), 1e-6)
+    liked = weights @ features[positions] if len(positions) else np.zeros(features.shape[1])
+    share = (liked + PRIOR_STRENGTH * global_mix) / (float(np.sum(weights)) + PRIOR_STRENGTH)
+    return np.log2(share / global_mix)

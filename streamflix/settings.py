@@ -49,6 +49,26 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number: set {name} to a decimal number.") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name}={value} is out of range: set {name} between {minimum} and {maximum}.")
+    return value
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default).strip()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not allowed: set {name} to one of {', '.join(choices)}.")
+    return value
+
+
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -226,6 +246,10 @@ MODEL_DIR = env_path("MODEL_DIR", VAR_DIR / "models")
 
 # Logging and learning -------------------------------------------------------------
 IMPRESSION_RETENTION_DAYS = env_int("IMPRESSION_RETENTION_DAYS", 30, minimum=1)
+# Which artwork policy serves, and the share of page views kept on uniform-random artwork as a
+# control (the bandit's lift stays measurable on live traffic, and the logs stay good for OPE).
+ARTWORK_POLICY = env_choice("ARTWORK_POLICY", "thompson", ("thompson", "uniform", "editorial"))
+ARTWORK_CONTROL_SHARE = env_float("ARTWORK_CONTROL_SHARE", 0.1, minimum=0.0, maximum=1.0)
 
 # REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {

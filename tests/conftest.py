@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from catalog.selectors import catalog_snapshot_clear
 from personalization.selectors import active_model_forget
+from personalization.services.artwork import published_bandit_forget
 from streamflix.celery import app as celery_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ def _isolated(settings, tmp_path):
     cache.clear()
     catalog_snapshot_clear()
     active_model_forget()
+    published_bandit_forget()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield

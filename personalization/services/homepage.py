@@ -19,11 +19,11 @@ from catalog.selectors import CatalogSnapshot, catalog_snapshot
 from personalization.models import Profile
 from personalization.page import Card, Context, Page, Row, RowPlan
 from personalization.rows import ViewerSignals, plan_page, popularity_scores
-from personalization.selectors import History, ServingModel, active_model, viewer_history
-from personalization.services.artwork import ArtworkChooser, artwork_chooser
+from personalization.selectors import History, ServingModel, active_model, history_weights, viewer_history
+from personalization.services.artwork import ArtworkChooser, artwork_chooser, theme_taste
 from personalization.services.events import history_changed_at, impression_token
 from personalization.services.impressions import ShownCard, impression_batch, impressions_publish
-from personalization.taste import LIKED_RATING, PRIOR_STRENGTH
+from personalization.taste import lift_from_history
 
 FIRST_SCREEN_ROWS = 4
 PAGE_PLAN_TTL = 3 * 3600  # a tab left open this long gets a "refresh" prompt for its lazy rows
@@ -46,16 +46,25 @@ class _Personal:
     model_label: str
 
 
-def homepage_build(*, profile: Profile, context: Context) -> Page:
+def homepage_build(
+    *, profile: Profile, context: Context, policy: str | None = None, rng: np.random.Generator | None = None
+) -> Page:
+    """The viewer's page. `policy` forces an artwork policy (simulations, experiments); `rng` makes
+    the bandit's draws reproducible (simulations, tests)."""
     snapshot = catalog_snapshot()
     history = viewer_history(profile)
     personal = _personalize(profile, history, snapshot)
     planned = plan_page(snapshot, personal.signals, context)
     page_view_id = uuid.uuid4().hex
-    chooser = artwork_chooser(profile=profile, history=history, snapshot=snapshot, context=context)
+    taste = theme_taste(history, snapshot)
+    chooser = artwork_chooser(
+        taste=taste, snapshot=snapshot, context=context, page_view_id=page_view_id, policy_name=policy, rng=rng
+    )
     state = {
         "profile": profile.pk,
         "context": context.as_dict(),
+        "policy": chooser.policy_name,
+        "taste": taste.round(4).tolist(),
         "model": personal.model_label,
         "rows": [asdict(r) for r in planned.rows],
         "matches": _matches(personal, snapshot, planned.rows),
@@ -93,7 +102,7 @@ def homepage_build(*, profile: Profile, context: Context) -> Page:
     )
 
 
-def homepage_row(*, profile: Profile, page_view_id: str, index: int) -> Row:
+def homepage_row(*, profile: Profile, page_view_id: str, index: int, rng: np.random.Generator | None = None) -> Row:
     """Fill one lazy row of an earlier page view (and log its impressions)."""
     state = cache.get(_plan_key(page_view_id))
     if not state or state["profile"] != profile.pk:
@@ -104,7 +113,14 @@ def homepage_row(*, profile: Profile, page_view_id: str, index: int) -> Row:
     plan = RowPlan(**{**stored, "title_ids": tuple(stored["title_ids"])})
     snapshot = catalog_snapshot()
     context = Context(**state["context"])
-    chooser = artwork_chooser(profile=profile, history=viewer_history(profile), snapshot=snapshot, context=context)
+    chooser = artwork_chooser(
+        taste=np.array(state["taste"]),
+        snapshot=snapshot,
+        context=context,
+        page_view_id=page_view_id,
+        policy_name=state["policy"],
+        rng=rng,
+    )
     shown: list[ShownCard] = []
     row = _row(snapshot, plan, index, chooser, profile, state, shown, lazy=False)
     _log(page_view_id, profile, context, chooser, state["model"], [plan], shown, row_offset=index)
@@ -266,15 +282,11 @@ def _positions(snapshot: CatalogSnapshot, title_ids: np.ndarray) -> np.ndarray:
 
 
 def _genre_affinity(history: History, snapshot: CatalogSnapshot) -> np.ndarray:
-    """log2 lift of each genre among what the viewer liked, over the catalog's watched mix."""
-    weights = np.concatenate([np.clip((history.stars - 3.0) / (LIKED_RATING - 3.0), 0, 1), np.ones(len(history.liked))])
-    positions = snapshot.index_of(np.concatenate([history.rated, history.liked]))
-    keep = positions >= 0
-    liked = weights[keep] @ snapshot.genre_matrix[positions[keep]].astype(np.float64)
-    global_mix = snapshot.rating_count @ snapshot.genre_matrix.astype(np.float64)
-    global_mix = np.maximum(global_mix / max(global_mix.sum(), 1e-9), 1e-6)
-    share = (liked + PRIOR_STRENGTH * global_mix) / (weights[keep].sum() + PRIOR_STRENGTH)
-    return np.log2(share / global_mix)
+    """log2 lift of each genre among what the viewer liked, over the catalogue's watched mix."""
+    positions, weights = history_weights(history, snapshot)
+    return lift_from_history(
+        positions=positions, weights=weights, item_features=snapshot.genre_matrix, item_popularity=snapshot.rating_count
+    )
 
 
 def _matches(personal: _Personal, snapshot: CatalogSnapshot, plans: list[RowPlan]) -> dict[str, int]:

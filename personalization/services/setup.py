@@ -28,6 +28,12 @@ PERIODIC_TASKS: list[PeriodicTaskSpec] = [
         crontab={"minute": "0", "hour": "2"},
     ),
     PeriodicTaskSpec(
+        name="Teach the artwork bandit",
+        task="personalization.tasks.bandit_learn_task",
+        why="Every minute: fold in new impressions and clicks, so clicks change what similar viewers see soon.",
+        every_seconds=60,
+    ),
+    PeriodicTaskSpec(
         name="Drain the impression outbox",
         task="personalization.tasks.impressions_outbox_drain_task",
         why="Every minute: page views logged to the database while the broker was down go to the log.",

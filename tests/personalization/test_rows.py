@@ -31,6 +31,7 @@ def snapshot(*, mystery_copies_thriller: bool = False) -> CatalogSnapshot:
         trending=rng.integers(0, 50, n).astype(np.float64),
         genre_names=GENRES,
         genre_matrix=genre_matrix,
+        theme_matrix=np.zeros((n, 1), dtype=bool),
         artworks={},
     )
 
