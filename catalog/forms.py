@@ -5,6 +5,7 @@ from django.conf import settings
 
 from catalog.images import InvalidImage, check_upload
 from catalog.models import Artwork
+from catalog.themes import ALL_THEMES
 
 
 class ArtworkForm(forms.ModelForm):
@@ -16,16 +17,22 @@ class ArtworkForm(forms.ModelForm):
         # Our own Pillow checks give precise messages (a bomb, a wrong format); Django's
         # ImageField would answer every failure with the same generic one first.
         field_classes = {"original": forms.FileField}
-        widgets = {"original": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})}
+        widgets = {
+            "original": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+            "theme": forms.Select(choices=[("", "---------"), *((t, t) for t in ALL_THEMES)]),
+        }
         help_texts = {
             "original": "JPEG, PNG or WebP, at least 480×270; cropped to 16:9 for cards and the billboard.",
             "theme": "What this image plays up, e.g. “romance”, “action”, “ensemble cast”.",
         }
 
     def clean_theme(self) -> str:
+        # The bandit learns one set of weights per theme, so themes come from the fixed vocabulary.
         theme = " ".join(self.cleaned_data["theme"].split()).lower()
-        if not theme:
-            raise forms.ValidationError("Give the artwork a theme.")
+        if theme not in ALL_THEMES:
+            raise forms.ValidationError(
+                f"“{theme}” is not a theme; use one of: {', '.join(ALL_THEMES)}.", code="unknown_theme"
+            )
         return theme
 
     def clean_original(self):

@@ -297,3 +297,20 @@ class BanditSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"bandit state of {self.created_at:%Y-%m-%d %H:%M:%S} ({self.impressions_folded} impressions)"
+
+
+class SimulationReport(models.Model):
+    """The outcome of one `simulate_traffic` run: CTR over time of the bandit, random and the oracle."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    sessions = models.PositiveIntegerField()
+    seed = models.IntegerField()
+    summary = models.JSONField(help_text="The command's final JSON line.")
+    series = models.JSONField(help_text="Per policy, CTR in consecutive windows of impressions.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"simulation of {self.sessions} sessions (seed {self.seed}) at {self.created_at:%Y-%m-%d %H:%M}"

@@ -12,7 +12,10 @@ urlpatterns = [
     path("profiles/<int:pk>/select/", views.profile_select, name="profile_select"),
     path("rows/<str:page_view_id>/<int:index>/", views.row_fragment, name="row"),
     path("title/<int:pk>/", views.title_detail, name="title_detail"),
+    path("title/<int:pk>/open/", views.title_open, name="title_open"),
     path("title/<int:pk>/action/", views.title_action, name="title_action"),
     path("onboarding/", views.onboarding, name="onboarding"),
     path("context/", views.context_override, name="context"),
+    path("insights/artwork/", views.insights, name="insights"),
+    path("insights/artwork/<int:pk>/", views.insights_title, name="insights_title"),
 ]

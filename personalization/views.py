@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -13,9 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Title
 from personalization.context import SESSION_DAYPART, SESSION_DEVICE, context_from_request
-from personalization.models import Engagement, Event, Profile
+from personalization.insights import live_ctr_by_hour, selection_by_segment, svg_lines, variant_stats
+from personalization.models import Engagement, Event, Profile, SimulationReport
 from personalization.page import Context
-from personalization.services.events import event_record, onboarding_complete
+from personalization.services.events import event_submit, onboarding_complete
 from personalization.services.homepage import PageExpired, homepage_build, homepage_row
 from personalization.services.profiles import account_for_user, profile_create
 
@@ -131,17 +133,37 @@ def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def title_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """A card was clicked: record the click on its impression, then show the detail modal."""
+    profile = _get_profile_for_request(request)
+    if profile is None:
+        return HttpResponse("Pick a profile first.", status=403)
+    impression = request.POST.get("impression", "")
+    try:
+        event_submit(profile=profile, title_id=pk, kind=Event.Kind.CLICK, impression=impression)
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
+    context = {**_title_context(request, title, profile), "impression": impression}
+    return render(request, "personalization/partials/title_modal.html", context)
+
+
+@require_POST
 def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Play, My List and thumbs from the detail modal; answers with the refreshed action bar."""
     profile = _get_profile_for_request(request)
     if profile is None:
         return HttpResponse("Pick a profile first.", status=403)
-    title = get_object_or_404(Title.objects.available(), pk=pk)
     action = request.POST.get("action", "")
+    impression = request.POST.get("impression", "")
     if action not in TITLE_ACTIONS:
         return HttpResponse(f"Unknown action {action!r}; use one of {', '.join(TITLE_ACTIONS)}.", status=400)
-    event_record(profile=profile, title=title, kind=action)
-    context = {**_title_context(request, title, profile), "feedback": TITLE_ACTIONS[action]}
+    try:
+        event_submit(profile=profile, title_id=pk, kind=action, impression=impression)
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    title = get_object_or_404(Title.objects.available(), pk=pk)
+    context = {**_title_context(request, title, profile), "feedback": TITLE_ACTIONS[action], "impression": impression}
     if request.htmx:
         return render(request, "personalization/partials/title_actions.html", context)
     return redirect("personalization:title_detail", pk=title.pk)
@@ -190,3 +212,46 @@ def context_override(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_DEVICE] = device
     request.session[SESSION_DAYPART] = daypart
     return redirect("personalization:home")
+
+
+# Staff insights ----------------------------------------------------------------------------
+
+POLICY_COLOURS = {"thompson": "#46d369", "uniform": "#e5e5e5", "editorial": "#f5b50a", "oracle": "#2f80ed"}
+
+
+@staff_member_required
+@require_GET
+def insights(request: HttpRequest) -> HttpResponse:
+    """How the artwork bandit does: its CTR against the random control, and per title, per variant."""
+    query = request.GET.get("q", "").strip()
+    titles = Title.objects.available().by_popularity()
+    titles = titles.filter(name__icontains=query) if query else titles
+    live = live_ctr_by_hour()
+    report = SimulationReport.objects.first()
+    return render(
+        request,
+        "personalization/insights.html",
+        {
+            "query": query,
+            "titles": titles[:24],
+            "live": live,
+            "live_chart": svg_lines(live.series),
+            "live_axis": f"{live.labels[0]} → {live.labels[-1]}" if live.labels else "",
+            "report": report,
+            "report_chart": svg_lines(report.series) if report else None,
+            "colours": POLICY_COLOURS,
+        },
+    )
+
+
+@staff_member_required
+@require_GET
+def insights_title(request: HttpRequest, pk: int) -> HttpResponse:
+    title = get_object_or_404(Title, pk=pk)
+    stats = variant_stats(title)
+    active = [s.artwork for s in stats if s.artwork.is_active]
+    return render(
+        request,
+        "personalization/insights_title.html",
+        {"title": title, "stats": stats, "segments": selection_by_segment(title), "active": active},
+    )

@@ -64,3 +64,19 @@ class TitleOutput(serializers.ModelSerializer):
     class Meta:
         model = Title
         fields = ["id", "name", "year", "genres", "tags", "imdb_id", "tmdb_id", "rating_count", "rating_mean"]
+
+
+class EventInput(serializers.Serializer):
+    type = serializers.CharField(help_text="click, play, thumb_up, thumb_down, thumb_clear, list_add or list_remove.")
+    title = serializers.IntegerField(min_value=1)
+    impression = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The card's impression token (required for clicks)."
+    )
+
+
+class EventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField(source="kind")
+    title = serializers.IntegerField(source="title_id")
+    impression_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -10,5 +10,6 @@ urlpatterns = [
         views.HomepageRowApi.as_view(),
         name="api-homepage-row",
     ),
+    path("profiles/<int:pk>/events/", views.EventCreateApi.as_view(), name="api-events"),
     path("titles/<int:pk>/", views.TitleDetailApi.as_view(), name="api-title"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -13,9 +14,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Title
-from personalization.api.serializers import HomepageQuery, PageOutput, ProfileOutput, RowOutput, TitleOutput
+from personalization.api.serializers import (
+    EventInput,
+    EventOutput,
+    HomepageQuery,
+    PageOutput,
+    ProfileOutput,
+    RowOutput,
+    TitleOutput,
+)
 from personalization.context import context_from_request
 from personalization.models import Profile
+from personalization.services.events import event_submit
 from personalization.services.homepage import PageExpired, homepage_build, homepage_row
 from personalization.services.profiles import account_for_user
 
@@ -70,3 +80,23 @@ class HomepageRowApi(APIView):
 class TitleDetailApi(generics.RetrieveAPIView):
     serializer_class = TitleOutput
     queryset = Title.objects.available().prefetch_related("genres")
+
+
+class EventCreateApi(APIView):
+    """Record what the viewer did with a card. Invalid input is refused with 400 and writes nothing."""
+
+    @extend_schema(request=EventInput, responses={201: EventOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        profile = _profile(request, pk)
+        data = EventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            event = event_submit(
+                profile=profile,
+                title_id=data.validated_data["title"],
+                kind=data.validated_data["type"],
+                impression=data.validated_data["impression"],
+            )
+        except DjangoValidationError as exc:
+            return Response({"detail": " ".join(exc.messages), "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 from django.conf import settings
@@ -103,6 +104,18 @@ class ArtworkChooser:
         for i, arm, propensity in zip(with_art, picked.chosen, picked.propensity, strict=True):
             choices[i] = ArtworkChoice(variants[i][int(arm)], float(propensity))
         return choices
+
+
+class ChooserFactory(Protocol):
+    def __call__(
+        self,
+        *,
+        taste: np.ndarray,
+        snapshot: CatalogSnapshot,
+        context: Context,
+        page_view_id: str,
+        policy_name: str | None = None,
+    ) -> ArtworkChooser: ...
 
 
 def artwork_chooser(
@@ -202,8 +215,14 @@ class LearnStats:
 
 
 @transaction.atomic
-def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) -> LearnStats:
-    """Fold impressions ingested since the last pass, and clicks not yet learned from, then publish."""
+def bandit_learn(
+    *, lag: timedelta = INGEST_LAG, now: datetime | None = None, publish_to_cache: bool = True
+) -> LearnStats:
+    """Fold impressions ingested since the last pass, and clicks not yet learned from, then publish.
+
+    `publish_to_cache=False` keeps the result away from the web processes (the simulator replays
+    traffic inside a transaction it rolls back, and publishes to itself).
+    """
     latest = BanditSnapshot.objects.select_for_update().first()
     params = BanditParams.from_dict(latest.params) if latest else bandit_params()
     state = (
@@ -247,7 +266,8 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) ->
     )
     stale = BanditSnapshot.objects.values_list("pk", flat=True)[SNAPSHOTS_KEPT:]
     BanditSnapshot.objects.filter(pk__in=list(stale)).delete()
-    transaction.on_commit(lambda: _publish_snapshot(snapshot))
+    if publish_to_cache:
+        transaction.on_commit(lambda: _publish_snapshot(snapshot))
     return LearnStats(len(shown), len(clicked_rows), snapshot.pk)
 
 

@@ -20,7 +20,7 @@ from personalization.models import Profile
 from personalization.page import Card, Context, Page, Row, RowPlan
 from personalization.rows import ViewerSignals, plan_page, popularity_scores
 from personalization.selectors import History, ServingModel, active_model, history_weights, viewer_history
-from personalization.services.artwork import ArtworkChooser, artwork_chooser, theme_taste
+from personalization.services.artwork import ArtworkChooser, ChooserFactory, artwork_chooser, theme_taste
 from personalization.services.events import history_changed_at, impression_token
 from personalization.services.impressions import ShownCard, impression_batch, impressions_publish
 from personalization.taste import lift_from_history
@@ -46,20 +46,16 @@ class _Personal:
     model_label: str
 
 
-def homepage_build(
-    *, profile: Profile, context: Context, policy: str | None = None, rng: np.random.Generator | None = None
-) -> Page:
-    """The viewer's page. `policy` forces an artwork policy (simulations, experiments); `rng` makes
-    the bandit's draws reproducible (simulations, tests)."""
+def homepage_build(*, profile: Profile, context: Context, chooser_factory: ChooserFactory = artwork_chooser) -> Page:
+    """The viewer's page. `chooser_factory` picks the artwork policy: the live mix by default; the
+    simulator passes its own (a fixed policy, a seeded generator, the oracle)."""
     snapshot = catalog_snapshot()
     history = viewer_history(profile)
     personal = _personalize(profile, history, snapshot)
     planned = plan_page(snapshot, personal.signals, context)
     page_view_id = uuid.uuid4().hex
     taste = theme_taste(history, snapshot)
-    chooser = artwork_chooser(
-        taste=taste, snapshot=snapshot, context=context, page_view_id=page_view_id, policy_name=policy, rng=rng
-    )
+    chooser = chooser_factory(taste=taste, snapshot=snapshot, context=context, page_view_id=page_view_id)
     state = {
         "profile": profile.pk,
         "context": context.as_dict(),
@@ -102,7 +98,9 @@ def homepage_build(
     )
 
 
-def homepage_row(*, profile: Profile, page_view_id: str, index: int, rng: np.random.Generator | None = None) -> Row:
+def homepage_row(
+    *, profile: Profile, page_view_id: str, index: int, chooser_factory: ChooserFactory = artwork_chooser
+) -> Row:
     """Fill one lazy row of an earlier page view (and log its impressions)."""
     state = cache.get(_plan_key(page_view_id))
     if not state or state["profile"] != profile.pk:
@@ -113,13 +111,12 @@ def homepage_row(*, profile: Profile, page_view_id: str, index: int, rng: np.ran
     plan = RowPlan(**{**stored, "title_ids": tuple(stored["title_ids"])})
     snapshot = catalog_snapshot()
     context = Context(**state["context"])
-    chooser = artwork_chooser(
+    chooser = chooser_factory(
         taste=np.array(state["taste"]),
         snapshot=snapshot,
         context=context,
         page_view_id=page_view_id,
         policy_name=state["policy"],
-        rng=rng,
     )
     shown: list[ShownCard] = []
     row = _row(snapshot, plan, index, chooser, profile, state, shown, lazy=False)

@@ -164,7 +164,7 @@ INSERT INTO personalization_impression (
     id, page_view_id, profile_id, title_id, artwork_id, theme, row_key, row_index, position, shown_at,
     daypart, device, policy, policy_version, propensity, experiment_variant, model_version, ingested_at
 )
-SELECT u.*, now() FROM unnest(
+SELECT u.*, clock_timestamp() FROM unnest(
     %s::uuid[], %s::uuid[], %s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[],
     %s::smallint[], %s::smallint[], %s::timestamptz[], %s::varchar[], %s::varchar[], %s::varchar[],
     %s::varchar[], %s::float8[], %s::varchar[], %s::varchar[]
@@ -193,7 +193,11 @@ _PG_FIELDS = (
 
 
 def _insert_postgres(rows: list[dict]) -> int:
-    """One statement for all rows: arrays in, unnest, ON CONFLICT DO NOTHING (idempotent)."""
+    """One statement for all rows: arrays in, unnest, ON CONFLICT DO NOTHING (idempotent).
+
+    ingested_at is clock_timestamp(), not now(): the learner's cursor needs the real insertion
+    time even when many inserts share one long transaction (the simulator's replays).
+    """
     columns = [[row[field] for row in rows] for field in _PG_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(_PG_INSERT, columns)

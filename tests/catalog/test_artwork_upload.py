@@ -103,3 +103,9 @@ def test_png_claiming_really_claims_the_size():
     # The helper above must produce what it says, or the bomb tests prove nothing.
     with Image.open(io.BytesIO(png_claiming(10_000, 5_000))) as image:
         assert image.size == (10_000, 5_000)
+
+
+def test_a_theme_outside_the_vocabulary_is_refused():
+    form = form_for(image_bytes(size=(1200, 675)), theme="moody vibes")
+    assert not form.is_valid()
+    assert "is not a theme" in " ".join(form.errors["theme"])

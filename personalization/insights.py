@@ -1,0 +1,170 @@
+"""Reads for the staff insights page: how each artwork variant does, and what the bandit picks for whom."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from catalog.models import Artwork, Title
+from catalog.selectors import catalog_snapshot
+from catalog.themes import THEME_INDEX
+from personalization.bandit import PageContext, Policy, page_probabilities
+from personalization.models import Event, Impression, ImpressionDaily, Rating
+from personalization.services.artwork import bandit_params, published_bandit
+from personalization.taste import lift_from_history, like_weights
+
+FAN_LIFT = 1.0  # a "fan" of a theme likes it at least twice as often as everyone does
+TASTES_CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class VariantStats:
+    artwork: Artwork
+    impressions: int
+    clicks: int
+
+    @property
+    def take_rate(self) -> float | None:
+        return self.clicks / self.impressions if self.impressions else None
+
+
+@dataclass(frozen=True)
+class Segment:
+    label: str
+    viewers: int
+    shares: list[float]  # P(bandit shows variant i) for this segment's average taste, variant order
+
+
+def variant_stats(title: Title) -> list[VariantStats]:
+    """Impressions and clicks per variant: raw log plus what retention already rolled up."""
+    artworks = list(title.artworks.order_by("-is_active", "-is_default", "id"))
+    clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
+    raw = (
+        Impression.objects.filter(title=title)
+        .annotate(clicked=Exists(clicked))
+        .values("artwork_id")
+        .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))
+    )
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in raw:
+        counts[row["artwork_id"]][0] += row["n"]
+        counts[row["artwork_id"]][1] += row["clicks"]
+    for row in (
+        ImpressionDaily.objects.filter(title=title)
+        .values("artwork_id")
+        .annotate(n=Sum("impressions"), clicks=Sum("clicks"))
+    ):
+        counts[row["artwork_id"]][0] += row["n"]
+        counts[row["artwork_id"]][1] += row["clicks"]
+    return [VariantStats(a, *counts[a.pk]) for a in artworks]
+
+
+def selection_by_segment(title: Title, *, daypart: str = "evening", device: str = "desktop") -> list[Segment]:
+    """For fans of each of the title's themes (and for everyone): the bandit's current pick shares."""
+    artworks = list(title.artworks.active().order_by("-is_default", "id"))
+    if not artworks:
+        return []
+    arms = [np.array([THEME_INDEX[a.theme] for a in artworks], dtype=np.int64)]
+    tastes = sample_tastes()
+    segments = [("Everyone", np.ones(len(tastes), dtype=bool))]
+    for artwork in artworks:
+        column = THEME_INDEX[artwork.theme]
+        fans = tastes[:, column] >= FAN_LIFT
+        if fans.any():
+            segments.append((f"{artwork.theme.capitalize()} fans", fans))
+    policy = Policy("thompson", bandit_params())
+    model = published_bandit()
+    out = []
+    for label, members in segments:
+        context = PageContext.from_labels(tastes[members].mean(axis=0), daypart=daypart, device=device)
+        shares = page_probabilities(policy, model, context, arms)[0][: len(artworks)]
+        out.append(Segment(label, int(members.sum()), [float(s) for s in shares]))
+    return out
+
+
+def sample_tastes() -> np.ndarray:
+    """Theme taste of every profile with ratings, as the chooser computes it (cached ten minutes)."""
+    cached = cache.get("insights:tastes")
+    if cached is not None:
+        return np.array(cached)
+    snapshot = catalog_snapshot()
+    rows = np.array(list(Rating.objects.values_list("profile_id", "title_id", "rating")), dtype=np.float64)
+    if not len(rows):
+        return np.zeros((1, snapshot.theme_matrix.shape[1]))
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    positions = snapshot.index_of(rows[:, 1].astype(np.int64))
+    weights = like_weights(rows[:, 2])
+    starts = np.flatnonzero(np.r_[True, rows[1:, 0] != rows[:-1, 0]])
+    tastes = []
+    for start, end in zip(starts, [*starts[1:], len(rows)], strict=True):
+        keep = positions[start:end] >= 0
+        tastes.append(
+            lift_from_history(
+                positions=positions[start:end][keep],
+                weights=weights[start:end][keep],
+                item_features=snapshot.theme_matrix,
+                item_popularity=snapshot.rating_count,
+            )
+        )
+    result = np.array(tastes)
+    cache.set("insights:tastes", result.tolist(), TASTES_CACHE_SECONDS)
+    return result
+
+
+@dataclass(frozen=True)
+class CtrSeries:
+    labels: list[str]  # x axis
+    series: dict[str, list[float | None]]  # policy -> CTR per bucket
+    impressions: dict[str, int]
+    clicks: dict[str, int]
+
+
+def live_ctr_by_hour(*, days: int = 7) -> CtrSeries:
+    """CTR per hour of the bandit against the uniform-random control (and any other policy) on live traffic."""
+    since = timezone.now() - timedelta(days=days)
+    clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
+    rows = (
+        Impression.objects.filter(shown_at__gte=since)
+        .annotate(hour=TruncHour("shown_at"))
+        .values("hour", "policy")
+        .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))
+        .order_by("hour")
+    )
+    hours: list = []
+    table: dict[str, dict] = defaultdict(dict)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        if not hours or hours[-1] != row["hour"]:
+            hours.append(row["hour"])
+        table[row["policy"]][row["hour"]] = row["clicks"] / row["n"]
+        totals[row["policy"]][0] += row["n"]
+        totals[row["policy"]][1] += row["clicks"]
+    return CtrSeries(
+        labels=[timezone.localtime(h).strftime("%d %b %H:00") for h in hours],
+        series={policy: [values.get(h) for h in hours] for policy, values in table.items()},
+        impressions={p: t[0] for p, t in totals.items()},
+        clicks={p: t[1] for p, t in totals.items()},
+    )
+
+
+def svg_lines(series: dict[str, list[float | None]], *, width: int = 640, height: int = 220) -> dict:
+    """Polyline points for a small inline SVG chart (no JavaScript, no chart library)."""
+    values = [v for points in series.values() for v in points if v is not None]
+    top = max(values, default=0.0) * 1.1 or 1.0
+    count = max((len(points) for points in series.values()), default=0)
+    step = width / max(count - 1, 1)
+    lines = {}
+    for name, points in series.items():
+        coordinates = [
+            f"{i * step:.1f},{height - (v / top) * height:.1f}" for i, v in enumerate(points) if v is not None
+        ]
+        lines[name] = " ".join(coordinates)
+    ticks = [(height - (t / top) * height, f"{t:.1%}") for t in np.linspace(0, top / 1.1, 4)]
+    return {"width": width, "height": height, "lines": lines, "ticks": ticks}

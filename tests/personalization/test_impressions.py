@@ -1,0 +1,230 @@
+"""Logging every impression: one message per page view, idempotent inserts, the broker-down outbox,
+retention roll-ups."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from personalization.models import Event, Impression, ImpressionDaily, ImpressionOutbox
+from personalization.page import Context
+from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row
+from personalization.services.impressions import (
+    ShownCard,
+    impression_batch,
+    impressions_ingest,
+    impressions_outbox_drain,
+    impressions_rollup,
+)
+from personalization.tasks import impressions_log_task, impressions_outbox_drain_task
+from streamflix.celery import app as celery_app
+from tests.conftest import wait_until
+from tests.factories import make_catalog, make_profile
+
+pytestmark = pytest.mark.django_db
+
+EVENING = Context(hour=20, daypart="evening", device="desktop")
+
+
+@pytest.fixture
+def viewer():
+    make_catalog()
+    return make_profile("Logger")
+
+
+def shown(page) -> list:
+    return ([page.hero] if page.hero else []) + [c for row in page.rows for c in row.cards]
+
+
+def batch_of(n: int = 5, *, profile_id: int = 1, shown_at=None, first_title: int = 10) -> dict:
+    cards = [
+        ShownCard(
+            uuid.uuid4(),
+            title_id=first_title + i,
+            artwork_id=20 + i,
+            theme="drama",
+            row_index=0,
+            position=i,
+            propensity=0.25,
+        )
+        for i in range(n)
+    ]
+    return impression_batch(
+        page_view_id=uuid.uuid4().hex,
+        profile_id=profile_id,
+        shown_at=shown_at or timezone.now(),
+        daypart="evening",
+        device="tv",
+        policy="thompson",
+        policy_version="t",
+        model_version="v1",
+        experiment_variant="",
+        row_keys={0: "top-picks"},
+        cards=cards,
+    )
+
+
+def queued_messages() -> int:
+    with celery_app.connection_for_write() as connection:
+        return connection.default_channel.queue_declare("celery").message_count
+
+
+def test_every_card_of_a_page_view_is_logged_with_its_context_and_propensity(viewer):
+    page = homepage_build(profile=viewer, context=EVENING)  # eager Celery: the worker's code runs inline
+
+    cards = shown(page)
+    rows = {str(i.id): i for i in Impression.objects.filter(page_view_id=page.page_view_id)}
+    assert len(rows) == len(cards)
+    for card in cards:
+        impression = rows[str(uuid.UUID(card.impression.split(".")[0]))]
+        assert (impression.profile_id, impression.title_id, impression.artwork_id) == (
+            viewer.pk,
+            card.title_id,
+            card.artwork_id,
+        )
+        assert impression.theme == card.theme and impression.position == card.position
+        assert (impression.daypart, impression.device) == ("evening", "desktop")
+        assert 0 < impression.propensity <= 1
+        assert impression.policy in ("thompson", "uniform")
+
+
+def test_lazy_rows_log_their_own_impressions_with_their_row(viewer):
+    page = homepage_build(profile=viewer, context=EVENING)
+    lazy = page.rows[FIRST_SCREEN_ROWS]
+    row = homepage_row(profile=viewer, page_view_id=page.page_view_id, index=lazy.index)
+    logged = Impression.objects.filter(page_view_id=page.page_view_id, row_index=lazy.index)
+    assert logged.count() == len(row.cards) and set(logged.values_list("row_key", flat=True)) == {lazy.key}
+
+
+def test_a_page_view_sends_one_message_and_writes_no_impression_rows_itself(viewer, client):
+    client.post(reverse("personalization:profile_select", args=[viewer.pk]))
+    celery_app.conf.task_always_eager = False
+    before = queued_messages()
+
+    client.get(reverse("personalization:home"))
+
+    assert queued_messages() == before + 1
+    assert not Impression.objects.exists()
+
+
+def test_inserting_a_redelivered_batch_adds_nothing():
+    batch = batch_of(7)
+    assert impressions_ingest([batch]) == 7
+    assert impressions_ingest([batch]) == 0
+    assert impressions_log_task.apply(args=[batch]).get() == 0
+    assert Impression.objects.count() == 7
+
+
+def test_an_unreadable_batch_is_quarantined_not_dropped():
+    broken = {**batch_of(3), "ids": ["not-a-uuid"] * 3}
+    assert impressions_log_task.apply(args=[broken]).get() == 0
+    kept = ImpressionOutbox.objects.get()
+    assert kept.reason.startswith("invalid:") and kept.payload["quarantined"]["ids"] == ["not-a-uuid"] * 3
+    assert impressions_outbox_drain() == 0  # quarantined entries are left for a developer
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Point Celery at a port where nothing listens: publishing fails as it does when Redis is down."""
+    celery_app.conf.task_always_eager = False
+    original = (
+        celery_app.conf.broker_url,
+        celery_app.conf.broker_transport_options,
+        celery_app._pool,
+        celery_app.amqp._producer_pool,
+    )
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    celery_app.conf.broker_transport_options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    celery_app._pool = celery_app.amqp._producer_pool = None  # new pools for the dead address
+    yield
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    (
+        celery_app.conf.broker_url,
+        celery_app.conf.broker_transport_options,
+        celery_app._pool,
+        celery_app.amqp._producer_pool,
+    ) = original
+
+
+def test_with_the_broker_down_the_page_renders_and_its_impressions_wait_in_the_outbox(viewer, client, broker_down):
+    client.post(reverse("personalization:profile_select", args=[viewer.pk]))
+
+    response = client.get(reverse("personalization:home"))
+
+    assert response.status_code == 200
+    page = response.context["page"]
+    pending = ImpressionOutbox.objects.get()
+    assert pending.reason.startswith("broker unavailable")
+    assert len(pending.payload["ids"]) == len(shown(page))
+    assert not Impression.objects.exists()
+
+    assert impressions_outbox_drain_task.apply().get() == 1  # the every-minute task, once the DB is reachable
+
+    assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(shown(page))
+    assert not ImpressionOutbox.objects.exists()
+
+
+def test_retention_rolls_old_impressions_into_daily_counts_without_losing_any():
+    first = make_catalog(per_genre=6, genres=("Drama",))[0].pk
+    profile = make_profile("Clicker")
+    old_day = timezone.now() - timedelta(days=40)
+    old = [
+        batch_of(4, shown_at=old_day, profile_id=profile.pk, first_title=first),
+        batch_of(6, shown_at=old_day, profile_id=profile.pk, first_title=first),
+    ]
+    recent = batch_of(3, profile_id=profile.pk, first_title=first)
+    impressions_ingest([*old, recent])
+    clicked_ids = [uuid.UUID(old[0]["ids"][0]), uuid.UUID(old[1]["ids"][2])]
+    for impression_id in clicked_ids:
+        Event.objects.create(
+            profile=profile,
+            title_id=Impression.objects.get(id=impression_id).title_id,
+            kind=Event.Kind.CLICK,
+            impression_id=impression_id,
+        )
+    expected = {}  # brute force: impressions and clicks per (title, artwork) among the old rows
+    for impression in Impression.objects.filter(shown_at__lt=timezone.now() - timedelta(days=30)):
+        key = (impression.title_id, impression.artwork_id)
+        n, c = expected.get(key, (0, 0))
+        expected[key] = (n + 1, c + (impression.id in clicked_ids))
+
+    stats = impressions_rollup(older_than=timedelta(days=30))
+
+    assert stats.impressions == 10
+    assert Impression.objects.count() == 3  # the recent page view stays raw
+    rolled = {(d.title_id, d.artwork_id): (d.impressions, d.clicks) for d in ImpressionDaily.objects.all()}
+    assert rolled == expected
+    assert sum(d.inverse_propensity_clicks for d in ImpressionDaily.objects.all()) == pytest.approx(2 / 0.25)
+    assert impressions_rollup(older_than=timedelta(days=30)).impressions == 0
+
+
+@pytest.mark.services
+def test_a_real_worker_on_redis_inserts_a_pages_impressions_once(celery_worker, viewer):
+    page = homepage_build(profile=viewer, context=EVENING)  # eager off: this goes through Redis
+    cards = shown(page)
+
+    wait_until(
+        lambda: Impression.objects.filter(page_view_id=page.page_view_id).count() == len(cards),
+        timeout=30,
+        message="the worker to insert the page's impressions",
+    )
+
+    batch = {
+        **batch_of(1),
+        "page_view_id": page.page_view_id,
+        "ids": [Impression.objects.filter(page_view_id=page.page_view_id).first().id.hex],
+    }
+    impressions_log_task.delay(batch)  # a redelivered message for an impression already stored
+    marker = batch_of(1)
+    impressions_log_task.delay(marker)
+    wait_until(
+        lambda: Impression.objects.filter(id=uuid.UUID(marker["ids"][0])).exists(),
+        timeout=30,
+        message="the worker to process the messages after the duplicate",
+    )
+    assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(cards)

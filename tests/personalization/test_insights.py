@@ -1,0 +1,107 @@
+"""The staff-only artwork insights pages."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+
+from personalization.models import Event, ImpressionDaily, SimulationReport
+from personalization.services.impressions import ShownCard, impression_batch, impressions_ingest
+from tests.factories import make_profile, make_title, rate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def title():
+    title = make_title("Love in Paris", genres=["Romance"], themes=("romance", "action", "ensemble cast"))
+    fan = make_profile("Rosa")
+    for i in range(6):
+        rate(fan, make_title(f"Romance {i}", genres=["Romance"], themes=("romance", "drama", "comedy")), 5.0)
+    rate(fan, title, 4.5)
+    return title
+
+
+def shown(title, theme: str, *, n: int, clicks: int, policy: str = "thompson") -> None:
+    profile = make_profile("Viewer")
+    artwork = title.artworks.get(theme=theme)
+    cards = [ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, 0, i, 0.5) for i in range(n)]
+    impressions_ingest(
+        [
+            impression_batch(
+                page_view_id=uuid.uuid4().hex,
+                profile_id=profile.pk,
+                shown_at=timezone.now(),
+                daypart="evening",
+                device="tv",
+                policy=policy,
+                policy_version="x",
+                model_version="",
+                experiment_variant="",
+                row_keys={0: "top-picks"},
+                cards=cards,
+            )
+        ]
+    )
+    for card in cards[:clicks]:
+        Event.objects.create(profile=profile, title=title, kind="click", impression_id=card.impression_id)
+
+
+def test_staff_see_variant_counts_take_rates_and_selection_by_segment(admin_client, title):
+    shown(title, "romance", n=40, clicks=10)
+    shown(title, "action", n=20, clicks=1, policy="uniform")
+    ImpressionDaily.objects.create(
+        day=timezone.localdate(),
+        title=title,
+        artwork=title.artworks.get(theme="action"),
+        theme="action",
+        policy="uniform",
+        device="tv",
+        impressions=30,
+        clicks=2,
+    )
+
+    response = admin_client.get(reverse("personalization:insights_title", args=[title.pk]))
+
+    assert response.status_code == 200
+    stats = {row.artwork.theme: (row.impressions, row.clicks) for row in response.context["stats"]}
+    assert stats == {"romance": (40, 10), "action": (50, 3), "ensemble cast": (0, 0)}
+    segments = {s.label: s for s in response.context["segments"]}
+    assert "Everyone" in segments and "Romance fans" in segments and segments["Romance fans"].viewers == 1
+    for segment in segments.values():
+        assert sum(segment.shares) == pytest.approx(1.0)
+    assert "0.25" in response.content.decode()  # romance take rate: 10 / 40
+
+
+def test_the_overview_charts_the_bandit_against_random(admin_client, title):
+    shown(title, "romance", n=50, clicks=10)
+    shown(title, "action", n=50, clicks=2, policy="uniform")
+    SimulationReport.objects.create(
+        sessions=10,
+        seed=1,
+        summary={"ctr_bandit": 0.1, "ctr_random": 0.05, "ctr_oracle": 0.11, "oracle_lift_share": 0.83},
+        series={"thompson": [0.08, 0.1], "uniform": [0.05, 0.05], "oracle": [0.11, 0.11]},
+    )
+
+    response = admin_client.get(reverse("personalization:insights"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    live = response.context["live"]
+    assert live.impressions == {"thompson": 50, "uniform": 50} and live.clicks == {"thompson": 10, "uniform": 2}
+    assert live.series["thompson"] == [0.2] and live.series["uniform"] == [0.04]
+    assert body.count("<polyline") == 2 + 3  # live: bandit and random; simulation: three policies
+    assert "83%" in body
+
+
+@pytest.mark.parametrize("who", ["anonymous", "viewer"])
+def test_insights_are_for_staff_only(client, title, who):
+    if who == "viewer":
+        client.force_login(User.objects.create_user("viewer", password="pw-123456"))
+    for url in (reverse("personalization:insights"), reverse("personalization:insights_title", args=[title.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
