@@ -7,10 +7,8 @@ plus display fields) and rebuilds it when `catalog_changed()` bumps the version 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -19,6 +17,7 @@ from django.db.models import Count, Max
 
 from catalog.models import Artwork, Genre, Title, artwork_image_url
 from catalog.themes import ALL_THEMES, THEME_INDEX, title_theme_set
+from streamflix.refreshed import Refreshed
 
 VERSION_CHECK_SECONDS = 5.0
 MAX_SNAPSHOT_AGE_SECONDS = 600.0
@@ -30,8 +29,17 @@ class ArtworkVariant:
     artwork_id: int
     theme: str
     is_default: bool
-    card_url: str
-    hero_url: str
+    card_name: str  # stored rendition, "" until drawn
+    hero_name: str
+
+    # URLs are made on use: a page shows ~200 variants, the snapshot holds ~30,000.
+    @property
+    def card_url(self) -> str:
+        return artwork_image_url(self.artwork_id, "card", self.card_name)
+
+    @property
+    def hero_url(self) -> str:
+        return artwork_image_url(self.artwork_id, "hero", self.hero_name)
 
 
 @dataclass
@@ -49,7 +57,6 @@ class CatalogSnapshot:
     genre_matrix: np.ndarray  # bool (n_titles, n_genres)
     theme_matrix: np.ndarray  # bool (n_titles, len(ALL_THEMES)): what each title is about (genre + tag themes)
     artworks: dict[int, tuple[ArtworkVariant, ...]]  # active variants per title id, default first
-    built_at: float = field(default_factory=time.monotonic)
 
     def __len__(self) -> int:
         return len(self.title_ids)
@@ -66,32 +73,23 @@ class CatalogSnapshot:
         return [self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index])]
 
 
-_lock = threading.Lock()
-_snapshot: CatalogSnapshot | None = None
-_checked_at = 0.0
+_snapshots: Refreshed[CatalogSnapshot] = Refreshed(
+    "catalog snapshot",
+    version=lambda: cache.get("catalog:version", 0),
+    load=lambda version: _build(version),
+    check_seconds=VERSION_CHECK_SECONDS,
+    max_age_seconds=MAX_SNAPSHOT_AGE_SECONDS,  # trending and renditions drift without a version bump
+)
 
 
 def catalog_snapshot() -> CatalogSnapshot:
     """The process's snapshot, rebuilt when the catalog version moved or it grew old."""
-    global _snapshot, _checked_at
-    now = time.monotonic()
-    snapshot = _snapshot
-    if snapshot is not None and now - _checked_at < VERSION_CHECK_SECONDS:
-        return snapshot
-    version = cache.get("catalog:version", 0)
-    _checked_at = now
-    if snapshot is not None and snapshot.version == version and now - snapshot.built_at < MAX_SNAPSHOT_AGE_SECONDS:
-        return snapshot
-    with _lock:
-        if _snapshot is None or _snapshot is snapshot:
-            _snapshot = _build(version)
-        return _snapshot
+    return _snapshots.get()
 
 
 def catalog_snapshot_clear() -> None:
     """Forget the process's snapshot (tests, and after bulk changes in the same process)."""
-    global _snapshot, _checked_at
-    _snapshot, _checked_at = None, 0.0
+    _snapshots.forget()
 
 
 def _build(version: int) -> CatalogSnapshot:
@@ -160,8 +158,8 @@ def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]
                 artwork_id=artwork_id,
                 theme=theme,
                 is_default=is_default,
-                card_url=artwork_image_url(artwork_id, "card", card),
-                hero_url=artwork_image_url(artwork_id, "hero", hero),
+                card_name=card,
+                hero_name=hero,
             )
         )
     return {title_id: tuple(v) for title_id, v in variants.items()}

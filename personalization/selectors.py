@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,8 +10,7 @@ from django.core.cache import cache
 from personalization.models import Engagement, ModelVersion, Profile, Rating
 from personalization.recommender import RecommenderModel, Viewer
 from personalization.taste import like_weights
-
-logger = logging.getLogger(__name__)
+from streamflix.refreshed import Refreshed
 
 ACTIVE_MODEL_KEY = "recommender:active"
 VERSION_CHECK_SECONDS = 5.0
@@ -28,9 +24,29 @@ class ServingModel:
     model: RecommenderModel
 
 
-_lock = threading.Lock()
-_serving: ServingModel | None = None
-_checked_at = 0.0
+def _active_version() -> int:
+    version_id = cache.get(ACTIVE_MODEL_KEY)
+    if version_id is None:  # nobody published one since the cache was cleared: ask the database
+        active = ModelVersion.objects.active()
+        version_id = active.pk if active else 0
+        cache.set(ACTIVE_MODEL_KEY, version_id, None)
+    return version_id
+
+
+def _load(version_id: int) -> ServingModel | None:
+    if not version_id:
+        return None
+    version = ModelVersion.objects.filter(pk=version_id, status=ModelVersion.Status.ACTIVE).first()
+    if version is None:
+        raise LookupError(f"model version {version_id} is not active (yet)")
+    model = RecommenderModel.load(version.artifact_path)
+    trained_at = (version.finished_at or version.created_at).timestamp()
+    return ServingModel(version_id=version.pk, label=version.label, trained_at=trained_at, model=model)
+
+
+_serving: Refreshed[ServingModel | None] = Refreshed(
+    "recommender", version=_active_version, load=_load, check_seconds=VERSION_CHECK_SECONDS
+)
 
 
 def active_model() -> ServingModel | None:
@@ -39,43 +55,12 @@ def active_model() -> ServingModel | None:
     Activation writes the version id to the cache; every process notices within a few seconds and
     loads the new artifact, so no restart is needed. No active version yet: None (popularity rows).
     """
-    global _serving, _checked_at
-    now = time.monotonic()
-    if now - _checked_at < VERSION_CHECK_SECONDS:
-        return _serving
-    _checked_at = now
-    version_id = cache.get(ACTIVE_MODEL_KEY)
-    if version_id is None:
-        active = ModelVersion.objects.active()
-        version_id = active.pk if active else 0
-        cache.set(ACTIVE_MODEL_KEY, version_id, None)
-    if _serving is not None and _serving.version_id == version_id:
-        return _serving
-    with _lock:
-        if version_id and (_serving is None or _serving.version_id != version_id):
-            _serving = _load(version_id) or _serving
-        elif not version_id:
-            _serving = None
-    return _serving
+    return _serving.get()
 
 
 def active_model_forget() -> None:
     """Drop the process's loaded model (tests; after activation in the same process)."""
-    global _serving, _checked_at
-    _serving, _checked_at = None, 0.0
-
-
-def _load(version_id: int) -> ServingModel | None:
-    version = ModelVersion.objects.filter(pk=version_id, status=ModelVersion.Status.ACTIVE).first()
-    if version is None:
-        return None
-    try:
-        model = RecommenderModel.load(version.artifact_path)
-    except OSError:
-        logger.exception("Could not load the artifact of %s at %s", version, version.artifact_path)
-        return None
-    trained_at = (version.finished_at or version.created_at).timestamp()
-    return ServingModel(version_id=version.pk, label=version.label, trained_at=trained_at, model=model)
+    _serving.forget()
 
 
 @dataclass(frozen=True)

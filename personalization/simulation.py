@@ -26,9 +26,9 @@ class ClickWorld:
 
     appeal: np.ndarray  # (n_themes,) hidden global appeal of each theme, in logits
     seed: int
-    alpha: float = -3.0  # base rate: sigmoid(-3) = 4.7% for an average match
+    alpha: float = -3.5  # base rate: sigmoid(-3.5) = 2.9% for an average match
     beta: float = 0.9  # logits per unit of taste: a 4x fan clicks ~5x more often
-    noise_sd: float = 0.3  # hidden per-viewer, per-theme taste the policies cannot see
+    noise_sd: float = 0.15  # hidden per-viewer, per-theme taste the policies cannot see
     row_decay: float = 0.03  # attention fades down the page...
     position_decay: float = 0.015  # ...and along a row
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -46,6 +44,7 @@ from personalization.models import BanditSnapshot, Event, Impression
 from personalization.page import Context
 from personalization.selectors import History, history_weights, viewer_history
 from personalization.taste import lift_from_history
+from streamflix.refreshed import Refreshed
 
 logger = logging.getLogger(__name__)
 
@@ -158,10 +157,23 @@ def theme_taste(history: History, snapshot: CatalogSnapshot) -> np.ndarray:
 
 # Publishing -------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_published: PublishedModel | None = None
-_published_key: str | None = None
-_checked_at = 0.0
+
+def _published_version() -> str | None:
+    entry = cache.get(PUBLISHED_KEY)
+    return entry[0] if entry else None
+
+
+def _load_published(version: str | None) -> PublishedModel:
+    entry = cache.get(PUBLISHED_KEY) if version else None
+    if entry is None:  # nothing in the cache: publish the newest snapshot (or the prior) from the database
+        latest = BanditSnapshot.objects.first()
+        entry = _publish_snapshot(latest) if latest else _prior_entry()
+    return PublishedModel.from_bytes(entry[1])
+
+
+_published: Refreshed[PublishedModel] = Refreshed(
+    "bandit", version=_published_version, load=_load_published, check_seconds=VERSION_CHECK_SECONDS
+)
 
 
 def published_bandit() -> PublishedModel:
@@ -169,25 +181,11 @@ def published_bandit() -> PublishedModel:
 
     Before the first learning pass it is the prior, so Thompson sampling explores evenly.
     """
-    global _published, _published_key, _checked_at
-    now = time.monotonic()
-    if now - _checked_at < VERSION_CHECK_SECONDS:
-        return _published
-    _checked_at = now
-    entry = cache.get(PUBLISHED_KEY)
-    if entry is None:
-        latest = BanditSnapshot.objects.first()
-        entry = _publish_snapshot(latest) if latest else _prior_entry()
-    key, payload = entry
-    if key != _published_key:
-        with _lock:
-            _published, _published_key = PublishedModel.from_bytes(payload), key
-    return _published
+    return _published.get()
 
 
 def published_bandit_forget() -> None:
-    global _published, _published_key, _checked_at
-    _published, _published_key, _checked_at = None, None, 0.0
+    _published.forget()
 
 
 def _prior_entry() -> tuple[str, bytes]:

@@ -40,11 +40,13 @@ def _history_key(profile_id: int) -> str:
 @transaction.atomic
 def event_record(
     *, profile: Profile, title: Title, kind: str, impression_id: uuid.UUID | None = None
-) -> tuple[Event, Engagement]:
+) -> tuple[Event, Engagement | None]:
     """Append the event and update the viewer's engagement with the title in one transaction."""
     if kind not in Event.Kind.values:
         raise ValidationError(f"Unknown event type {kind!r}; use one of {', '.join(Event.Kind.values)}.")
     event = Event.objects.create(profile=profile, title=title, kind=kind, impression_id=impression_id)
+    if kind == Event.Kind.CLICK:  # opening the details is logged (the bandit's reward), changes no state
+        return event, None
     engagement, _ = Engagement.objects.select_for_update().get_or_create(profile=profile, title=title)
     if kind == Event.Kind.PLAY:
         Engagement.objects.filter(pk=engagement.pk).update(plays=F("plays") + 1)
@@ -55,8 +57,7 @@ def event_record(
         for field, value in _STATE_CHANGES[kind].items():
             setattr(engagement, field, value)
         engagement.save()
-    if kind != Event.Kind.CLICK:  # opening the details says nothing about taste
-        transaction.on_commit(lambda: cache.set(_history_key(profile.pk), time.time(), None))
+    transaction.on_commit(lambda: cache.set(_history_key(profile.pk), time.time(), None))
     return event, engagement
 
 

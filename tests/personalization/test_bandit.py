@@ -86,7 +86,7 @@ def _quad_win_probabilities(means: np.ndarray, sds: np.ndarray) -> np.ndarray:
 def test_feature_map_puts_taste_in_shared_theme_and_context_slopes() -> None:
     space = FeatureSpace(N_THEMES)
     x = space.features(TASTE, np.array([3, 7]), daypart=1, device=2)
-    assert space.d == 2 * N_THEMES + 10 and x.shape == (2, space.d)
+    assert space.d == 2 * N_THEMES + 11 and x.shape == (2, space.d)
     expected = np.zeros((2, space.d))
     for row, theme in enumerate((3, 7)):
         lift = TASTE[theme]
@@ -95,6 +95,8 @@ def test_feature_map_puts_taste_in_shared_theme_and_context_slopes() -> None:
         expected[row, N_THEMES + 1 + theme] = lift  # this theme's slope
         expected[row, 2 * N_THEMES + 1 + 1] = lift  # daypart 1
         expected[row, 2 * N_THEMES + 5 + 2] = lift  # device 2
+        bent = min(max(lift, -2.5), 2.5)
+        expected[row, -2] = bent * abs(bent)  # curvature
         expected[row, -1] = 1.0  # intercept
     np.testing.assert_array_equal(x, expected)
 

@@ -134,7 +134,7 @@ def test_site_signals_are_training_data(clustered_data):
 
 
 def test_web_processes_swap_to_a_new_version_without_restarting(trained, monkeypatch):
-    monkeypatch.setattr(selectors, "VERSION_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
     assert active_model().version_id == trained.pk
     newer = model_retrain(trigger="test")  # as a worker would: it only writes the DB and the cache
     assert active_model().version_id == newer.pk
@@ -171,7 +171,7 @@ def test_viewers_cannot_retrain(client, clustered_data):
 
 @pytest.mark.services
 def test_a_retrain_runs_through_a_real_worker_and_web_processes_pick_it_up(celery_worker, clustered_data, monkeypatch):
-    monkeypatch.setattr(selectors, "VERSION_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
     active_model_forget()
     assert active_model() is None
 
