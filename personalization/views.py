@@ -135,38 +135,44 @@ def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def title_open(request: HttpRequest, pk: int) -> HttpResponse:
     """A card was clicked: record the click on its impression, then show the detail modal."""
-    profile = _get_profile_for_request(request)
-    if profile is None:
-        return HttpResponse("Pick a profile first.", status=403)
-    impression = request.POST.get("impression", "")
-    try:
-        event_submit(profile=profile, title_id=pk, kind=Event.Kind.CLICK, impression=impression)
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=400)
+    profile, refusal = _submit_event(request, pk, Event.Kind.CLICK)
+    if refusal:
+        return refusal
     title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
-    context = {**_title_context(request, title, profile), "impression": impression}
+    context = {**_title_context(request, title, profile), "impression": request.POST.get("impression", "")}
     return render(request, "personalization/partials/title_modal.html", context)
 
 
 @require_POST
 def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Play, My List and thumbs from the detail modal; answers with the refreshed action bar."""
-    profile = _get_profile_for_request(request)
-    if profile is None:
-        return HttpResponse("Pick a profile first.", status=403)
     action = request.POST.get("action", "")
-    impression = request.POST.get("impression", "")
     if action not in TITLE_ACTIONS:
         return HttpResponse(f"Unknown action {action!r}; use one of {', '.join(TITLE_ACTIONS)}.", status=400)
-    try:
-        event_submit(profile=profile, title_id=pk, kind=action, impression=impression)
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=400)
+    profile, refusal = _submit_event(request, pk, action)
+    if refusal:
+        return refusal
     title = get_object_or_404(Title.objects.available(), pk=pk)
-    context = {**_title_context(request, title, profile), "feedback": TITLE_ACTIONS[action], "impression": impression}
+    context = {
+        **_title_context(request, title, profile),
+        "feedback": TITLE_ACTIONS[action],
+        "impression": request.POST.get("impression", ""),
+    }
     if request.htmx:
         return render(request, "personalization/partials/title_actions.html", context)
     return redirect("personalization:title_detail", pk=title.pk)
+
+
+def _submit_event(request: HttpRequest, title_id: int, kind: str) -> tuple[Profile | None, HttpResponse | None]:
+    """Record the session profile's event, or the response that refuses it (and wrote nothing)."""
+    profile = _get_profile_for_request(request)
+    if profile is None:
+        return None, HttpResponse("Pick a profile first.", status=403)
+    try:
+        event_submit(profile=profile, title_id=title_id, kind=kind, impression=request.POST.get("impression", ""))
+    except ValidationError as exc:
+        return profile, HttpResponse(" ".join(exc.messages), status=400)
+    return profile, None
 
 
 def _title_context(request: HttpRequest, title: Title, profile: Profile | None) -> dict:

@@ -8,17 +8,20 @@ import socket
 import subprocess
 import sys
 import time
+from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.management import call_command
 
 from catalog.selectors import catalog_snapshot_clear
 from personalization.selectors import active_model_forget
 from personalization.services.artwork import published_bandit_forget
 from streamflix.celery import app as celery_app
+from tests.factories import write_clustered_movielens, write_movielens
 
 REPO = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("STREAMFLIX_REQUIRE_SERVICES") == "1"
@@ -155,16 +158,8 @@ def wait_until(condition, *, timeout: float = 30.0, interval: float = 0.1, messa
     pytest.fail(f"Timed out after {timeout:.0f}s waiting for {message}")
 
 
-@pytest.fixture
-def demo_data(db, tmp_path):
-    """The tiny hand-made MovieLens dataset, imported by the real `seed_demo` command."""
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from tests.factories import write_movielens
-
-    directory = write_movielens(tmp_path / "movielens")
+def seed_quietly(directory: Path) -> Path:
+    """Import a MovieLens-format folder with the real `seed_demo` command (no drawing, no training)."""
     call_command(
         "seed_demo",
         movielens_dir=str(directory),
@@ -175,28 +170,18 @@ def demo_data(db, tmp_path):
         stderr=StringIO(),
     )
     return directory
+
+
+@pytest.fixture
+def demo_data(db, tmp_path):
+    """The tiny hand-made MovieLens dataset (see factories.write_movielens), imported."""
+    return seed_quietly(write_movielens(tmp_path / "movielens"))
 
 
 @pytest.fixture
 def clustered_data(db, tmp_path):
-    """Four clear taste clusters (see factories.write_clustered_movielens), imported by `seed_demo`."""
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from tests.factories import write_clustered_movielens
-
-    directory = write_clustered_movielens(tmp_path / "clustered")
-    call_command(
-        "seed_demo",
-        movielens_dir=str(directory),
-        prerender=0,
-        no_background=True,
-        skip_training=True,
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
-    return directory
+    """Four clear taste clusters (see factories.write_clustered_movielens), imported."""
+    return seed_quietly(write_clustered_movielens(tmp_path / "clustered"))
 
 
 @pytest.fixture

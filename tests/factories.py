@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -184,3 +185,26 @@ def write_clustered_movielens(
 
 def cluster_of(title: Title) -> int:
     return (title.movielens_id or 0) // 100
+
+
+def impression_batch_for(
+    cards, *, profile_id: int, shown_at=None, policy: str = "thompson", device: str = "tv"
+) -> dict:
+    """A page view's impression message holding `cards` (ShownCard), as the page builder makes it."""
+    from django.utils import timezone
+
+    from personalization.services.impressions import impression_batch
+
+    return impression_batch(
+        page_view_id=uuid.uuid4().hex,
+        profile_id=profile_id,
+        shown_at=shown_at or timezone.now(),
+        daypart="evening",
+        device=device,
+        policy=policy,
+        policy_version=f"{policy}/test",
+        model_version="",
+        experiment_variant="",
+        row_keys={0: "top-picks"},
+        cards=cards,
+    )

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from django.utils import timezone
 
 from catalog.selectors import catalog_snapshot
 from catalog.themes import THEME_INDEX
@@ -24,8 +23,8 @@ from personalization.services.artwork import (
     published_bandit,
     theme_taste,
 )
-from personalization.services.impressions import ShownCard, impression_batch, impressions_ingest
-from tests.factories import make_profile, make_title, rate
+from personalization.services.impressions import ShownCard, impressions_ingest
+from tests.factories import impression_batch_for, make_profile, make_title, rate
 
 pytestmark = pytest.mark.django_db
 
@@ -49,23 +48,7 @@ def world():
 def log(profile, title, theme, *, clicked: bool, shown_at=None) -> uuid.UUID:
     artwork = title.artworks.get(theme=theme)
     card = ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, row_index=0, position=0, propensity=1 / 3)
-    impressions_ingest(
-        [
-            impression_batch(
-                page_view_id=uuid.uuid4().hex,
-                profile_id=profile.pk,
-                shown_at=shown_at or timezone.now(),
-                daypart="evening",
-                device="desktop",
-                policy="uniform",
-                policy_version="uniform/1",
-                model_version="",
-                experiment_variant="",
-                row_keys={0: "top-picks"},
-                cards=[card],
-            )
-        ]
-    )
+    impressions_ingest([impression_batch_for([card], profile_id=profile.pk, shown_at=shown_at, policy="uniform")])
     if clicked:
         Event.objects.create(profile=profile, title=title, kind=Event.Kind.CLICK, impression_id=card.impression_id)
     return card.impression_id

@@ -15,7 +15,6 @@ from personalization.page import Context
 from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row
 from personalization.services.impressions import (
     ShownCard,
-    impression_batch,
     impressions_ingest,
     impressions_outbox_drain,
     impressions_rollup,
@@ -23,7 +22,7 @@ from personalization.services.impressions import (
 from personalization.tasks import impressions_log_task, impressions_outbox_drain_task
 from streamflix.celery import app as celery_app
 from tests.conftest import wait_until
-from tests.factories import make_catalog, make_profile
+from tests.factories import impression_batch_for, make_catalog, make_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -53,19 +52,7 @@ def batch_of(n: int = 5, *, profile_id: int = 1, shown_at=None, first_title: int
         )
         for i in range(n)
     ]
-    return impression_batch(
-        page_view_id=uuid.uuid4().hex,
-        profile_id=profile_id,
-        shown_at=shown_at or timezone.now(),
-        daypart="evening",
-        device="tv",
-        policy="thompson",
-        policy_version="t",
-        model_version="v1",
-        experiment_variant="",
-        row_keys={0: "top-picks"},
-        cards=cards,
-    )
+    return impression_batch_for(cards, profile_id=profile_id, shown_at=shown_at)
 
 
 def queued_messages() -> int:

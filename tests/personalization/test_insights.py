@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from personalization.models import Event, ImpressionDaily, SimulationReport
-from personalization.services.impressions import ShownCard, impression_batch, impressions_ingest
-from tests.factories import make_profile, make_title, rate
+from personalization.services.impressions import ShownCard, impressions_ingest
+from tests.factories import impression_batch_for, make_profile, make_title, rate
 
 pytestmark = pytest.mark.django_db
 
@@ -30,23 +30,7 @@ def shown(title, theme: str, *, n: int, clicks: int, policy: str = "thompson") -
     profile = make_profile("Viewer")
     artwork = title.artworks.get(theme=theme)
     cards = [ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, 0, i, 0.5) for i in range(n)]
-    impressions_ingest(
-        [
-            impression_batch(
-                page_view_id=uuid.uuid4().hex,
-                profile_id=profile.pk,
-                shown_at=timezone.now(),
-                daypart="evening",
-                device="tv",
-                policy=policy,
-                policy_version="x",
-                model_version="",
-                experiment_variant="",
-                row_keys={0: "top-picks"},
-                cards=cards,
-            )
-        ]
-    )
+    impressions_ingest([impression_batch_for(cards, profile_id=profile.pk, policy=policy)])
     for card in cards[:clicks]:
         Event.objects.create(profile=profile, title=title, kind="click", impression_id=card.impression_id)
 
