@@ -14,7 +14,7 @@ from typing import Literal
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Avg, Count
 from django.utils.text import slugify
 from PIL import Image
@@ -180,7 +180,11 @@ def artwork_rendition_ensure(*, artwork: Artwork, kind: Rendition) -> str:
     image = _rendition_image(artwork, kind)
     name = getattr(Artwork, kind).field.generate_filename(artwork, f"{kind}.jpg")
     _write_atomically(name, encode_jpeg(image))
-    Artwork.objects.filter(pk=artwork.pk).update(**{kind: name})
+    try:
+        Artwork.objects.filter(pk=artwork.pk).update(**{kind: name})
+    except DatabaseError as exc:
+        # The file is written and will be served; recording it can wait for a later request.
+        logger.warning("Drew %s for artwork %s but could not record it: %s", kind, artwork.pk, exc)
     setattr(artwork, kind, name)
     return name
 

@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery_batches import Batches
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
@@ -28,6 +29,27 @@ OUTBOX_BATCH = 200
 BANDIT_LOCK_KEY = "bandit:learning"
 
 
+@shared_task(base=Batches, flush_every=50, flush_interval=0.2, acks_late=True, soft_time_limit=60, time_limit=90)
+def impressions_log_task(requests: list) -> int:
+    """Insert the impressions of up to 50 page views at once (one transaction, one commit).
+
+    celery-batches hands the worker's buffered messages over together and acknowledges them only
+    after this returns (acks_late), so a crash means redelivery, and inserts are idempotent. It
+    acknowledges even if this raises, so nothing may escape: a database outage hands every page
+    view to `impressions_retry_task`, which retries until the database is back.
+    """
+    batches = [request.args[0] for request in requests]
+    try:
+        return impressions_ingest(batches)
+    except InvalidBatch:
+        return sum(_ingest_or_quarantine(batch) for batch in batches)  # keep the good ones
+    except DatabaseError as exc:
+        logger.warning("Database unavailable (%s): %d page views handed to the retrying task", exc, len(batches))
+        for batch in batches:
+            impressions_retry_task.apply_async(args=[batch], countdown=5)
+        return 0
+
+
 @shared_task(
     acks_late=True,  # the message leaves Redis only after the rows are in; a crash means redelivery
     reject_on_worker_lost=True,
@@ -38,8 +60,12 @@ BANDIT_LOCK_KEY = "bandit:learning"
     soft_time_limit=60,
     time_limit=90,
 )
-def impressions_log_task(batch: dict) -> int:
-    """Insert one page view's impressions (idempotent on their ids)."""
+def impressions_retry_task(batch: dict) -> int:
+    """Insert one page view's impressions, retrying with backoff while the database is away."""
+    return _ingest_or_quarantine(batch)
+
+
+def _ingest_or_quarantine(batch: dict) -> int:
     try:
         return impressions_ingest([batch])
     except InvalidBatch as exc:

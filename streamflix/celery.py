@@ -15,3 +15,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamflix.settings")
 app = Celery("streamflix")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def celery_override(**settings: object) -> dict[str, object]:
+    """Change Celery settings at run time (tests, the simulator); returns the previous values.
+
+    With the Django namespace Celery looks up CELERY_<NAME> before <name>, so once the
+    configuration is loaded only the prefixed key takes effect.
+    """
+    previous = {name: app.conf.get(name) for name in settings}
+    for name, value in settings.items():
+        app.conf[f"CELERY_{name.upper()}"] = value
+    return previous

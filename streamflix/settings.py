@@ -197,7 +197,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Impressions are inserted 50 page views at a time (celery-batches), which needs that many
+# messages in the worker's hands; long tasks (retrains) are few, so the prefetch costs little.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 32
+# Impressions have their own queue, for a worker tuned to them (thread pool: the inserts wait on
+# PostgreSQL, not the CPU); retrains and learning passes keep the default queue and prefork.
+IMPRESSIONS_QUEUE = "impressions"
+CELERY_TASK_ROUTES = {
+    "personalization.tasks.impressions_log_task": {"queue": IMPRESSIONS_QUEUE},
+    "personalization.tasks.impressions_retry_task": {"queue": IMPRESSIONS_QUEUE},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -273,6 +282,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "catalog": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "personalization": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     },

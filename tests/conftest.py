@@ -21,6 +21,7 @@ from catalog.selectors import catalog_snapshot_clear
 from personalization.selectors import active_model_forget
 from personalization.services.artwork import published_bandit_forget
 from streamflix.celery import app as celery_app
+from streamflix.celery import celery_override
 from tests.factories import write_clustered_movielens, write_movielens
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,8 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not django_settings.REDIS_URL:
         django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         # ... and off the demo's filesystem queue: messages published by tests stay in memory.
-        celery_app.conf.broker_url = "memory://"
-        celery_app.conf.broker_transport_options = {}
+        celery_override(broker_url="memory://", broker_transport_options={})
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +46,7 @@ def _isolated(settings, tmp_path):
     catalog_snapshot_clear()
     active_model_forget()
     published_bandit_forget()
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
+    celery_override(task_always_eager=True, task_eager_propagates=True)
     yield
     catalog_snapshot_clear()
 
@@ -95,9 +94,10 @@ def _worker_env() -> dict[str, str]:
 def celery_worker(transactional_db, settings):
     """A real `celery worker` process on the Redis broker, reading and writing the test database."""
     require_services()
-    celery_app.conf.task_always_eager = False
+    celery_override(task_always_eager=False)
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("celery")
+        for queue in ("celery", django_settings.IMPRESSIONS_QUEUE):
+            connection.default_channel.queue_purge(queue)
     log = open(Path(settings.MEDIA_ROOT).parent / "worker.log", "w+")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [
@@ -107,6 +107,8 @@ def celery_worker(transactional_db, settings):
             "-A",
             "streamflix",
             "worker",
+            "-Q",
+            f"celery,{django_settings.IMPRESSIONS_QUEUE}",
             "--pool",
             "solo",
             "--loglevel",
@@ -132,7 +134,7 @@ def celery_worker(transactional_db, settings):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-        celery_app.conf.task_always_eager = True
+        celery_override(task_always_eager=True)
 
 
 def _wait_for_worker(process: subprocess.Popen, log, timeout: float = 60.0) -> None:

@@ -55,6 +55,7 @@ def test_pick_a_profile_scroll_to_a_lazy_row_and_open_a_title(browser, live_serv
     rows = page.locator("section.row:not(.row--loading)")
     assert rows.count() == FIRST_SCREEN_ROWS
     first_card = rows.first.locator(".card").first
+    first_card.scroll_into_view_if_needed()  # below the onboarding panel: a new viewer has no history
     first_card.locator("img").evaluate("img => img.decode()")
     assert first_card.locator("img").evaluate("img => img.naturalWidth") == 480
     page.screenshot(path=tmp_path / "home.png")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -98,7 +99,10 @@ def impressions_publish(batch: dict) -> str:
     from personalization.tasks import impressions_log_task  # tasks import services, not the reverse
 
     try:
-        impressions_log_task.apply_async(args=[batch], retry=False)
+        # A short argsrepr: Celery would otherwise repr the whole batch for its monitoring headers.
+        impressions_log_task.apply_async(
+            args=[batch], retry=False, argsrepr=f"(page view {batch['page_view_id']}, {len(batch['ids'])} impressions)"
+        )
         return "broker"
     except (BrokerError, OSError) as exc:
         logger.warning("Broker unavailable (%s): page view %s kept in the outbox", exc, batch.get("page_view_id"))
@@ -106,14 +110,17 @@ def impressions_publish(batch: dict) -> str:
         return "outbox"
 
 
+@transaction.atomic
 def impressions_ingest(batches: Iterable[dict]) -> int:
-    """Insert the batches' impressions, skipping ids already stored. Returns the rows inserted."""
-    rows = [row for batch in batches for row in _rows(batch)]
-    if not rows:
-        return 0
+    """Insert the batches' impressions in one transaction, skipping ids already stored.
+
+    Returns the rows inserted. Every batch is validated before any is written.
+    """
+    pages = [_page(batch) for batch in batches]
     if connection.vendor == "postgresql":
-        return _insert_postgres(rows)
+        return sum(_insert_postgres(page) for page in pages)
     # SQLite (the zero-set-up demo): the ORM's INSERT OR IGNORE, then count what is new.
+    rows = [row for page in pages for row in page.rows()]
     ids = [row["id"] for row in rows]
     before = Impression.objects.filter(id__in=ids).count()
     now = timezone.now()
@@ -123,7 +130,22 @@ def impressions_ingest(batches: Iterable[dict]) -> int:
     return Impression.objects.filter(id__in=ids).count() - before
 
 
-def _rows(batch: dict) -> list[dict]:
+@dataclass(frozen=True)
+class _Page:
+    """One validated batch: what all its impressions share, and one list per varying field."""
+
+    shared: dict  # page_view_id, profile_id, shown_at, daypart, device, policy, ...
+    columns: dict[str, list]  # id, title_id, artwork_id, theme, row_key, row_index, position, propensity
+
+    def rows(self) -> list[dict]:
+        names = list(self.columns)
+        return [
+            {**self.shared, **dict(zip(names, values, strict=True))}
+            for values in zip(*self.columns.values(), strict=True)
+        ]
+
+
+def _page(batch: dict) -> _Page:
     try:
         if batch.get("v") != BATCH_VERSION:
             raise InvalidBatch(f"unknown batch version {batch.get('v')!r}")
@@ -133,74 +155,67 @@ def _rows(batch: dict) -> list[dict]:
         shown_at = parse_datetime(batch["shown_at"])
         if shown_at is None:
             raise InvalidBatch(f"shown_at {batch['shown_at']!r} is not a timestamp")
-        scalars = {k: batch[k] for k in _SCALARS if k not in ("page_view_id", "profile_id", "shown_at")}
-        page_view_id = uuid.UUID(batch["page_view_id"])
         row_keys = batch["row_keys"]
-        return [
-            {
-                "id": uuid.UUID(impression_id),
-                "page_view_id": page_view_id,
-                "profile_id": int(batch["profile_id"]),
-                "title_id": int(title_id),
-                "artwork_id": artwork_id,
-                "theme": theme,
-                "row_key": row_keys[str(row)],
-                "row_index": int(row),
-                "position": int(position),
-                "shown_at": shown_at,
-                "propensity": float(propensity),
-                **scalars,
-            }
-            for impression_id, title_id, artwork_id, theme, row, position, propensity in zip(
-                *(batch[c] for c in _COLUMNS), strict=True
-            )
-        ]
+        shared = {k: batch[k] for k in _SCALARS if k not in ("page_view_id", "profile_id", "shown_at")}
+        shared.update(
+            page_view_id=uuid.UUID(batch["page_view_id"]), profile_id=int(batch["profile_id"]), shown_at=shown_at
+        )
+        columns = {
+            "id": [uuid.UUID(value) for value in batch["ids"]],
+            "title_id": [int(value) for value in batch["title_ids"]],
+            "artwork_id": [None if value is None else int(value) for value in batch["artwork_ids"]],
+            "theme": [str(value) for value in batch["themes"]],
+            "row_key": [row_keys[str(row)] for row in batch["rows"]],
+            "row_index": [int(value) for value in batch["rows"]],
+            "position": [int(value) for value in batch["positions"]],
+            "propensity": [float(value) for value in batch["propensities"]],
+        }
+        if not all(0.0 < p <= 1.0 for p in columns["propensity"]):
+            raise InvalidBatch("propensities must be in (0, 1]")
+        return _Page(shared=shared, columns=columns)
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidBatch(f"malformed impression batch: {exc!r}") from exc
 
 
+# What a page's impressions share is sent once; only the varying fields travel as arrays, in
+# binary (%b: psycopg's text array format costs more than the insert itself).
 _PG_INSERT = """
 INSERT INTO personalization_impression (
-    id, page_view_id, profile_id, title_id, artwork_id, theme, row_key, row_index, position, shown_at,
-    daypart, device, policy, policy_version, propensity, experiment_variant, model_version, ingested_at
+    page_view_id, profile_id, shown_at, daypart, device, policy, policy_version, experiment_variant,
+    model_version, id, title_id, artwork_id, theme, row_key, row_index, position, propensity, ingested_at
 )
-SELECT u.*, clock_timestamp() FROM unnest(
-    %s::uuid[], %s::uuid[], %s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[],
-    %s::smallint[], %s::smallint[], %s::timestamptz[], %s::varchar[], %s::varchar[], %s::varchar[],
-    %s::varchar[], %s::float8[], %s::varchar[], %s::varchar[]
+SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, u.*, clock_timestamp() FROM unnest(
+    %b::uuid[], %b::bigint[], %b::bigint[], %b::varchar[], %b::varchar[], %b::smallint[], %b::smallint[],
+    %b::float8[]
 ) AS u
 ON CONFLICT (id) DO NOTHING
 """
-_PG_FIELDS = (
-    "id",
+_PG_SHARED = (
     "page_view_id",
     "profile_id",
-    "title_id",
-    "artwork_id",
-    "theme",
-    "row_key",
-    "row_index",
-    "position",
     "shown_at",
     "daypart",
     "device",
     "policy",
     "policy_version",
-    "propensity",
     "experiment_variant",
     "model_version",
 )
+_PG_COLUMNS = ("id", "title_id", "artwork_id", "theme", "row_key", "row_index", "position", "propensity")
 
 
-def _insert_postgres(rows: list[dict]) -> int:
-    """One statement for all rows: arrays in, unnest, ON CONFLICT DO NOTHING (idempotent).
+def _insert_postgres(page: _Page) -> int:
+    """One statement a page: ON CONFLICT DO NOTHING makes a redelivered page a no-op.
 
     ingested_at is clock_timestamp(), not now(): the learner's cursor needs the real insertion
     time even when many inserts share one long transaction (the simulator's replays).
     """
-    columns = [[row[field] for row in rows] for field in _PG_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_PG_INSERT, columns)
+    params = [page.shared[f] for f in _PG_SHARED] + [page.columns[f] for f in _PG_COLUMNS]
+    connection.ensure_connection()
+    # A server-binding psycopg cursor: Django's default client-side cursor would quote every
+    # array element into the SQL text, which costs more than the insert itself.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_PG_INSERT, params)
         return cursor.rowcount
 
 

@@ -8,7 +8,7 @@ from catalog.models import Title
 from personalization.context import daypart_for_hour, device_from_user_agent
 from personalization.page import Context
 from personalization.services.homepage import FIRST_SCREEN_ROWS, PageExpired, homepage_build, homepage_row
-from streamflix.celery import app as celery_app
+from streamflix.celery import celery_override
 from tests.factories import make_catalog, make_profile, rate
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_the_homepage_renders_hero_rows_and_lazy_placeholders(browsing):
 
 def test_the_homepage_runs_a_bounded_number_of_queries(browsing, django_assert_max_num_queries):
     browsing.get(reverse("personalization:home"))  # the first view builds the catalog snapshot
-    celery_app.conf.task_always_eager = False  # count the web request's queries, not the worker's
+    celery_override(task_always_eager=False)  # count the web request's queries, not the worker's
     # session, account, profile, ratings, engagements: none per card or per row
     with django_assert_max_num_queries(5):
         browsing.get(reverse("personalization:home"))

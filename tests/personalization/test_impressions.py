@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from personalization.services.impressions import (
 )
 from personalization.tasks import impressions_log_task, impressions_outbox_drain_task
 from streamflix.celery import app as celery_app
+from streamflix.celery import celery_override
 from tests.conftest import wait_until
 from tests.factories import impression_batch_for, make_catalog, make_profile
 
@@ -57,7 +59,7 @@ def batch_of(n: int = 5, *, profile_id: int = 1, shown_at=None, first_title: int
 
 def queued_messages() -> int:
     with celery_app.connection_for_write() as connection:
-        return connection.default_channel.queue_declare("celery").message_count
+        return connection.default_channel.queue_declare(settings.IMPRESSIONS_QUEUE).message_count
 
 
 def test_every_card_of_a_page_view_is_logged_with_its_context_and_propensity(viewer):
@@ -89,7 +91,7 @@ def test_lazy_rows_log_their_own_impressions_with_their_row(viewer):
 
 def test_a_page_view_sends_one_message_and_writes_no_impression_rows_itself(viewer, client):
     client.post(reverse("personalization:profile_select", args=[viewer.pk]))
-    celery_app.conf.task_always_eager = False
+    celery_override(task_always_eager=False)
     before = queued_messages()
 
     client.get(reverse("personalization:home"))
@@ -117,25 +119,18 @@ def test_an_unreadable_batch_is_quarantined_not_dropped():
 @pytest.fixture
 def broker_down(settings):
     """Point Celery at a port where nothing listens: publishing fails as it does when Redis is down."""
-    celery_app.conf.task_always_eager = False
-    original = (
-        celery_app.conf.broker_url,
-        celery_app.conf.broker_transport_options,
-        celery_app._pool,
-        celery_app.amqp._producer_pool,
+    pools = celery_app._pool, celery_app.amqp._producer_pool
+    original = celery_override(
+        task_always_eager=False,
+        broker_url="redis://127.0.0.1:9/0",
+        broker_transport_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     )
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
-    celery_app.conf.broker_transport_options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     celery_app._pool = celery_app.amqp._producer_pool = None  # new pools for the dead address
     yield
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
-    (
-        celery_app.conf.broker_url,
-        celery_app.conf.broker_transport_options,
-        celery_app._pool,
-        celery_app.amqp._producer_pool,
-    ) = original
+    celery_override(**original)
+    celery_app._pool, celery_app.amqp._producer_pool = pools
 
 
 def test_with_the_broker_down_the_page_renders_and_its_impressions_wait_in_the_outbox(viewer, client, broker_down):

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run the web server on 127.0.0.1:8000 with a Celery worker and Celery beat beside it."
+    help = "Run the web server on 127.0.0.1:8000 with Celery workers (default and impressions queues) and beat."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000).")
@@ -26,7 +26,32 @@ class Command(BaseCommand):
         celery = [sys.executable, "-m", "celery", "-A", "streamflix"]
         commands = {"web": [*manage, "runserver", addr, "--noreload"]}
         if not no_celery:
-            commands["worker"] = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
+            commands["worker"] = [
+                *celery,
+                "worker",
+                "-Q",
+                "celery",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "-n",
+                "default@%h",
+            ]
+            commands["impressions worker"] = [
+                *celery,
+                "worker",
+                "-Q",
+                settings.IMPRESSIONS_QUEUE,
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "--loglevel",
+                "INFO",
+                "-n",
+                "impressions@%h",
+            ]
             commands["beat"] = [*celery, "beat", "--loglevel", "INFO"]
         self.stdout.write(self.style.SUCCESS(f"Streamflix on http://{addr}/ · Celery broker: {broker}"))
         children = {name: subprocess.Popen(argv, env=env, cwd=settings.BASE_DIR) for name, argv in commands.items()}

@@ -30,7 +30,7 @@ from personalization.services.artwork import ArtworkChooser, bandit_learn, bandi
 from personalization.services.events import event_submit
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec, session_specs, windows
-from streamflix.celery import app as celery_app
+from streamflix.celery import celery_override
 
 POLICIES = {"bandit": "thompson", "random": "uniform", "oracle": "oracle"}
 PLAY_AFTER_CLICK = 0.35  # share of clicks that go on to press Play
@@ -72,13 +72,12 @@ class Command(BaseCommand):
             pk: world.affinity(pk, theme_taste(viewer_history(pk), snapshot)) for pk in {s.profile_id for s in specs}
         }
         runs = {}
-        was_eager = celery_app.conf.task_always_eager
-        celery_app.conf.task_always_eager = True  # log impressions in-process, inside the rolled-back run
+        previous = celery_override(task_always_eager=True)  # log impressions in-process, in the rolled-back run
         try:
             for label, policy in POLICIES.items():
                 runs[label] = self._replay(label, policy, specs, profiles, affinity, world, learn_every)
         finally:
-            celery_app.conf.task_always_eager = was_eager
+            celery_override(**previous)
         summary, series = self._report(runs, sessions, seed, window, started)
         SimulationReport.objects.create(sessions=sessions, seed=seed, summary=summary, series=series)
         self._print(summary, series, window, as_json=options["json"])
