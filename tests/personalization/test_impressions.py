@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -210,3 +212,39 @@ def test_a_real_worker_on_redis_inserts_a_pages_impressions_once(celery_worker, 
         message="the worker to process the messages after the duplicate",
     )
     assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(cards)
+
+
+def requests_for(*batches):
+    """What celery-batches hands the task: one request per buffered message."""
+    return [SimpleNamespace(args=(batch,), kwargs={}) for batch in batches]
+
+
+def test_the_batch_task_inserts_many_page_views_at_once_and_quarantines_only_the_bad_one():
+    good, bad, also_good = batch_of(3), {**batch_of(2), "ids": ["nope", "nope"]}, batch_of(4)
+
+    assert impressions_log_task.run(requests_for(good, bad, also_good)) == 7
+
+    assert Impression.objects.count() == 7
+    assert ImpressionOutbox.objects.get().reason.startswith("invalid:")
+
+
+def test_a_database_outage_hands_every_page_view_to_the_retrying_task(monkeypatch):
+    from personalization import tasks
+
+    real_ingest = tasks.impressions_ingest
+    calls = {"n": 0}
+
+    def down_once(batches):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("could not connect to server")
+        return real_ingest(batches)
+
+    monkeypatch.setattr(tasks, "impressions_ingest", down_once)
+    batches = [batch_of(3), batch_of(5)]
+
+    assert impressions_log_task.run(requests_for(*batches)) == 0  # nothing escapes: the messages get acked
+
+    # Eager Celery ran the retrying task for each page view at once; with a worker it waits and backs off.
+    assert Impression.objects.count() == 8 and calls["n"] == 3
+    assert tasks.impressions_retry_task.max_retries is None and tasks.impressions_retry_task.acks_late
