@@ -37,6 +37,7 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(30_000)
         page.goto(f"{args.url}/profiles/")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=OUT / "picker.png")
@@ -75,7 +76,18 @@ def main() -> None:
 
 
 def _settle(page) -> None:
-    page.evaluate("Promise.all([...document.images].map(img => img.decode().catch(() => null)))")
+    # Wait for the images on screen only: a lazy image below the fold never loads, so its
+    # decode() would never settle. A 10 s cap keeps a slow rendition from hanging the script.
+    page.evaluate(
+        """() => {
+            const onScreen = [...document.images].filter((img) => {
+                const box = img.getBoundingClientRect();
+                return box.bottom > 0 && box.top < innerHeight && box.width > 0;
+            });
+            const decoded = Promise.all(onScreen.map((img) => img.decode().catch(() => null)));
+            return Promise.race([decoded, new Promise((done) => setTimeout(done, 10000))]);
+        }"""
+    )
     page.wait_for_timeout(400)
 
 

@@ -154,6 +154,9 @@ def live_ctr_by_hour(*, days: int = 7) -> CtrSeries:
     )
 
 
+MAX_DOTS = 30
+
+
 def svg_lines(series: dict[str, list[float | None]], *, width: int = 640, height: int = 220) -> dict:
     """Polyline points for a small inline SVG chart (no JavaScript, no chart library)."""
     values = [v for points in series.values() for v in points if v is not None]
@@ -163,8 +166,12 @@ def svg_lines(series: dict[str, list[float | None]], *, width: int = 640, height
     lines = {}
     for name, points in series.items():
         coordinates = [
-            f"{i * step:.1f},{height - (v / top) * height:.1f}" for i, v in enumerate(points) if v is not None
+            (round(i * step, 1), round(height - (v / top) * height, 1)) for i, v in enumerate(points) if v is not None
         ]
-        lines[name] = " ".join(coordinates)
+        lines[name] = {
+            "points": " ".join(f"{x},{y}" for x, y in coordinates),
+            # A line needs two points: sparse series (a fresh demo's first hour) get a dot per value.
+            "dots": coordinates if len(coordinates) <= MAX_DOTS else [],
+        }
     ticks = [(height - (t / top) * height, f"{t:.1%}") for t in np.linspace(0, top / 1.1, 4)]
     return {"width": width, "height": height, "lines": lines, "ticks": ticks}

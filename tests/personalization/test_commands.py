@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -82,3 +89,43 @@ def test_an_admins_schedule_change_survives_a_redeploy():
 
     retrain.refresh_from_db()
     assert (retrain.crontab.hour, retrain.crontab.minute) == ("4", "30")
+
+
+def test_rundemo_takes_its_web_server_down_when_it_is_terminated():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    demo = subprocess.Popen(
+        [sys.executable, str(manage), "rundemo", "--no-celery", "--addr", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert _wait_for(lambda: _answers(port)), "the demo's web server never came up"
+
+        demo.send_signal(signal.SIGTERM)
+
+        assert demo.wait(timeout=20) == 0
+        assert "Demo stopped" in demo.stdout.read().decode()
+        assert _wait_for(lambda: not _answers(port)), "the web server outlived the demo"
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_for(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
+from personalization.insights import svg_lines
 from personalization.models import Event, ImpressionDaily, SimulationReport
 from personalization.services.impressions import ShownCard, impressions_ingest
 from tests.factories import impression_batch_for, make_profile, make_title, rate
@@ -79,7 +80,18 @@ def test_the_overview_charts_the_bandit_against_random(admin_client, title):
     assert live.impressions == {"thompson": 50, "uniform": 50} and live.clicks == {"thompson": 10, "uniform": 2}
     assert live.series["thompson"] == [0.2] and live.series["uniform"] == [0.04]
     assert body.count("<polyline") == 2 + 3  # live: bandit and random; simulation: three policies
+    assert body.count("<circle") == 1 + 1 + 6  # one live hour per policy, two simulated points per policy
     assert "83%" in body
+
+
+def test_chart_points_scale_to_the_largest_value_and_skip_gaps():
+    chart = svg_lines({"a": [0.0, 0.5, None, 1.0], "b": [0.25]}, width=300, height=110)
+
+    # x spreads 4 slots over 300 units; the largest value sits a tenth below the top (headroom).
+    assert chart["lines"]["a"]["dots"] == [(0.0, 110.0), (100.0, 60.0), (300.0, 10.0)]
+    assert chart["lines"]["a"]["points"] == "0.0,110.0 100.0,60.0 300.0,10.0"
+    assert chart["lines"]["b"]["dots"] == [(0.0, 85.0)]
+    assert [label for _, label in chart["ticks"]] == ["0.0%", "33.3%", "66.7%", "100.0%"]
 
 
 @pytest.mark.parametrize("who", ["anonymous", "viewer"])

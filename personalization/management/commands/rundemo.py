@@ -54,6 +54,8 @@ class Command(BaseCommand):
             ]
             commands["beat"] = [*celery, "beat", "--loglevel", "INFO"]
         self.stdout.write(self.style.SUCCESS(f"Streamflix on http://{addr}/ · Celery broker: {broker}"))
+        # `kill` (SIGTERM) stops the demo like Ctrl-C does: the children go down with it.
+        signal.signal(signal.SIGTERM, _interrupt)
         children = {name: subprocess.Popen(argv, env=env, cwd=settings.BASE_DIR) for name, argv in commands.items()}
         try:
             while True:
@@ -79,3 +81,7 @@ class Command(BaseCommand):
         if settings.REDIS_URL:
             return f"Redis at {settings.REDIS_URL}"
         return f"filesystem queue in {settings.CELERY_BROKER_DIR} (set REDIS_URL to use Redis)"
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
