@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -11,7 +13,17 @@ def artwork_image_url(artwork_id: int, kind: str, stored_name: str) -> str:
     """The stored rendition's URL, or the view that draws it on first request."""
     if stored_name:
         return f"{settings.MEDIA_URL}{stored_name}"
-    return reverse("catalog:artwork_rendition", args=[artwork_id, kind])
+    return _rendition_url_pattern(kind).format(artwork_id)
+
+
+_URL_PLACEHOLDER = 987654321
+
+
+@functools.cache
+def _rendition_url_pattern(kind: str) -> str:
+    """reverse() once per kind (a page makes ~200 of these URLs), then fill in the id."""
+    url = reverse("catalog:artwork_rendition", args=[_URL_PLACEHOLDER, kind])
+    return url.replace("{", "{{").replace("}", "}}").replace(str(_URL_PLACEHOLDER), "{}")
 
 
 class Genre(models.Model):

@@ -8,7 +8,7 @@ plus display fields) and rebuilds it when `catalog_changed()` bumps the version 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
@@ -57,6 +57,7 @@ class CatalogSnapshot:
     genre_matrix: np.ndarray  # bool (n_titles, n_genres)
     theme_matrix: np.ndarray  # bool (n_titles, len(ALL_THEMES)): what each title is about (genre + tag themes)
     artworks: dict[int, tuple[ArtworkVariant, ...]]  # active variants per title id, default first
+    _artwork_themes: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.title_ids)
@@ -68,6 +69,16 @@ class CatalogSnapshot:
         positions = np.clip(positions, 0, max(len(self.title_ids) - 1, 0))
         found = len(self.title_ids) > 0 and self.title_ids[positions] == ids
         return np.where(found, positions, -1)
+
+    def artwork_themes(self, title_id: int) -> np.ndarray:
+        """Theme index of each active variant of a title, in variant order (memoised: the bandit
+        asks for ~200 titles a page)."""
+        themes = self._artwork_themes.get(title_id)
+        if themes is None:
+            variants = self.artworks.get(title_id, ())
+            themes = np.fromiter((THEME_INDEX[v.theme] for v in variants), dtype=np.int64, count=len(variants))
+            self._artwork_themes[title_id] = themes
+        return themes
 
     def genres_of(self, index: int) -> list[str]:
         return [self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index])]

@@ -169,6 +169,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": VAR_DIR / "cache",
+            # One entry per page view (its lazy-row plan, kept 3 hours): the default 300 would cull
+            # plans of open tabs within minutes of busy testing.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
 

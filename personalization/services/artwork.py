@@ -98,11 +98,21 @@ class ArtworkChooser:
         choices = [ArtworkChoice(None, 1.0)] * len(title_ids)
         if not with_art:
             return choices
-        cards = [np.array([THEME_INDEX[a.theme] for a in variants[i]], dtype=np.int64) for i in with_art]
+        cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
         picked = choose_page(self.policy, self.model, self.context, cards, self.rng)
-        for i, arm, propensity in zip(with_art, picked.chosen, picked.propensity, strict=True):
-            choices[i] = ArtworkChoice(variants[i][int(arm)], float(propensity))
+        for i, arm, propensity in zip(with_art, picked.chosen.tolist(), picked.propensity.tolist(), strict=True):
+            choices[i] = ArtworkChoice(variants[i][arm], propensity)
         return choices
+
+
+def choose_groups(chooser: ArtworkChooser, groups: list[list[int]]) -> list[list[ArtworkChoice]]:
+    """Artwork for several rows of titles in one call to the chooser (one policy call per page)."""
+    flat = chooser.choose([title_id for group in groups for title_id in group])
+    out, start = [], 0
+    for group in groups:
+        out.append(flat[start : start + len(group)])
+        start += len(group)
+    return out
 
 
 class ChooserFactory(Protocol):

@@ -20,7 +20,14 @@ from personalization.models import Profile
 from personalization.page import Card, Context, Page, Row, RowPlan
 from personalization.rows import ViewerSignals, plan_page, popularity_scores
 from personalization.selectors import History, ServingModel, active_model, history_weights, viewer_history
-from personalization.services.artwork import ArtworkChooser, ChooserFactory, artwork_chooser, theme_taste
+from personalization.services.artwork import (
+    ArtworkChoice,
+    ArtworkChooser,
+    ChooserFactory,
+    artwork_chooser,
+    choose_groups,
+    theme_taste,
+)
 from personalization.services.events import history_changed_at, impression_token
 from personalization.services.impressions import ShownCard, impression_batch, impressions_publish
 from personalization.taste import lift_from_history
@@ -56,35 +63,36 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
     page_view_id = uuid.uuid4().hex
     taste = theme_taste(history, snapshot)
     chooser = chooser_factory(taste=taste, snapshot=snapshot, context=context, page_view_id=page_view_id)
+    # The artwork of every card, lazy rows included, in one policy call: a lazy row later shows
+    # what was chosen now, with the propensity it had now.
+    hero_ids = [int(snapshot.title_ids[planned.hero])] if planned.hero is not None else []
+    hero_choices, *row_choices = choose_groups(chooser, [hero_ids, *(list(r.title_ids) for r in planned.rows)])
     state = {
         "profile": profile.pk,
         "context": context.as_dict(),
         "policy": chooser.policy_name,
+        "policy_version": chooser.policy_version,
         "taste": taste.round(4).tolist(),
         "model": personal.model_label,
         "rows": [asdict(r) for r in planned.rows],
+        "artwork": {
+            str(index): [[c.variant.artwork_id if c.variant else None, c.propensity] for c in choices]
+            for index, choices in enumerate(row_choices)
+            if index >= FIRST_SCREEN_ROWS
+        },
         "matches": _matches(personal, snapshot, planned.rows),
     }
     cache.set(_plan_key(page_view_id), state, PAGE_PLAN_TTL)
 
     shown: list[ShownCard] = []
     hero = None
-    if planned.hero is not None:
-        hero = _cards(
-            snapshot,
-            [int(snapshot.title_ids[planned.hero])],
-            chooser,
-            profile,
-            state,
-            row_index=-1,
-            shown=shown,
-            hero=True,
-        )[0]
+    if hero_ids:
+        hero = _cards(snapshot, hero_ids, hero_choices, profile, state, row_index=-1, shown=shown, hero=True)[0]
     rows = tuple(
-        _row(snapshot, plan, index, chooser, profile, state, shown, lazy=index >= FIRST_SCREEN_ROWS)
-        for index, plan in enumerate(planned.rows)
+        _row(snapshot, plan, index, choices, profile, state, shown, lazy=index >= FIRST_SCREEN_ROWS)
+        for index, (plan, choices) in enumerate(zip(planned.rows, row_choices, strict=True))
     )
-    _log(page_view_id, profile, context, chooser, personal.model_label, planned.rows, shown)
+    _log(page_view_id, profile, context, state, planned.rows, shown)
     extras = {"onboarding": _onboarding_cards(snapshot, chooser)} if history.is_empty else {}
     return Page(
         page_view_id=page_view_id,
@@ -111,32 +119,54 @@ def homepage_row(
     plan = RowPlan(**{**stored, "title_ids": tuple(stored["title_ids"])})
     snapshot = catalog_snapshot()
     context = Context(**state["context"])
-    chooser = chooser_factory(
-        taste=np.array(state["taste"]),
-        snapshot=snapshot,
-        context=context,
-        page_view_id=page_view_id,
-        policy_name=state["policy"],
-    )
+    choices = _planned_choices(snapshot, plan.title_ids, state.get("artwork", {}).get(str(index)))
+    stale = [i for i, choice in enumerate(choices) if choice is None]
+    if stale:  # artwork retired since the page was planned: choose afresh for those cards
+        chooser = chooser_factory(
+            taste=np.array(state["taste"]),
+            snapshot=snapshot,
+            context=context,
+            page_view_id=page_view_id,
+            policy_name=state["policy"],
+        )
+        for i, choice in zip(stale, chooser.choose([plan.title_ids[i] for i in stale]), strict=True):
+            choices[i] = choice
     shown: list[ShownCard] = []
-    row = _row(snapshot, plan, index, chooser, profile, state, shown, lazy=False)
-    _log(page_view_id, profile, context, chooser, state["model"], [plan], shown, row_offset=index)
+    row = _row(snapshot, plan, index, choices, profile, state, shown, lazy=False)
+    _log(page_view_id, profile, context, state, [plan], shown, row_offset=index)
     return row
+
+
+def _planned_choices(
+    snapshot: CatalogSnapshot, title_ids: tuple[int, ...], stored: list | None
+) -> list[ArtworkChoice | None]:
+    """The choices made when the page was planned; None where that variant is no longer active."""
+    if stored is None or len(stored) != len(title_ids):
+        return [None] * len(title_ids)
+    choices: list[ArtworkChoice | None] = []
+    for title_id, (artwork_id, propensity) in zip(title_ids, stored, strict=True):
+        variants = snapshot.artworks.get(title_id, ())
+        if artwork_id is None:
+            choices.append(ArtworkChoice(None, propensity) if not variants else None)
+            continue
+        variant = next((v for v in variants if v.artwork_id == artwork_id), None)
+        choices.append(ArtworkChoice(variant, propensity) if variant else None)
+    return choices
 
 
 def _plan_key(page_view_id: str) -> str:
     return f"pageview:{page_view_id}"
 
 
-def _row(snapshot, plan, index, chooser, profile, state, shown, *, lazy: bool) -> Row:
-    cards = () if lazy else tuple(_cards(snapshot, list(plan.title_ids), chooser, profile, state, index, shown))
+def _row(snapshot, plan, index, choices, profile, state, shown, *, lazy: bool) -> Row:
+    cards = () if lazy else tuple(_cards(snapshot, list(plan.title_ids), choices, profile, state, index, shown))
     return Row(key=plan.key, label=plan.label, kind=plan.kind, index=index, cards=cards, lazy=lazy, reason=plan.reason)
 
 
 def _cards(
     snapshot: CatalogSnapshot,
     title_ids: list[int],
-    chooser: ArtworkChooser,
+    choices: list[ArtworkChoice],
     profile: Profile,
     state: dict,
     row_index: int,
@@ -145,11 +175,11 @@ def _cards(
     hero: bool = False,
 ) -> list[Card]:
     positions = snapshot.index_of(title_ids)
-    present = [(t, int(p)) for t, p in zip(title_ids, positions, strict=True) if p >= 0]  # retired since?
-    choices = chooser.choose([t for t, _ in present])
+    # A title retired since the page was planned is left out.
+    present = [(t, int(p), c) for t, p, c in zip(title_ids, positions, choices, strict=True) if p >= 0]
     matches = state["matches"]
     cards = []
-    for position, ((title_id, index), choice) in enumerate(zip(present, choices, strict=True)):
+    for position, (title_id, index, choice) in enumerate(present):
         impression_id = uuid.uuid4()
         variant = choice.variant
         year = int(snapshot.years[index])
@@ -181,7 +211,7 @@ def _cards(
     return cards
 
 
-def _log(page_view_id, profile, context, chooser, model_label, plans, shown, *, row_offset: int = 0) -> None:
+def _log(page_view_id, profile, context, state, plans, shown, *, row_offset: int = 0) -> None:
     if not shown:
         return
     row_keys = {row_offset + i: plan.key for i, plan in enumerate(plans)}
@@ -192,9 +222,9 @@ def _log(page_view_id, profile, context, chooser, model_label, plans, shown, *, 
         shown_at=timezone.now(),
         daypart=context.daypart,
         device=context.device,
-        policy=chooser.policy_name,
-        policy_version=chooser.policy_version,
-        model_version=model_label,
+        policy=state["policy"],
+        policy_version=state["policy_version"],
+        model_version=state["model"],
         experiment_variant="",
         row_keys=row_keys,
         cards=shown,

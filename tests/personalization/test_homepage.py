@@ -4,9 +4,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from catalog.models import Title
+from catalog.models import Artwork, Title
+from catalog.selectors import catalog_snapshot_clear
+from catalog.services import catalog_changed
 from personalization.context import daypart_for_hour, device_from_user_agent
+from personalization.models import Impression
 from personalization.page import Context
+from personalization.services.artwork import artwork_chooser
 from personalization.services.homepage import FIRST_SCREEN_ROWS, PageExpired, homepage_build, homepage_row
 from streamflix.celery import celery_override
 from tests.factories import make_catalog, make_profile, rate
@@ -82,6 +86,58 @@ def test_unavailable_titles_never_show(catalog, viewer):
     page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
     lazy = [homepage_row(profile=viewer, page_view_id=page.page_view_id, index=r.index) for r in page.rows if r.lazy]
     assert hidden.pk not in {c.title_id for row in [*page.rows, *lazy] for c in row.cards} | {page.hero.title_id}
+
+
+class RecordingFactory:
+    """The live chooser factory, remembering every choice it made (title id -> ArtworkChoice)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def __call__(self, **kwargs):
+        chooser = artwork_chooser(**kwargs)
+        choose = chooser.choose
+
+        def recording(title_ids):
+            choices = choose(title_ids)
+            self.calls.append(dict(zip(title_ids, choices, strict=True)))
+            return choices
+
+        chooser.choose = recording
+        return chooser
+
+
+def test_a_lazy_row_shows_and_logs_the_artwork_chosen_with_its_page(viewer):
+    factory = RecordingFactory()
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP, chooser_factory=factory)
+    assert len(factory.calls) == 1  # hero and every row, lazy ones included, in one policy call
+    chosen = factory.calls[0]
+
+    row = homepage_row(profile=viewer, page_view_id=page.page_view_id, index=FIRST_SCREEN_ROWS, chooser_factory=factory)
+
+    assert len(factory.calls) == 1  # nothing chosen again
+    assert row.cards and [c.artwork_id for c in row.cards] == [chosen[c.title_id].variant.artwork_id for c in row.cards]
+    logged = Impression.objects.filter(page_view_id=page.page_view_id, row_index=FIRST_SCREEN_ROWS)
+    expected = {c.title_id: chosen[c.title_id].propensity for c in row.cards}
+    assert {i.title_id: i.propensity for i in logged} == pytest.approx(expected, abs=1e-6)  # logged to 6 places
+
+
+def test_a_lazy_row_chooses_again_where_the_planned_artwork_was_retired(viewer):
+    factory = RecordingFactory()
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP, chooser_factory=factory)
+    planned = homepage_row(profile=viewer, page_view_id=page.page_view_id, index=FIRST_SCREEN_ROWS)
+    retired = planned.cards[0]
+    Artwork.objects.filter(pk=retired.artwork_id).update(is_active=False)
+    catalog_changed()
+    catalog_snapshot_clear()
+
+    row = homepage_row(profile=viewer, page_view_id=page.page_view_id, index=FIRST_SCREEN_ROWS, chooser_factory=factory)
+
+    assert len(factory.calls) == 2 and list(factory.calls[1]) == [retired.title_id]  # only that card again
+    again = next(c for c in row.cards if c.title_id == retired.title_id)
+    assert again.artwork_id != retired.artwork_id
+    assert Artwork.objects.get(pk=again.artwork_id).is_active
+    assert [c.artwork_id for c in row.cards[1:]] == [c.artwork_id for c in planned.cards[1:]]
 
 
 def test_a_lazy_row_belongs_to_its_page_and_profile(viewer):
