@@ -152,8 +152,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
-            # The demo's worker and web server write to the same file.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # The demo's workers and web server write to the same file. IMMEDIATE transactions take
+            # the write lock up front, so a writer waits (up to `timeout` s) instead of failing with
+            # "database is locked" when it upgrades from reading mid-transaction.
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
