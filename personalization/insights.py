@@ -173,5 +173,6 @@ def svg_lines(series: dict[str, list[float | None]], *, width: int = 640, height
             # A line needs two points: sparse series (a fresh demo's first hour) get a dot per value.
             "dots": coordinates if len(coordinates) <= MAX_DOTS else [],
         }
-    ticks = [(height - (t / top) * height, f"{t:.1%}") for t in np.linspace(0, top / 1.1, 4)]
+    digits = 2 if top / 1.1 < 0.05 else 1  # small rates (a fresh demo's 0.3%) need the second decimal
+    ticks = [(height - (t / top) * height, f"{t:.{digits}%}") for t in np.linspace(0, top / 1.1, 4)]
     return {"width": width, "height": height, "lines": lines, "ticks": ticks}
