@@ -89,14 +89,13 @@ def test_feature_map_puts_taste_in_shared_theme_and_context_slopes() -> None:
     assert space.d == 2 * N_THEMES + 11 and x.shape == (2, space.d)
     expected = np.zeros((2, space.d))
     for row, theme in enumerate((3, 7)):
-        lift = TASTE[theme]
+        lift = min(max(TASTE[theme], -2.5), 2.5)  # taste is clipped to +-2.5 everywhere
         expected[row, theme] = 1.0  # theme bias
         expected[row, N_THEMES] = lift  # shared slope
         expected[row, N_THEMES + 1 + theme] = lift  # this theme's slope
         expected[row, 2 * N_THEMES + 1 + 1] = lift  # daypart 1
         expected[row, 2 * N_THEMES + 5 + 2] = lift  # device 2
-        bent = min(max(lift, -2.5), 2.5)
-        expected[row, -2] = bent * abs(bent)  # curvature
+        expected[row, -2] = lift * abs(lift)  # curvature
         expected[row, -1] = 1.0  # intercept
     np.testing.assert_array_equal(x, expected)
 
