@@ -111,15 +111,15 @@ def homepage_row(
 ) -> Row:
     """Fill one lazy row of an earlier page view (and log its impressions)."""
     state = cache.get(_plan_key(page_view_id))
-    if not state or state["profile"] != profile.pk:
-        raise PageExpired(page_view_id)
+    if not state or state["profile"] != profile.pk or "artwork" not in state:  # gone, a stranger's, or pre-dates
+        raise PageExpired(page_view_id)  # the plan's artwork choices (a tab left open across a deploy)
     if not 0 <= index < len(state["rows"]):
         raise IndexError(index)
     stored = state["rows"][index]
     plan = RowPlan(**{**stored, "title_ids": tuple(stored["title_ids"])})
     snapshot = catalog_snapshot()
     context = Context(**state["context"])
-    choices = _planned_choices(snapshot, plan.title_ids, state.get("artwork", {}).get(str(index)))
+    choices = _planned_choices(snapshot, plan.title_ids, state["artwork"].get(str(index)))
     stale = [i for i, choice in enumerate(choices) if choice is None]
     if stale:  # artwork retired since the page was planned: choose afresh for those cards
         chooser = chooser_factory(
