@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.urls import reverse
 
 from catalog.models import Artwork, Title
@@ -259,3 +260,14 @@ def test_a_signed_in_users_page_is_built_for_their_profile(client, catalog):
     profile = client.get(reverse("personalization:picker")).context["profiles"][0]
     client.post(reverse("personalization:profile_select", args=[profile.pk]))
     assert client.get(reverse("personalization:home")).context["page"].profile_id == profile.pk
+
+
+def test_a_page_plan_without_artwork_choices_asks_for_a_reload(viewer):
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    key = f"pageview:{page.page_view_id}"
+    state = cache.get(key)
+    del state["artwork"]  # planned by a release that chose lazy rows' artwork on scroll
+    cache.set(key, state)
+
+    with pytest.raises(PageExpired):
+        homepage_row(profile=viewer, page_view_id=page.page_view_id, index=FIRST_SCREEN_ROWS)
