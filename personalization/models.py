@@ -155,7 +155,11 @@ class Engagement(models.Model):
 
 class ModelVersionQuerySet(models.QuerySet):
     def active(self) -> ModelVersion | None:
-        return self.filter(status=ModelVersion.Status.ACTIVE).order_by("-activated_at").first()
+        return self.filter(status=ModelVersion.Status.ACTIVE).first()
+
+    def active_id(self) -> int:
+        """The serving version's id, 0 when none (at most one is active: see the constraint)."""
+        return self.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", flat=True).first() or 0
 
 
 class ModelVersion(models.Model):

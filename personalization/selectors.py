@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.cache import cache
 
 from personalization.models import Engagement, ModelVersion, Profile, Rating
 from personalization.recommender import RecommenderModel, Viewer
 from personalization.taste import like_weights
 from streamflix.refreshed import Refreshed
 
-ACTIVE_MODEL_KEY = "recommender:active"
 VERSION_CHECK_SECONDS = 5.0
 
 
@@ -25,20 +23,20 @@ class ServingModel:
 
 
 def _active_version() -> int:
-    version_id = cache.get(ACTIVE_MODEL_KEY)
-    if version_id is None:  # nobody published one since the cache was cleared: ask the database
-        active = ModelVersion.objects.active()
-        version_id = active.pk if active else 0
-        cache.set(ACTIVE_MODEL_KEY, version_id, None)
-    return version_id
+    """The active version's id (0: none yet), read from the database: the one source of truth.
+
+    It costs one indexed single-row query per process every VERSION_CHECK_SECONDS. A cached copy
+    would need publishing after the commit, and a reader in between would disagree with the registry.
+    """
+    return ModelVersion.objects.active_id()
 
 
 def _load(version_id: int) -> ServingModel | None:
     if not version_id:
         return None
-    version = ModelVersion.objects.filter(pk=version_id, status=ModelVersion.Status.ACTIVE).first()
-    if version is None:
-        raise LookupError(f"model version {version_id} is not active (yet)")
+    # By id, whatever its status now: it was the active one when we looked, and the next look swaps
+    # to its successor. (Refusing a just-retired version would fail a process's very first page.)
+    version = ModelVersion.objects.get(pk=version_id)
     model = RecommenderModel.load(version.artifact_path)
     trained_at = (version.finished_at or version.created_at).timestamp()
     return ServingModel(version_id=version.pk, label=version.label, trained_at=trained_at, model=model)
@@ -52,8 +50,8 @@ _serving: Refreshed[ServingModel | None] = Refreshed(
 def active_model() -> ServingModel | None:
     """The active recommender, loaded once per process and swapped when a new version activates.
 
-    Activation writes the version id to the cache; every process notices within a few seconds and
-    loads the new artifact, so no restart is needed. No active version yet: None (popularity rows).
+    Every process looks at the registry at most every VERSION_CHECK_SECONDS and loads a newly
+    activated artifact, so no restart is needed. No active version yet: None (popularity rows).
     """
     return _serving.get()
 

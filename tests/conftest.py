@@ -137,7 +137,7 @@ def celery_worker(transactional_db, settings):
         celery_override(task_always_eager=True)
 
 
-def _wait_for_worker(process: subprocess.Popen, log, timeout: float = 60.0) -> None:
+def _wait_for_worker(process: subprocess.Popen, log, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -149,7 +149,7 @@ def _wait_for_worker(process: subprocess.Popen, log, timeout: float = 60.0) -> N
     pytest.fail(f"The Celery worker did not answer within {timeout:.0f}s:\n{log.read()[-3000:]}")
 
 
-def wait_until(condition, *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+def wait_until(condition, *, timeout: float = 120.0, interval: float = 0.1, message: str = "condition"):
     """Poll until condition() is truthy (work done by another process); fail with `message` if not."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -38,12 +38,22 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        from django.db import connections
+
+        connections.close_all()
+
+
+def new_page(browser, **kwargs):
+    """A page whose waits (each for the condition asserted next) allow a minute: CI machines get busy."""
+    page = browser.new_page(**kwargs)
+    page.set_default_timeout(60_000)
+    return page
 
 
 def test_pick_a_profile_scroll_to_a_lazy_row_and_open_a_title(browser, live_server, tmp_path):
     make_catalog()
     make_profile("Tess", is_featured=True, taste_summary="Loves Sci-Fi and Horror")
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page = new_page(browser, viewport={"width": 1280, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
@@ -84,7 +94,8 @@ def test_pick_a_profile_scroll_to_a_lazy_row_and_open_a_title(browser, live_serv
 def test_the_rows_work_by_keyboard_and_on_a_phone(browser, live_server):
     make_catalog()
     make_profile("Pocket", is_featured=True)
-    page = browser.new_page(
+    page = new_page(
+        browser,
         viewport={"width": 390, "height": 844},
         user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
     )

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from personalization.evaluation import holdout_metrics
 from personalization.models import Engagement, ModelVersion, Rating
 from personalization.recommender import RecommenderParams, train
-from personalization.selectors import ACTIVE_MODEL_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -142,10 +140,7 @@ def _finish(version: ModelVersion, started: float, *, status: str, reason: str, 
             ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).update(status=ModelVersion.Status.RETIRED)
             version.activated_at = version.finished_at
         version.save()
-    if status == ModelVersion.Status.ACTIVE:
-        # Every web process swaps models within seconds of seeing this (see selectors.active_model);
-        # one that looks before the row is committed keeps its model and looks again.
-        cache.set(ACTIVE_MODEL_KEY, version.pk, None)
+    # Committed: every web process swaps to it at its next look at the registry (selectors.active_model).
     summary = f"{version.label} {version.get_status_display().lower()} in {version.training_seconds:.1f}s"
     report(f"{summary}: {reason}" if reason else summary)
     return version

@@ -73,6 +73,6 @@ def test_a_real_worker_on_redis_draws_the_pending_cards(celery_worker, settings)
 
     artwork_generate_pending_task.delay(batch=5)  # two batches: the task queues its own follow-up
 
-    wait_until(lambda: not artwork_pending_ids(), timeout=60, message="the worker to draw all 12 cards")
+    wait_until(lambda: not artwork_pending_ids(), message="the worker to draw all 12 cards")
     for artwork in Artwork.objects.filter(title__in=titles):
         assert (Path(settings.MEDIA_ROOT) / artwork.card.name).stat().st_size > 1000

@@ -5,7 +5,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from personalization.services.setup import PERIODIC_TASKS, periodic_tasks_ensure
+from tests.conftest import wait_until
 from tests.factories import write_clustered_movielens
 
 
@@ -102,13 +102,13 @@ def test_rundemo_takes_its_web_server_down_when_it_is_terminated():
         stderr=subprocess.STDOUT,
     )
     try:
-        assert _wait_for(lambda: _answers(port)), "the demo's web server never came up"
+        wait_until(lambda: _answers(port), message="the demo's web server to come up")
 
         demo.send_signal(signal.SIGTERM)
 
-        assert demo.wait(timeout=20) == 0
+        assert demo.wait(timeout=120) == 0
         assert "Demo stopped" in demo.stdout.read().decode()
-        assert _wait_for(lambda: not _answers(port)), "the web server outlived the demo"
+        wait_until(lambda: not _answers(port), message="the web server to stop with the demo")
     finally:
         if demo.poll() is None:
             demo.kill()
@@ -120,12 +120,3 @@ def _answers(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False

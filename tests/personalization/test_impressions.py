@@ -194,7 +194,6 @@ def test_a_real_worker_on_redis_inserts_a_pages_impressions_once(celery_worker, 
 
     wait_until(
         lambda: Impression.objects.filter(page_view_id=page.page_view_id).count() == len(cards),
-        timeout=30,
         message="the worker to insert the page's impressions",
     )
 
@@ -208,7 +207,6 @@ def test_a_real_worker_on_redis_inserts_a_pages_impressions_once(celery_worker, 
     impressions_log_task.delay(marker)
     wait_until(
         lambda: Impression.objects.filter(id=uuid.UUID(marker["ids"][0])).exists(),
-        timeout=30,
         message="the worker to process the messages after the duplicate",
     )
     assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(cards)

@@ -5,14 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from personalization import selectors
 from personalization.models import Engagement, ModelVersion, Profile, Rating
-from personalization.selectors import ACTIVE_MODEL_KEY, active_model, active_model_forget
+from personalization.selectors import active_model, active_model_forget
 from personalization.services.events import event_record
 from personalization.services.training import RetrainAlreadyRunning, model_retrain, training_frames
 from personalization.tasks import model_retrain_task
@@ -31,7 +30,6 @@ def test_a_retrain_records_its_run_and_serves_the_new_version(clustered_data):
     assert {"ndcg_at_10", "p_at_10", "r_at_10", "rmse", "mae", "popularity_ndcg_at_10"} <= set(version.metrics)
     assert version.metrics["ndcg_at_10"] > version.metrics["popularity_ndcg_at_10"]
     assert version.training_seconds > 0 and version.params["n_factors"] == 50
-    assert cache.get(ACTIVE_MODEL_KEY) == version.pk
     assert active_model().version_id == version.pk
 
 
@@ -53,7 +51,7 @@ def test_the_gate_keeps_a_worse_model_out_and_the_active_one_serving(trained):
     assert "worse than the active" in candidate.reason and "0.9900" in candidate.reason
     assert not candidate.artifact_path
     assert ModelVersion.objects.active() == trained
-    assert cache.get(ACTIVE_MODEL_KEY) == trained.pk
+    assert active_model().version_id == trained.pk
 
 
 def test_the_gate_also_checks_rating_error(trained):
@@ -136,8 +134,48 @@ def test_site_signals_are_training_data(clustered_data):
 def test_web_processes_swap_to_a_new_version_without_restarting(trained, monkeypatch):
     monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
     assert active_model().version_id == trained.pk
-    newer = model_retrain(trigger="test")  # as a worker would: it only writes the DB and the cache
+    newer = model_retrain(trigger="test")  # as a worker would: it only writes the registry
     assert active_model().version_id == newer.pk
+
+
+def _commit_as_another_process_would(artifact_path: str) -> ModelVersion:
+    """Activate a new version the way a worker's commit does: database rows only, nothing published yet."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).update(status=ModelVersion.Status.RETIRED)
+        now = timezone.now()
+        return ModelVersion.objects.create(
+            status=ModelVersion.Status.ACTIVE,
+            trigger="test",
+            artifact_path=artifact_path,
+            finished_at=now,
+            activated_at=now,
+        )
+
+
+def test_a_reader_between_the_commit_and_any_publication_serves_the_committed_version(trained, monkeypatch):
+    monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
+    assert active_model().version_id == trained.pk
+
+    newer = _commit_as_another_process_would(trained.artifact_path)
+
+    assert active_model().version_id == newer.pk  # the database says so; nothing else was needed
+
+
+def test_a_reader_that_found_no_version_serves_the_first_one_as_soon_as_it_commits(
+    clustered_data, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
+    assert active_model() is None  # asked before any version existed
+
+    model = model_retrain(trigger="test")  # trains an artifact we can reuse
+    ModelVersion.objects.filter(pk=model.pk).update(status=ModelVersion.Status.RETIRED)
+    active_model_forget()
+    assert active_model() is None
+    first = _commit_as_another_process_would(model.artifact_path)
+
+    assert active_model().version_id == first.pk
 
 
 def test_the_retrain_command_reports_progress_and_a_summary(clustered_data, capsys):
@@ -179,9 +217,9 @@ def test_a_retrain_runs_through_a_real_worker_and_web_processes_pick_it_up(celer
 
     version = wait_until(
         lambda: ModelVersion.objects.filter(status="active").first(),
-        timeout=90,
         message="the worker to activate a version",
     )
     assert version.trigger == "test" and Path(version.artifact_path).is_file()
-    assert active_model().version_id == version.pk  # this process noticed through Redis
+    # The moment the registry shows it, this (web) process serves it: no publication to wait for.
+    assert active_model().version_id == version.pk
     assert Engagement.objects.count() == 0
