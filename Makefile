@@ -32,6 +32,7 @@ test: install lint  ## the whole suite (PostgreSQL + Redis when DATABASE_URL/RED
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports  # the layers, the pure core and no cycles (contracts in pyproject.toml)
 
 format: install
 	$(PY) -m ruff check --fix .

@@ -32,8 +32,8 @@ def main() -> None:
     import django
 
     django.setup()
+    from personalization.context import Context
     from personalization.models import Profile
-    from personalization.page import Context
     from personalization.services import artwork, homepage
 
     profiles = list(Profile.objects.filter(ratings__isnull=False).distinct().order_by("pk")[: args.pages])

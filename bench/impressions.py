@@ -162,30 +162,19 @@ def _create_database(parsed, name: str) -> None:
 
 def _start_worker(pool: str, concurrency: int) -> subprocess.Popen:
     log(f"starting a Celery worker: {pool} pool, concurrency {concurrency}")
+    from streamflix.workers import worker_argv
+
+    argv = worker_argv(
+        queues=["impressions"],
+        name=f"bench-{os.getpid()}@%h",
+        pool=pool,
+        concurrency=concurrency,
+        loglevel="WARNING",
+        quiet=True,
+        prefetch_multiplier=16,
+    )
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "streamflix",
-            "worker",
-            "-Q",
-            "impressions",
-            "--pool",
-            pool,
-            "--concurrency",
-            str(concurrency),
-            "--prefetch-multiplier",
-            "16",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            f"bench-{os.getpid()}@%h",
-        ],
+        argv,
         cwd=REPO,
         env=os.environ.copy(),
     )

@@ -23,8 +23,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from personalization.evaluation import model_ratings  # noqa: E402
 from personalization.recommender import RecommenderModel, Viewer, train  # noqa: E402
+from personalization.recommender.protocol import model_ratings  # noqa: E402
 
 
 def _log(message: str) -> None:

@@ -61,6 +61,9 @@ class Title(models.Model):
     tmdb_id = models.PositiveIntegerField("TMDb id", null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0, db_index=True)
     rating_mean = models.FloatField(null=True, blank=True)
+    trending = models.PositiveIntegerField(
+        default=0, help_text="Ratings and plays in the most recent year of activity (refreshed nightly)."
+    )
     is_available = models.BooleanField(default=True, help_text="Unavailable titles are never shown to viewers.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,9 +75,6 @@ class Title(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.year})" if self.year else self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("personalization:title_detail", args=[self.pk])
 
     @property
     def imdb_url(self) -> str:

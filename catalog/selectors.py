@@ -1,95 +1,32 @@
-"""Reads of the catalog, shaped for building pages fast.
+"""Reads of the catalog, shaped for building pages fast: the process's `CatalogSnapshot`.
 
-A homepage touches a few hundred titles out of ~10,000; querying them per request would cost
-more than everything else on the page. Each process keeps one `CatalogSnapshot` (numpy arrays
-plus display fields) and rebuilds it when `catalog_changed()` bumps the version in the cache.
+Each process keeps one snapshot (numpy arrays plus display fields, see `catalog.snapshot`) and
+rebuilds it when `catalog.services.catalog_changed()` bumps the version in the cache, or when it is
+older than MAX_SNAPSHOT_AGE_SECONDS (renditions drawn in the background change its URLs).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import timedelta
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Max
 
 from catalog.models import Artwork, Genre, Title, artwork_image_url
+from catalog.snapshot import ArtworkVariant, CatalogSnapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX, title_theme_set
 from streamflix.refreshed import Refreshed
 
+CATALOG_VERSION_KEY = "catalog:version"
 VERSION_CHECK_SECONDS = 5.0
 MAX_SNAPSHOT_AGE_SECONDS = 600.0
-TRENDING_WINDOW = timedelta(days=365)
-
-
-@dataclass(frozen=True)
-class ArtworkVariant:
-    artwork_id: int
-    theme: str
-    is_default: bool
-    card_name: str  # stored rendition, "" until drawn
-    hero_name: str
-
-    # URLs are made on use: a page shows ~200 variants, the snapshot holds ~30,000.
-    @property
-    def card_url(self) -> str:
-        return artwork_image_url(self.artwork_id, "card", self.card_name)
-
-    @property
-    def hero_url(self) -> str:
-        return artwork_image_url(self.artwork_id, "hero", self.hero_name)
-
-
-@dataclass
-class CatalogSnapshot:
-    """Every available title as arrays (index = position) plus the display fields pages need."""
-
-    version: int
-    title_ids: np.ndarray  # int64, ascending
-    names: list[str]
-    years: np.ndarray  # int32, 0 when unknown
-    rating_count: np.ndarray  # int64
-    rating_mean: np.ndarray  # float64, nan when unrated
-    trending: np.ndarray  # ratings (and site plays) in the most recent window
-    genre_names: tuple[str, ...]
-    genre_matrix: np.ndarray  # bool (n_titles, n_genres)
-    theme_matrix: np.ndarray  # bool (n_titles, len(ALL_THEMES)): what each title is about (genre + tag themes)
-    artworks: dict[int, tuple[ArtworkVariant, ...]]  # active variants per title id, default first
-    _artwork_themes: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
-
-    def __len__(self) -> int:
-        return len(self.title_ids)
-
-    def index_of(self, title_ids: np.ndarray | list[int]) -> np.ndarray:
-        """Positions of the given title ids; -1 for ids not in the snapshot."""
-        ids = np.asarray(title_ids, dtype=np.int64)
-        positions = np.searchsorted(self.title_ids, ids)
-        positions = np.clip(positions, 0, max(len(self.title_ids) - 1, 0))
-        found = len(self.title_ids) > 0 and self.title_ids[positions] == ids
-        return np.where(found, positions, -1)
-
-    def artwork_themes(self, title_id: int) -> np.ndarray:
-        """Theme index of each active variant of a title, in variant order (memoised: the bandit
-        asks for ~200 titles a page)."""
-        themes = self._artwork_themes.get(title_id)
-        if themes is None:
-            variants = self.artworks.get(title_id, ())
-            themes = np.fromiter((THEME_INDEX[v.theme] for v in variants), dtype=np.int64, count=len(variants))
-            self._artwork_themes[title_id] = themes
-        return themes
-
-    def genres_of(self, index: int) -> list[str]:
-        return [self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index])]
-
 
 _snapshots: Refreshed[CatalogSnapshot] = Refreshed(
     "catalog snapshot",
-    version=lambda: cache.get("catalog:version", 0),
+    version=lambda: cache.get(CATALOG_VERSION_KEY, 0),
     load=lambda version: _build(version),
     check_seconds=VERSION_CHECK_SECONDS,
-    max_age_seconds=MAX_SNAPSHOT_AGE_SECONDS,  # trending and renditions drift without a version bump
+    max_age_seconds=MAX_SNAPSHOT_AGE_SECONDS,
 )
 
 
@@ -107,7 +44,7 @@ def _build(version: int) -> CatalogSnapshot:
     rows = list(
         Title.objects.available()
         .order_by("id")
-        .values_list("id", "name", "year", "rating_count", "rating_mean", "tags")
+        .values_list("id", "name", "year", "rating_count", "rating_mean", "trending", "tags")
     )
     title_ids = np.array([r[0] for r in rows], dtype=np.int64)
     genres = tuple(Genre.objects.order_by("name").values_list("name", flat=True))
@@ -121,7 +58,7 @@ def _build(version: int) -> CatalogSnapshot:
             title_genres[title_id].append(genre_name)
     theme_matrix = np.zeros((len(rows), len(ALL_THEMES)), dtype=bool)
     for i, row in enumerate(rows):
-        for theme in title_theme_set(title_genres[row[0]], row[5] or []):
+        for theme in title_theme_set(title_genres[row[0]], row[6] or []):
             theme_matrix[i, THEME_INDEX[theme]] = True
     return CatalogSnapshot(
         version=version,
@@ -130,29 +67,12 @@ def _build(version: int) -> CatalogSnapshot:
         years=np.array([r[2] or 0 for r in rows], dtype=np.int32),
         rating_count=np.array([r[3] for r in rows], dtype=np.int64),
         rating_mean=np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=np.float64),
-        trending=_trending(position),
+        trending=np.array([r[5] for r in rows], dtype=np.float64),
         genre_names=genres,
         genre_matrix=genre_matrix,
         theme_matrix=theme_matrix,
         artworks=_artworks(position),
     )
-
-
-def _trending(position: dict[int, int]) -> np.ndarray:
-    """Ratings in the last year of activity: MovieLens' clock stops in 2018, so "now" is its last rating."""
-    from personalization.models import Rating  # catalog reads, never writes, viewer data
-
-    counts = np.zeros(len(position), dtype=np.float64)
-    latest = Rating.objects.aggregate(latest=Max("rated_at"))["latest"]
-    if latest is None:  # nobody has rated anything: all-time popularity is the best guess
-        for title_id, rating_count in Title.objects.filter(id__in=position).values_list("id", "rating_count"):
-            counts[position[title_id]] = rating_count
-        return counts
-    recent = Rating.objects.filter(rated_at__gte=latest - TRENDING_WINDOW).values("title_id").annotate(n=Count("id"))
-    for row in recent:
-        if row["title_id"] in position:
-            counts[position[row["title_id"]]] = row["n"]
-    return counts
 
 
 def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]:
@@ -169,8 +89,8 @@ def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]
                 artwork_id=artwork_id,
                 theme=theme,
                 is_default=is_default,
-                card_name=card,
-                hero_name=hero,
+                card_url=artwork_image_url(artwork_id, "card", card),
+                hero_url=artwork_image_url(artwork_id, "hero", hero),
             )
         )
     return {title_id: tuple(v) for title_id, v in variants.items()}

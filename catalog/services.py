@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
-from django.db.models import Avg, Count
 from django.utils.text import slugify
 from PIL import Image
 
@@ -23,13 +22,13 @@ from catalog.artwork import render_artwork
 from catalog.images import encode_jpeg, fit
 from catalog.models import Artwork, Genre, Title
 from catalog.movielens import MovieLensData
+from catalog.selectors import CATALOG_VERSION_KEY
 from catalog.themes import themes_for_title
 
 logger = logging.getLogger(__name__)
 
 Rendition = Literal["card", "hero"]
 RENDITION_SIZES: dict[str, tuple[int, int]] = {"card": Artwork.CARD_SIZE, "hero": Artwork.HERO_SIZE}
-CATALOG_VERSION_KEY = "catalog:version"
 MAX_TAGS_PER_TITLE = 12
 
 
@@ -140,22 +139,20 @@ def artwork_generated_ensure(*, title_ids: list[int]) -> int:
     return len(new)
 
 
-def title_stats_refresh() -> int:
-    """Recompute each title's rating count and mean from the ratings table."""
-    from personalization.models import Rating  # the catalog reads, never writes, viewer data
+def title_stats_update(stats: dict[int, tuple[int, float | None, int]]) -> int:
+    """Set each title's (rating count, mean rating, trending) from viewers' activity; others get zeros.
 
-    stats = {
-        row["title_id"]: (row["n"], row["mean"])
-        for row in Rating.objects.values("title_id").annotate(n=Count("id"), mean=Avg("rating"))
-    }
+    The catalog knows nothing of viewers: personalization computes these and hands them over here.
+    Returns how many titles changed.
+    """
     changed = []
-    for title in Title.objects.only("id", "rating_count", "rating_mean"):
-        count, mean = stats.get(title.id, (0, None))
+    for title in Title.objects.only("id", "rating_count", "rating_mean", "trending"):
+        count, mean, trending = stats.get(title.id, (0, None, 0))
         mean = round(mean, 4) if mean is not None else None
-        if (title.rating_count, title.rating_mean) != (count, mean):
-            title.rating_count, title.rating_mean = count, mean
+        if (title.rating_count, title.rating_mean, title.trending) != (count, mean, trending):
+            title.rating_count, title.rating_mean, title.trending = count, mean, trending
             changed.append(title)
-    Title.objects.bulk_update(changed, ["rating_count", "rating_mean"], batch_size=2000)
+    Title.objects.bulk_update(changed, ["rating_count", "rating_mean", "trending"], batch_size=2000)
     if changed:
         catalog_changed()
     return len(changed)

@@ -82,6 +82,13 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def ratings(self, obj: ModelVersion) -> int | str:
         return obj.data_counts.get("ratings", "—")
 
+    def has_retrain_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("personalization.retrain_modelversion")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_retrain": self.has_retrain_permission(request)}
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         custom = [
             path(
@@ -95,8 +102,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def retrain_view(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        if not self.has_retrain_permission(request):
+            raise PermissionDenied  # seeing the registry is not enough to change what serves
         if ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).exists():
             self.message_user(request, "A retrain is already running; it shows below as “Training”.", messages.WARNING)
         else:

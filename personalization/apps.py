@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _install_periodic_tasks(sender, **kwargs) -> None:
-    from personalization.services.setup import periodic_tasks_ensure
+    from personalization.services.schedule import periodic_tasks_ensure
 
     periodic_tasks_ensure()
 

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from personalization.context import context_from_request
+from personalization.http import viewing_context as request_viewing_context
 
 
-def current_profile(request: HttpRequest) -> dict:
-    """The viewing context for the tester toolbar; the profile itself is passed by each view."""
-    if not hasattr(request, "session"):
-        return {}
-    return {"viewing_context": context_from_request(request)}
+def viewing_context(request: HttpRequest) -> dict:
+    """The viewing context for the tester bar (the same object the view built the page with)."""
+    return {"viewing_context": request_viewing_context(request)}

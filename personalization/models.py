@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from catalog.models import Title
+from personalization.history import in_progress
 
 
 class AccountQuerySet(models.QuerySet):
@@ -150,7 +151,7 @@ class Engagement(models.Model):
 
     @property
     def in_progress(self) -> bool:
-        return 0 < self.progress < 0.95
+        return in_progress(self.progress)
 
 
 class ModelVersionQuerySet(models.QuerySet):
@@ -195,6 +196,7 @@ class ModelVersion(models.Model):
             ),
             models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"), name="one_active_model"),
         ]
+        permissions = [("retrain_modelversion", "Can queue a retrain of the recommender")]
 
     def __str__(self) -> str:
         return f"v{self.pk} ({self.get_status_display().lower()})"
@@ -289,6 +291,12 @@ class ImpressionDaily(models.Model):
         return f"{self.day} {self.title_id}/{self.artwork_id}: {self.clicks}/{self.impressions}"
 
 
+class BanditSnapshotQuerySet(models.QuerySet):
+    def latest_id(self) -> int:
+        """The serving snapshot's id (the newest), 0 before the first learning pass."""
+        return self.order_by("-created_at", "-pk").values_list("pk", flat=True).first() or 0
+
+
 class BanditSnapshot(models.Model):
     """The artwork bandit's learned state after one learning pass; the newest one serves."""
 
@@ -299,8 +307,10 @@ class BanditSnapshot(models.Model):
     clicks_folded = models.PositiveBigIntegerField(default=0)
     impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Ingested up to here.")
 
+    objects = BanditSnapshotQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         get_latest_by = "created_at"
 
     def __str__(self) -> str:

@@ -1,24 +1,30 @@
-"""The homepage as plain data: what the builder returns and templates, the API and tests read."""
+"""The homepage as plain data: what the builder returns, and the plan it keeps for lazy rows. Pure.
+
+`Page` is what templates, the API and tests read. `PagePlan` is what a page view leaves behind in
+the cache so that its lazy rows, fetched later, show what was decided when the page was built: the
+rows, each card's artwork choice and propensity, the badges. It is stored as a plain dict with a
+format version: a plan written by another release (an open tab across a deploy) reads as expired.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalog.snapshot import ArtworkVariant, CatalogSnapshot
+from personalization.context import Context
+from streamflix.errors import Gone, NotFound
 
-@dataclass(frozen=True)
-class Context:
-    """When and on what the page is viewed; row order and artwork may depend on it."""
+PAGE_PLAN_VERSION = 2
+HERO_ROW = -1  # the billboard's row index in the plan; it has no row of its own on the page
 
-    hour: int  # 0-23, local to the site's time zone
-    daypart: str  # morning / afternoon / evening / night
-    device: str  # desktop / mobile / tablet / tv
-    overridden: bool = False  # a tester forced daypart or device
 
-    DAYPARTS = ("morning", "afternoon", "evening", "night")
-    DEVICES = ("desktop", "mobile", "tablet", "tv")
+class PageExpired(Gone):
+    """The lazy row's page plan is gone, from another release, or another profile's: reload the page."""
 
-    def as_dict(self) -> dict:
-        return {"hour": self.hour, "daypart": self.daypart, "device": self.device}
+    template = "personalization/partials/row_expired.html"
+
+    def __init__(self, message: str = "This page view has expired; reload the page.") -> None:
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,32 @@ class Card:
     match: int | None = None  # predicted "NN% match"
     impression: str = ""  # signed impression token; events refer to it
 
+    @classmethod
+    def of(
+        cls,
+        snapshot: CatalogSnapshot,
+        index: int,
+        variant: ArtworkVariant | None,
+        *,
+        position: int,
+        hero: bool = False,
+        match: int | None = None,
+        impression: str = "",
+    ) -> Card:
+        """The card of the title at snapshot position `index`, showing `variant` (billboard-sized for the hero)."""
+        return cls(
+            title_id=int(snapshot.title_ids[index]),
+            name=snapshot.names[index],
+            year=int(snapshot.years[index]) or None,
+            genres=snapshot.genres_of(index),
+            artwork_id=variant.artwork_id if variant else None,
+            theme=variant.theme if variant else "",
+            image_url=(variant.hero_url if hero else variant.card_url) if variant else "",
+            position=position,
+            match=match,
+            impression=impression,
+        )
+
 
 @dataclass(frozen=True)
 class RowPlan:
@@ -43,7 +75,7 @@ class RowPlan:
 
     key: str  # stable id: "top-picks", "because:318", "genre:comedy"
     label: str
-    kind: str  # top_picks / because / continue / trending / new / genre / popular
+    kind: str  # top_picks / because / continue / my_list / trending / new / genre / popular
     title_ids: tuple[int, ...]
     reason: str = ""
 
@@ -68,4 +100,76 @@ class Page:
     rows: tuple[Row, ...]
     model_version: str = ""
     onboarding: bool = False  # the profile has no history yet: offer "pick three titles"
-    extras: dict = field(default_factory=dict)
+    onboarding_cards: tuple[Card, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedArtwork:
+    """The artwork decided for one card when the page was built (None: the title had none)."""
+
+    artwork_id: int | None
+    propensity: float
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """Everything a lazy row of this page view needs later, decided once when the page was built."""
+
+    page_view_id: str
+    profile_id: int
+    context: Context
+    policy: str  # the artwork policy of this page view
+    policy_version: str
+    model_label: str  # the recommender version that ranked the rows ("" without one)
+    taste: tuple[float, ...]  # the viewer's theme taste, for a card whose artwork must be chosen again
+    rows: tuple[RowPlan, ...]
+    artwork: dict[int, tuple[PlannedArtwork, ...]] = field(default_factory=dict)  # lazy rows' choices
+    matches: dict[int, int] = field(default_factory=dict)  # title id -> "NN% match"
+
+    def row(self, index: int) -> RowPlan:
+        if not 0 <= index < len(self.rows):
+            raise NotFound(f"This page has rows 0-{len(self.rows) - 1}, not {index}.", code="no_such_row")
+        return self.rows[index]
+
+    def to_dict(self) -> dict:
+        return {
+            "v": PAGE_PLAN_VERSION,
+            "page_view_id": self.page_view_id,
+            "profile_id": self.profile_id,
+            "context": self.context.as_dict(),
+            "policy": self.policy,
+            "policy_version": self.policy_version,
+            "model_label": self.model_label,
+            "taste": list(self.taste),
+            "rows": [[r.key, r.label, r.kind, list(r.title_ids), r.reason] for r in self.rows],
+            "artwork": {str(i): [[a.artwork_id, a.propensity] for a in row] for i, row in self.artwork.items()},
+            "matches": {str(t): m for t, m in self.matches.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> PagePlan:
+        """The stored plan, or PageExpired if it is missing or was written in another format."""
+        if not isinstance(data, dict) or data.get("v") != PAGE_PLAN_VERSION:
+            raise PageExpired()
+        try:
+            return cls._read(data)
+        except (KeyError, TypeError, ValueError):  # damaged: as good as gone
+            raise PageExpired() from None
+
+    @classmethod
+    def _read(cls, data: dict) -> PagePlan:
+        return cls(
+            page_view_id=data["page_view_id"],
+            profile_id=data["profile_id"],
+            context=Context(**data["context"]),
+            policy=data["policy"],
+            policy_version=data["policy_version"],
+            model_label=data["model_label"],
+            taste=tuple(data["taste"]),
+            rows=tuple(RowPlan(key, label, kind, tuple(ids), reason) for key, label, kind, ids, reason in data["rows"]),
+            artwork={
+                int(i): tuple(PlannedArtwork(artwork_id, propensity) for artwork_id, propensity in row)
+                for i, row in data["artwork"].items()
+            },
+            matches={int(t): m for t, m in data["matches"].items()},
+        )

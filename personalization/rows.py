@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from catalog.selectors import CatalogSnapshot
-from personalization.page import Context, RowPlan
+from catalog.snapshot import CatalogSnapshot
+from personalization.context import Context
+from personalization.page import RowPlan
 
 ROW_LENGTH = 20
 MIN_ROW_LENGTH = 8  # a row left shorter than this after de-duplication is not worth a line

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalog.selectors import ArtworkVariant, CatalogSnapshot
+from catalog.snapshot import CatalogSnapshot
 from catalog.themes import THEME_INDEX
-from personalization.page import Context
-from personalization.services.artwork import ArtworkChoice
+from personalization.chooser import ArtworkChoice
+from personalization.context import DAYPARTS, DEVICES, Context
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,6 @@ class OracleChooser:
         self.world = world
         self.affinity = affinity
 
-    def default_variant(self, title_id: int) -> ArtworkVariant | None:
-        variants = self.snapshot.artworks.get(title_id, ())
-        return variants[0] if variants else None
-
     def choose(self, title_ids: list[int]) -> list[ArtworkChoice]:
         choices = []
         for title_id in title_ids:
@@ -96,8 +92,8 @@ class SessionSpec:
 
 def session_specs(profile_ids: list[int], *, sessions: int, seed: int) -> list[SessionSpec]:
     rng = np.random.default_rng([seed, 3])
-    dayparts = list(Context.DAYPARTS)
-    devices = list(Context.DEVICES)
+    dayparts = list(DAYPARTS)
+    devices = list(DEVICES)
     specs = []
     for _ in range(sessions):
         daypart = dayparts[rng.integers(len(dayparts))]

@@ -1,6 +1,6 @@
 """Celery tasks: thin wrappers that load ids, call one service and own retry and failure policy.
 
-Periodic schedules are declared in `personalization.services.setup.PERIODIC_TASKS`.
+Periodic schedules are declared in `personalization.services.schedule.PERIODIC_TASKS`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from datetime import timedelta
 from celery import shared_task
 from celery_batches import Batches
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError
 
 from personalization.services.artwork import bandit_learn
@@ -26,7 +25,6 @@ from personalization.services.training import RetrainAlreadyRunning, model_retra
 
 logger = logging.getLogger(__name__)
 OUTBOX_BATCH = 200
-BANDIT_LOCK_KEY = "bandit:learning"
 
 
 @shared_task(base=Batches, flush_every=50, flush_interval=0.2, acks_late=True, soft_time_limit=60, time_limit=90)
@@ -114,15 +112,10 @@ def model_retrain_task(self, trigger: str = "nightly") -> int | None:
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, soft_time_limit=50, time_limit=55)
 def bandit_learn_task() -> int:
-    """Every minute: fold new impressions and clicks into the artwork bandit and publish it."""
-    # One learner at a time: a pass that overruns its minute must not fold the same rows twice.
-    if not cache.add(BANDIT_LOCK_KEY, "1", timeout=55):
+    """Every minute: fold new impressions and clicks into the artwork bandit (web processes pick it up)."""
+    stats = bandit_learn()
+    if stats.skipped:
         logger.info("Bandit learning skipped: the previous pass is still running")
-        return 0
-    try:
-        stats = bandit_learn()
-    finally:
-        cache.delete(BANDIT_LOCK_KEY)
-    if stats.impressions or stats.clicks:
+    elif stats.impressions or stats.clicks:
         logger.info("Bandit learned from %d impressions and %d clicks", stats.impressions, stats.clicks)
     return stats.impressions

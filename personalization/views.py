@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Title
-from personalization.context import SESSION_DAYPART, SESSION_DEVICE, context_from_request
-from personalization.insights import live_ctr_by_hour, selection_by_segment, svg_lines, variant_stats
+from personalization.charts import svg_lines
+from personalization.context import DAYPARTS, DEVICES
+from personalization.http import (
+    SESSION_DAYPART,
+    SESSION_DEVICE,
+    SESSION_PROFILE,
+    ProfileRequired,
+    profile_for_request,
+    request_account,
+    viewing_context,
+)
 from personalization.models import Engagement, Event, Profile, SimulationReport
-from personalization.page import Context
+from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, variant_stats
 from personalization.services.events import event_submit, onboarding_complete
-from personalization.services.homepage import PageExpired, homepage_build, homepage_row
-from personalization.services.profiles import account_for_user, profile_create
+from personalization.services.homepage import homepage_build, homepage_row
+from personalization.services.profiles import profile_create
+from streamflix.errors import InvalidInput, clip
 
-SESSION_PROFILE = "profile_id"
 SESSION_CREATED = "created_profile_ids"  # demo-account profiles this browser made, shown on its picker
 BROWSE_PAGE_SIZE = 48
 # What the modal's buttons may do, with what the viewer is told afterwards.
@@ -35,21 +43,9 @@ TITLE_ACTIONS = {
 }
 
 
-def _get_profile_for_request(request: HttpRequest) -> Profile | None:
-    """The session's profile, if it still belongs to the account this visitor may see."""
-    profile_id = request.session.get(SESSION_PROFILE)
-    if profile_id is None:
-        return None
-    account = account_for_user(request.user)
-    profile = Profile.objects.filter(pk=profile_id, account=account).first()
-    if profile is None:
-        request.session.pop(SESSION_PROFILE, None)
-    return profile
-
-
 @require_GET
 def profile_picker(request: HttpRequest) -> HttpResponse:
-    account = account_for_user(request.user)
+    account = request_account(request)
     if account.is_demo:
         created = request.session.get(SESSION_CREATED, [])
         profiles = list(account.profiles.featured()) + list(account.profiles.filter(pk__in=created))
@@ -65,7 +61,7 @@ def profile_picker(request: HttpRequest) -> HttpResponse:
 @require_GET
 def profile_browse(request: HttpRequest) -> HttpResponse:
     """Every sample viewer, searchable by name, number or taste."""
-    account = account_for_user(request.user)
+    account = request_account(request)
     query = request.GET.get("q", "").strip()
     profiles = account.profiles.order_by("movielens_user_id", "id")
     if query:
@@ -80,18 +76,18 @@ def profile_browse(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def profile_select(request: HttpRequest, pk: int) -> HttpResponse:
-    profile = get_object_or_404(Profile, pk=pk, account=account_for_user(request.user))
+    profile = profile_for_request(request, pk)
     request.session[SESSION_PROFILE] = profile.pk
     return redirect("personalization:home")
 
 
 @require_POST
 def profile_new(request: HttpRequest) -> HttpResponse:
-    account = account_for_user(request.user)
+    account = request_account(request)
     try:
         profile = profile_create(account=account, name=request.POST.get("name", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
         return redirect("personalization:picker")
     if account.is_demo:
         request.session[SESSION_CREATED] = [*request.session.get(SESSION_CREATED, []), profile.pk]
@@ -101,32 +97,21 @@ def profile_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    profile = _get_profile_for_request(request)
-    if profile is None:
-        return redirect("personalization:picker")
-    page = homepage_build(profile=profile, context=context_from_request(request))
+    profile = profile_for_request(request)
+    page = homepage_build(profile=profile, context=viewing_context(request))
     return render(request, "personalization/home.html", {"page": page, "profile": profile})
 
 
 @require_GET
 def row_fragment(request: HttpRequest, page_view_id: str, index: int) -> HttpResponse:
-    profile = _get_profile_for_request(request)
-    if profile is None:
-        return HttpResponse("Pick a profile first.", status=403)
-    try:
-        row = homepage_row(profile=profile, page_view_id=page_view_id, index=index)
-    except PageExpired:
-        return render(request, "personalization/partials/row_expired.html", status=410)
-    except IndexError:
-        raise Http404("No such row.") from None
+    row = homepage_row(profile=profile_for_request(request), page_view_id=page_view_id, index=index)
     return render(request, "personalization/partials/row.html", {"row": row, "page_view_id": page_view_id})
 
 
 @require_GET
 def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
     title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
-    profile = _get_profile_for_request(request)
-    context = _title_context(request, title, profile)
+    context = _title_context(request, title, _optional_profile(request))
     if request.htmx:
         return render(request, "personalization/partials/title_modal.html", context)
     return render(request, "personalization/title_page.html", context)
@@ -135,9 +120,7 @@ def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def title_open(request: HttpRequest, pk: int) -> HttpResponse:
     """A card was clicked: record the click on its impression, then show the detail modal."""
-    profile, refusal = _submit_event(request, pk, Event.Kind.CLICK)
-    if refusal:
-        return refusal
+    profile = _submit_event(request, pk, Event.Kind.CLICK)
     title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
     context = {**_title_context(request, title, profile), "impression": request.POST.get("impression", "")}
     return render(request, "personalization/partials/title_modal.html", context)
@@ -148,10 +131,8 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Play, My List and thumbs from the detail modal; answers with the refreshed action bar."""
     action = request.POST.get("action", "")
     if action not in TITLE_ACTIONS:
-        return HttpResponse(f"Unknown action {action!r}; use one of {', '.join(TITLE_ACTIONS)}.", status=400)
-    profile, refusal = _submit_event(request, pk, action)
-    if refusal:
-        return refusal
+        raise InvalidInput(f"Unknown action {clip(action)!r}; use one of {', '.join(TITLE_ACTIONS)}.")
+    profile = _submit_event(request, pk, action)
     title = get_object_or_404(Title.objects.available(), pk=pk)
     context = {
         **_title_context(request, title, profile),
@@ -163,22 +144,25 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("personalization:title_detail", pk=title.pk)
 
 
-def _submit_event(request: HttpRequest, title_id: int, kind: str) -> tuple[Profile | None, HttpResponse | None]:
-    """Record the session profile's event, or the response that refuses it (and wrote nothing)."""
-    profile = _get_profile_for_request(request)
-    if profile is None:
-        return None, HttpResponse("Pick a profile first.", status=403)
+def _submit_event(request: HttpRequest, title_id: int, kind: str) -> Profile:
+    """Record the session profile's event (a refusal raises and writes nothing)."""
+    profile = profile_for_request(request)
+    event_submit(profile=profile, title_id=title_id, kind=kind, impression=request.POST.get("impression", ""))
+    return profile
+
+
+def _optional_profile(request: HttpRequest) -> Profile | None:
+    """A title's page works without a profile (a shared link); with one it shows their standing."""
     try:
-        event_submit(profile=profile, title_id=title_id, kind=kind, impression=request.POST.get("impression", ""))
-    except ValidationError as exc:
-        return profile, HttpResponse(" ".join(exc.messages), status=400)
-    return profile, None
+        return profile_for_request(request)
+    except ProfileRequired:
+        return None
 
 
 def _title_context(request: HttpRequest, title: Title, profile: Profile | None) -> dict:
     artwork_id = request.GET.get("artwork", "")
     artworks = title.artworks.active()
-    artwork = (artworks.filter(pk=artwork_id).first() if artwork_id.isdigit() else None) or artworks.first()
+    artwork = (artworks.filter(pk=int(artwork_id)).first() if _is_id(artwork_id) else None) or artworks.first()
     engagement = Engagement.objects.filter(profile=profile, title=title).first() if profile else None
     return {
         "title": title,
@@ -192,14 +176,12 @@ def _title_context(request: HttpRequest, title: Title, profile: Profile | None) 
 @require_POST
 def onboarding(request: HttpRequest) -> HttpResponse:
     """A new viewer's three (or more) favourites: their rows change on the very next page."""
-    profile = _get_profile_for_request(request)
-    if profile is None:
-        return redirect("personalization:picker")
-    picked = [int(v) for v in request.POST.getlist("title") if v.isdigit()]
+    profile = profile_for_request(request)
+    picked = [int(v) for v in request.POST.getlist("title") if _is_id(v)]
     try:
         count = onboarding_complete(profile=profile, title_ids=picked)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, f"Thanks! Your rows now start from your {count} picks.")
     return redirect("personalization:home")
@@ -210,11 +192,8 @@ def context_override(request: HttpRequest) -> HttpResponse:
     """Testers force the device or time of day to watch the rows reorder."""
     device = request.POST.get("device", "")
     daypart = request.POST.get("daypart", "")
-    if (device and device not in Context.DEVICES) or (daypart and daypart not in Context.DAYPARTS):
-        return HttpResponse(
-            f"device must be one of {', '.join(Context.DEVICES)} and daypart one of {', '.join(Context.DAYPARTS)}.",
-            status=400,
-        )
+    if (device and device not in DEVICES) or (daypart and daypart not in DAYPARTS):
+        raise InvalidInput(f"device must be one of {', '.join(DEVICES)} and daypart one of {', '.join(DAYPARTS)}.")
     request.session[SESSION_DEVICE] = device
     request.session[SESSION_DAYPART] = daypart
     return redirect("personalization:home")
@@ -261,3 +240,8 @@ def insights_title(request: HttpRequest, pk: int) -> HttpResponse:
         "personalization/insights_title.html",
         {"title": title, "stats": stats, "segments": selection_by_segment(title), "active": active},
     )
+
+
+def _is_id(value: str) -> bool:
+    """An ASCII decimal id ("²".isdigit() is True, and int("²") fails)."""
+    return value.isascii() and value.isdigit() and len(value) < 19

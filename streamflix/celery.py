@@ -1,7 +1,7 @@
 """The Celery app: configured from Django settings (CELERY_*), tasks found in each app's tasks.py.
 
 Periodic tasks live in the database (django-celery-beat) so admins can change them; their
-defaults are declared in one place, `personalization.services.setup.PERIODIC_TASKS`.
+defaults are declared in one place, `personalization.services.schedule.PERIODIC_TASKS`.
 """
 
 from __future__ import annotations

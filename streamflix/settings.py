@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state of the zero-set-up demo (git-ignored)
@@ -117,6 +118,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "streamflix.error_handlers.ApplicationErrorMiddleware",  # application errors -> responses, in one place
 ]
 
 if not DEBUG:
@@ -124,6 +126,8 @@ if not DEBUG:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "streamflix.urls"
+# The admin's "View on site" for a title: its page is the viewers' app's (the catalog knows no viewers).
+ABSOLUTE_URL_OVERRIDES = {"catalog.title": lambda title: reverse("personalization:title_detail", args=[title.pk])}
 
 TEMPLATES = [
     {
@@ -135,7 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "personalization.context_processors.current_profile",
+                "personalization.context_processors.viewing_context",
             ],
         },
     },
@@ -195,7 +199,6 @@ else:
     }
     for _folder in ("queue", "processed", "control"):  # kombu expects them to exist before anyone publishes
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-CELERY_BROKER_KIND = "redis" if REDIS_URL else "filesystem"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -274,6 +277,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "streamflix.error_handlers.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Streamflix API",

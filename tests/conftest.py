@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from io import StringIO
 from pathlib import Path
@@ -18,10 +17,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from catalog.selectors import catalog_snapshot_clear
-from personalization.selectors import active_model_forget
-from personalization.services.artwork import published_bandit_forget
+from personalization.selectors.serving import active_model_forget, published_bandit_forget
 from streamflix.celery import app as celery_app
 from streamflix.celery import celery_override
+from streamflix.workers import worker_argv
 from tests.factories import write_clustered_movielens, write_movielens
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,6 +48,18 @@ def _isolated(settings, tmp_path):
     celery_override(task_always_eager=True, task_eager_propagates=True)
     yield
     catalog_snapshot_clear()
+
+
+@pytest.fixture(scope="session")
+def movielens_dir() -> Path:
+    """The real ml-latest-small (settings.MOVIELENS_DIR); missing: skipped here, a failure in CI."""
+    directory = Path(django_settings.MOVIELENS_DIR)
+    if not (directory / "ratings.csv").is_file():
+        message = f"MovieLens small not found at {directory}; set MOVIELENS_DIR to run this test"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return directory
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -99,26 +110,11 @@ def celery_worker(transactional_db, settings):
         for queue in ("celery", django_settings.IMPRESSIONS_QUEUE):
             connection.default_channel.queue_purge(queue)
     log = open(Path(settings.MEDIA_ROOT).parent / "worker.log", "w+")  # noqa: SIM115 (closed below)
+    argv = worker_argv(
+        queues=["celery", django_settings.IMPRESSIONS_QUEUE], name=f"test-{os.getpid()}@%h", pool="solo", quiet=True
+    )
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "streamflix",
-            "worker",
-            "-Q",
-            f"celery,{django_settings.IMPRESSIONS_QUEUE}",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
+        argv,
         cwd=REPO,
         env=_worker_env(),
         stdout=log,

@@ -117,6 +117,7 @@ def make_catalog(
                 year=1990 + (i % 30),
                 rating_count=1000 - i * 7 - j,
                 rating_mean=3.0 + (i % 5) / 3,
+                trending=1000 - i * 7 - j,  # as if every rating were recent
             )
             for j, genre in enumerate(genre_objs)
             for i in range(per_genre)

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
 from personalization.services.homepage import FIRST_SCREEN_ROWS
+from streamflix.chromium import CHROMIUM, launch
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import make_catalog, make_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -35,7 +25,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
         from django.db import connections

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from catalog.models import Title
+from personalization.context import DAYPARTS, DEVICES
 from personalization.models import Profile
 
 
@@ -54,8 +55,8 @@ class PageOutput(serializers.Serializer):
 
 
 class HomepageQuery(serializers.Serializer):
-    device = serializers.ChoiceField(choices=["desktop", "mobile", "tablet", "tv"], required=False)
-    daypart = serializers.ChoiceField(choices=["morning", "afternoon", "evening", "night"], required=False)
+    device = serializers.ChoiceField(choices=DEVICES, required=False)
+    daypart = serializers.ChoiceField(choices=DAYPARTS, required=False)
 
 
 class TitleOutput(serializers.ModelSerializer):

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,16 +20,9 @@ from personalization.api.serializers import (
     RowOutput,
     TitleOutput,
 )
-from personalization.context import context_from_request
-from personalization.models import Profile
+from personalization.http import profile_for_request, request_account, viewing_context
 from personalization.services.events import event_submit
-from personalization.services.homepage import PageExpired, homepage_build, homepage_row
-from personalization.services.profiles import account_for_user
-
-
-def _profile(request: Request, pk: int) -> Profile:
-    """A profile of the account this client may see; others do not exist as far as it knows."""
-    return get_object_or_404(Profile, pk=pk, account=account_for_user(request.user))
+from personalization.services.homepage import homepage_build, homepage_row
 
 
 class ProfileListApi(generics.ListAPIView):
@@ -41,7 +31,7 @@ class ProfileListApi(generics.ListAPIView):
     serializer_class = ProfileOutput
 
     def get_queryset(self):
-        profiles = account_for_user(self.request.user).profiles.order_by("-is_featured", "featured_order", "id")
+        profiles = request_account(self.request).profiles.order_by("-is_featured", "featured_order", "id")
         featured = self.request.query_params.get("featured")
         return profiles.filter(is_featured=True) if featured in ("1", "true") else profiles
 
@@ -51,10 +41,10 @@ class HomepageApi(APIView):
 
     @extend_schema(parameters=[HomepageQuery], responses=PageOutput)
     def get(self, request: Request, pk: int) -> Response:
-        profile = _profile(request, pk)
+        profile = profile_for_request(request, pk)
         query = HomepageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        detected = context_from_request(request)
+        detected = viewing_context(request)
         context = replace(
             detected, **query.validated_data, overridden=detected.overridden or bool(query.validated_data)
         )
@@ -65,15 +55,8 @@ class HomepageApi(APIView):
 class HomepageRowApi(APIView):
     @extend_schema(responses=RowOutput)
     def get(self, request: Request, pk: int, page_view_id: str, index: int) -> Response:
-        profile = _profile(request, pk)
-        try:
-            row = homepage_row(profile=profile, page_view_id=page_view_id, index=index)
-        except PageExpired:
-            return Response(
-                {"detail": "This page view has expired; build a new homepage."}, status=status.HTTP_410_GONE
-            )
-        except IndexError:
-            raise NotFound("No such row.") from None
+        profile = profile_for_request(request, pk)
+        row = homepage_row(profile=profile, page_view_id=page_view_id, index=index)
         return Response(RowOutput(row).data)
 
 
@@ -87,16 +70,13 @@ class EventCreateApi(APIView):
 
     @extend_schema(request=EventInput, responses={201: EventOutput})
     def post(self, request: Request, pk: int) -> Response:
-        profile = _profile(request, pk)
+        profile = profile_for_request(request, pk)
         data = EventInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            event = event_submit(
-                profile=profile,
-                title_id=data.validated_data["title"],
-                kind=data.validated_data["type"],
-                impression=data.validated_data["impression"],
-            )
-        except DjangoValidationError as exc:
-            return Response({"detail": " ".join(exc.messages), "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
+        event = event_submit(
+            profile=profile,
+            title_id=data.validated_data["title"],
+            kind=data.validated_data["type"],
+            impression=data.validated_data["impression"],
+        )
         return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)

@@ -3,23 +3,22 @@
 Pure numpy/scipy, no Django: the web layer passes theme indices, a taste vector and context codes
 and gets arrays back. Modules: `features` (x = phi(taste, theme, daypart, device)), `model`
 (additive sufficient statistics, publish, bytes), `quadrature` (Thompson win probabilities),
-`policies` (thompson / uniform / editorial, `choose_page`), `evaluation` (IPS), `synthetic`
+`policies` (thompson / uniform / editorial, `choose_page`), `ope` (off-policy estimators: IPS, SNIPS), `synthetic`
 (a known click world for tuning and tests).
 """
 
 from __future__ import annotations
 
-from personalization.bandit.evaluation import ips_estimate, snips_estimate
-from personalization.bandit.features import DAYPARTS, DEVICES, FeatureSpace
+from personalization.bandit.features import FeatureSpace
 from personalization.bandit.model import (
     BanditState,
     PublishedModel,
     fold,
     fold_rewards,
-    merge,
     publish,
     state_new,
 )
+from personalization.bandit.ope import ips_estimate, snips_estimate
 from personalization.bandit.params import BanditParams
 from personalization.bandit.policies import (
     POLICY_NAMES,
@@ -32,8 +31,6 @@ from personalization.bandit.policies import (
 from personalization.bandit.quadrature import win_probabilities
 
 __all__ = [
-    "DAYPARTS",
-    "DEVICES",
     "POLICY_NAMES",
     "BanditParams",
     "BanditState",
@@ -46,7 +43,6 @@ __all__ = [
     "fold",
     "fold_rewards",
     "ips_estimate",
-    "merge",
     "page_probabilities",
     "publish",
     "snips_estimate",

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Index order of the context codes; the same order as `personalization.page.Context`.
-DAYPARTS: tuple[str, ...] = ("morning", "afternoon", "evening", "night")
-DEVICES: tuple[str, ...] = ("desktop", "mobile", "tablet", "tv")
+from personalization.context import DAYPARTS, DEVICES  # context codes index these
+
 # Taste enters every feature clipped to +-2.5 (a 6x lift or a 6x shortfall): beyond that a log
 # lift rests on a handful of likes (half the viewer-theme pairs of MovieLens lie beyond +-2, up to
 # +-7), and unclipped those outliers set the slope for everyone. Measured in the simulator: the

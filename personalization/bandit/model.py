@@ -27,7 +27,7 @@ class BanditState:
     """A = lambda*I + sum x x^T and b = sum r x, plus the counts the noise estimate needs."""
 
     n_themes: int
-    lambda_: float  # the prior part of A, so partial states can be merged
+    lambda_: float  # the prior part of A
     precision: np.ndarray  # A, (d, d)
     moment: np.ndarray  # b, (d,)
     n_impressions: int
@@ -149,21 +149,6 @@ def fold_rewards(state: BanditState, X_clicked: np.ndarray, rewards: np.ndarray)
         state,
         moment=state.moment + X.T @ r,
         sum_sq_rewards=state.sum_sq_rewards + float(r @ r),
-    )
-
-
-def merge(first: BanditState, second: BanditState) -> BanditState:
-    """Sum two states built from the same prior (e.g. two workers' partial folds)."""
-    if first.n_themes != second.n_themes or first.lambda_ != second.lambda_:
-        raise ValueError("cannot merge states of different theme vocabularies or priors")
-    prior = first.lambda_ * np.eye(first.space.d)
-    return BanditState(
-        n_themes=first.n_themes,
-        lambda_=first.lambda_,
-        precision=first.precision + second.precision - prior,
-        moment=first.moment + second.moment,
-        n_impressions=first.n_impressions + second.n_impressions,
-        sum_sq_rewards=first.sum_sq_rewards + second.sum_sq_rewards,
     )
 
 

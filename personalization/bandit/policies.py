@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from personalization.bandit.features import DAYPARTS, DEVICES
 from personalization.bandit.model import PublishedModel
 from personalization.bandit.params import BanditParams
 from personalization.bandit.quadrature import win_probabilities
+from personalization.context import DAYPARTS, DEVICES
 
 POLICY_NAMES: tuple[str, ...] = ("thompson", "uniform", "editorial")
 
@@ -25,12 +25,12 @@ class PageContext:
     """What every card of one page shares: the viewer's taste and when/where they look."""
 
     taste: np.ndarray  # (n_themes,) log2 lift per theme, 0 = average
-    daypart: int  # index into features.DAYPARTS
-    device: int  # index into features.DEVICES
+    daypart: int  # index into context.DAYPARTS
+    device: int  # index into context.DEVICES
 
     @classmethod
     def from_labels(cls, taste: np.ndarray, *, daypart: str, device: str) -> PageContext:
-        """From the site's labels ("evening", "tv"), as `personalization.page.Context` has them."""
+        """From the site's labels ("evening", "tv"), as `personalization.context.Context` has them."""
         if daypart not in DAYPARTS or device not in DEVICES:
             raise ValueError(f"unknown daypart {daypart!r} or device {device!r}")
         return cls(taste=np.asarray(taste), daypart=DAYPARTS.index(daypart), device=DEVICES.index(device))
@@ -63,7 +63,6 @@ class PageChoice:
     policy: str
     policy_version: str
     model_version: str | None = None  # the published model the choice used, if any
-    scores: np.ndarray | None = None  # thompson: the sampled score of the chosen arm
 
 
 @dataclass(frozen=True)
@@ -90,13 +89,12 @@ def choose_page(
     page = _flatten(cards, _n_themes(policy, model, context))
     n_cards = len(page.lengths)
     posterior = _theme_posterior(model, context, policy.params) if policy.name == "thompson" else None
-    scores = None
     if policy.name == "editorial":
         chosen = np.zeros(n_cards, dtype=np.int64)
     elif policy.name == "uniform":
         chosen = _uniform_pick(page.lengths, rng)
     else:
-        chosen, scores = _thompson_pick(page, *posterior, policy.params.epsilon, rng)
+        chosen = _thompson_pick(page, *posterior, policy.params.epsilon, rng)
     probabilities = _probabilities(policy, page, posterior)
     return PageChoice(
         chosen=chosen,
@@ -104,7 +102,6 @@ def choose_page(
         policy=policy.name,
         policy_version=policy.version,
         model_version=model.version if posterior is not None else None,
-        scores=scores,
     )
 
 
@@ -148,14 +145,14 @@ def _theme_posterior(
 
 def _thompson_pick(
     page: _Page, means: np.ndarray, sds: np.ndarray, epsilon: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """Sample every arm's score from its marginal, take each card's argmax, then explore."""
     scores = means[page.themes] + sds[page.themes] * rng.standard_normal(page.themes.shape)
     scores[~page.mask] = -np.inf
     chosen = np.argmax(scores, axis=1)
     explore = rng.random(len(chosen)) < epsilon
     chosen[explore] = _uniform_pick(page.lengths[explore], rng)
-    return chosen, scores[np.arange(len(chosen)), chosen]
+    return chosen
 
 
 def _thompson_probabilities(page: _Page, means: np.ndarray, sds: np.ndarray) -> np.ndarray:

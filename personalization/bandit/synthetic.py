@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
-from personalization.bandit.features import DAYPARTS, DEVICES
 from personalization.bandit.model import PublishedModel, fold, fold_rewards, publish, state_new
 from personalization.bandit.params import BanditParams
 from personalization.bandit.policies import PageContext, Policy, choose_page
+from personalization.context import DAYPARTS, DEVICES
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Two models, one score (see `model` for the formula):
 - rating model, `rating_model`: Surprise's biased SVD on the stars, used as a "will like it" gate on
   the item model's "will watch it" evidence, and on its own for the "NN% match" badge.
 
-Why this shape (NDCG@10 on the protocol split via `personalization.evaluation`; every setting was
+Why this shape (NDCG@10 on the protocol split via `personalization.recommender.protocol`; every setting was
 chosen on three inner splits of the protocol's training part, never on its test rows):
 
 - ranking by Surprise's predicted stars alone: 0.038 (popularity: 0.171);

@@ -1,13 +1,13 @@
-"""Choosing each card's artwork, and learning from what viewers clicked.
+"""Choosing each card's artwork on live pages, and learning from what viewers clicked.
 
-Serving: the viewer's taste over themes + the page context go to the pure bandit
-(`personalization.bandit`), which returns one variant per card with the exact probability it had of
-being picked; that propensity is logged with the impression. A small share of page views uses the
-uniform-random policy as a control, so the bandit's lift stays measurable on live traffic.
+Serving: `artwork_chooser` makes the chooser for one page view: its policy (the bandit, or the
+uniform-random control for ARTWORK_CONTROL_SHARE of page views) with the viewer's theme taste and
+the page context. The chooser (`personalization.chooser`) returns each card's variant with the exact
+probability the policy had of picking it; that propensity is logged with the impression.
 
 Learning (`bandit_learn`, every minute): newly ingested impressions and newly clicked impressions
-are folded into the bandit's sufficient statistics, a snapshot is saved, and the published model
-is put in the cache, where every web process picks it up within seconds.
+are folded into the bandit's sufficient statistics and saved as a new snapshot, which every web
+process picks up at its next look (`selectors.serving.published_bandit`).
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.selectors import ArtworkVariant, CatalogSnapshot, catalog_snapshot
+from catalog.selectors import catalog_snapshot
+from catalog.snapshot import CatalogSnapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.bandit import (
     BanditParams,
@@ -32,99 +31,22 @@ from personalization.bandit import (
     FeatureSpace,
     PageContext,
     Policy,
-    PublishedModel,
-    choose_page,
     fold,
     fold_rewards,
-    publish,
     state_new,
 )
-from personalization.bandit.features import DAYPARTS, DEVICES
+from personalization.chooser import ArtworkChooser
+from personalization.context import DAYPARTS, DEVICES, Context
 from personalization.models import BanditSnapshot, Event, Impression
-from personalization.page import Context
-from personalization.selectors import History, history_weights, viewer_history
-from personalization.taste import lift_from_history
-from streamflix.refreshed import Refreshed
+from personalization.personal import viewer_tastes
+from personalization.selectors.serving import bandit_params, published_bandit
+from personalization.selectors.viewers import viewer_history
 
 logger = logging.getLogger(__name__)
 
-PUBLISHED_KEY = "bandit:published"
-VERSION_CHECK_SECONDS = 5.0
 INGEST_LAG = timedelta(seconds=10)  # impressions younger than this may still be committing
 SNAPSHOTS_KEPT = 200
-
-
-@dataclass(frozen=True)
-class ArtworkChoice:
-    variant: ArtworkVariant | None
-    propensity: float
-
-
-class ArtworkChooser:
-    """Chooses artwork for the cards of one page view, for one viewer in one context."""
-
-    def __init__(
-        self,
-        snapshot: CatalogSnapshot,
-        *,
-        policy: Policy,
-        model: PublishedModel | None,
-        context: PageContext,
-        rng: np.random.Generator,
-    ) -> None:
-        self.snapshot = snapshot
-        self.policy = policy
-        self.model = model
-        self.context = context
-        self.rng = rng
-
-    @property
-    def policy_name(self) -> str:
-        return self.policy.name
-
-    @property
-    def policy_version(self) -> str:
-        model = self.model.version if self.model is not None and self.policy.name == "thompson" else ""
-        return f"{self.policy.version}@{model}" if model else self.policy.version
-
-    def default_variant(self, title_id: int) -> ArtworkVariant | None:
-        variants = self.snapshot.artworks.get(title_id, ())
-        return variants[0] if variants else None  # the editor's default sorts first
-
-    def choose(self, title_ids: list[int]) -> list[ArtworkChoice]:
-        """One variant per title, with the probability the policy had of showing it."""
-        variants = [self.snapshot.artworks.get(t, ()) for t in title_ids]
-        with_art = [i for i, v in enumerate(variants) if v]
-        choices = [ArtworkChoice(None, 1.0)] * len(title_ids)
-        if not with_art:
-            return choices
-        cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
-        picked = choose_page(self.policy, self.model, self.context, cards, self.rng)
-        for i, arm, propensity in zip(with_art, picked.chosen.tolist(), picked.propensity.tolist(), strict=True):
-            choices[i] = ArtworkChoice(variants[i][arm], propensity)
-        return choices
-
-
-def choose_groups(chooser: ArtworkChooser, groups: list[list[int]]) -> list[list[ArtworkChoice]]:
-    """Artwork for several rows of titles in one call to the chooser (one policy call per page)."""
-    flat = chooser.choose([title_id for group in groups for title_id in group])
-    out, start = [], 0
-    for group in groups:
-        out.append(flat[start : start + len(group)])
-        start += len(group)
-    return out
-
-
-class ChooserFactory(Protocol):
-    def __call__(
-        self,
-        *,
-        taste: np.ndarray,
-        snapshot: CatalogSnapshot,
-        context: Context,
-        page_view_id: str,
-        policy_name: str | None = None,
-    ) -> ArtworkChooser: ...
+_LEARNING_LOCK = 4_210_001  # PostgreSQL advisory lock key: one learning pass at a time
 
 
 def artwork_chooser(
@@ -153,85 +75,25 @@ def policy_for_page_view(page_view_id: str) -> str:
     return "uniform" if bucket < settings.ARTWORK_CONTROL_SHARE else settings.ARTWORK_POLICY
 
 
-def bandit_params() -> BanditParams:
-    return BanditParams()
-
-
-def theme_taste(history: History, snapshot: CatalogSnapshot) -> np.ndarray:
-    """The viewer's log2 lift over every theme (0 for themes that describe no content)."""
-    positions, weights = history_weights(history, snapshot)
-    return lift_from_history(
-        positions=positions, weights=weights, item_features=snapshot.theme_matrix, item_popularity=snapshot.rating_count
-    )
-
-
-# Publishing -------------------------------------------------------------------------------
-
-
-def _published_version() -> str | None:
-    entry = cache.get(PUBLISHED_KEY)
-    return entry[0] if entry else None
-
-
-def _load_published(version: str | None) -> PublishedModel:
-    entry = cache.get(PUBLISHED_KEY) if version else None
-    if entry is None:  # nothing in the cache: publish the newest snapshot (or the prior) from the database
-        latest = BanditSnapshot.objects.first()
-        entry = _publish_snapshot(latest) if latest else _prior_entry()
-    return PublishedModel.from_bytes(entry[1])
-
-
-_published: Refreshed[PublishedModel] = Refreshed(
-    "bandit", version=_published_version, load=_load_published, check_seconds=VERSION_CHECK_SECONDS
-)
-
-
-def published_bandit() -> PublishedModel:
-    """The bandit model web processes choose with: from the cache, refreshed every few seconds.
-
-    Before the first learning pass it is the prior, so Thompson sampling explores evenly.
-    """
-    return _published.get()
-
-
-def published_bandit_forget() -> None:
-    _published.forget()
-
-
-def _prior_entry() -> tuple[str, bytes]:
-    params = bandit_params()
-    model = publish(state_new(n_themes=len(ALL_THEMES), params=params), params, version="prior")
-    return model.version, model.to_bytes()
-
-
-def _publish_snapshot(snapshot: BanditSnapshot) -> tuple[str, bytes]:
-    state = BanditState.from_bytes(bytes(snapshot.state))
-    model = publish(state, BanditParams.from_dict(snapshot.params), version=f"b{snapshot.pk}")
-    entry = (model.version, model.to_bytes())
-    cache.set(PUBLISHED_KEY, entry, None)
-    return entry
-
-
-# Learning ---------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class LearnStats:
     impressions: int
     clicks: int
     snapshot_id: int | None
+    skipped: bool = False  # another pass held the learning lock
 
 
 @transaction.atomic
-def bandit_learn(
-    *, lag: timedelta = INGEST_LAG, now: datetime | None = None, publish_to_cache: bool = True
-) -> LearnStats:
-    """Fold impressions ingested since the last pass, and clicks not yet learned from, then publish.
+def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) -> LearnStats:
+    """Fold impressions ingested since the last pass, and clicks not yet learned from, into a new snapshot.
 
-    `publish_to_cache=False` keeps the result away from the web processes (the simulator replays
-    traffic inside a transaction it rolls back, and publishes to itself).
+    One pass at a time: a second one (a pass that overran its minute) skips rather than fold the
+    same rows twice. On PostgreSQL an advisory lock says so; SQLite's write lock already serialises
+    the demo's writers, and the second pass then reads the first one's snapshot.
     """
-    latest = BanditSnapshot.objects.select_for_update().first()
+    if not _learning_lock():
+        return LearnStats(0, 0, None, skipped=True)
+    latest = BanditSnapshot.objects.first()
     params = BanditParams.from_dict(latest.params) if latest else bandit_params()
     state = (
         BanditState.from_bytes(bytes(latest.state)) if latest else state_new(n_themes=len(ALL_THEMES), params=params)
@@ -274,9 +136,16 @@ def bandit_learn(
     )
     stale = BanditSnapshot.objects.values_list("pk", flat=True)[SNAPSHOTS_KEPT:]
     BanditSnapshot.objects.filter(pk__in=list(stale)).delete()
-    if publish_to_cache:
-        transaction.on_commit(lambda: _publish_snapshot(snapshot))
     return LearnStats(len(shown), len(clicked_rows), snapshot.pk)
+
+
+def _learning_lock() -> bool:
+    """Take the learning lock for this transaction (PostgreSQL); False if another pass holds it."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LEARNING_LOCK])
+        return bool(cursor.fetchone()[0])
 
 
 def _features(space: FeatureSpace, tastes: dict[int, np.ndarray], rows: list[tuple]) -> np.ndarray:
@@ -290,6 +159,6 @@ def _features(space: FeatureSpace, tastes: dict[int, np.ndarray], rows: list[tup
 
 
 def _tastes(profile_ids: set[int]) -> dict[int, np.ndarray]:
-    """Theme taste of each profile, computed exactly as the chooser computes it for a page."""
+    """Theme taste of each profile, computed exactly as a page computes it."""
     snapshot = catalog_snapshot()
-    return {profile_id: theme_taste(viewer_history(profile_id), snapshot) for profile_id in profile_ids}
+    return {profile_id: viewer_tastes(viewer_history(profile_id), snapshot).themes for profile_id in profile_ids}

@@ -6,13 +6,14 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from catalog.models import Title
 from personalization.models import Engagement, Event, Profile
+from personalization.selectors.viewers import history_changed_key
+from streamflix.errors import InvalidInput, clip
 
 PLAY_STEP = 0.3  # each press of Play "watches" this share of the title, so Continue Watching fills up
 ONBOARDING_MINIMUM = 3
@@ -28,22 +29,13 @@ _STATE_CHANGES = {
 }
 
 
-def history_changed_at(profile_id: int) -> float:
-    """When this profile's history last changed (0 if never): newer than the model = fold in afresh."""
-    return cache.get(_history_key(profile_id), 0.0)
-
-
-def _history_key(profile_id: int) -> str:
-    return f"profile:{profile_id}:history"
-
-
 @transaction.atomic
 def event_record(
     *, profile: Profile, title: Title, kind: str, impression_id: uuid.UUID | None = None
 ) -> tuple[Event, Engagement | None]:
     """Append the event and update the viewer's engagement with the title in one transaction."""
     if kind not in Event.Kind.values:
-        raise ValidationError(f"Unknown event type {kind!r}; use one of {', '.join(Event.Kind.values)}.")
+        raise InvalidInput(f"Unknown event type {kind!r}; use one of {', '.join(Event.Kind.values)}.")
     event = Event.objects.create(profile=profile, title=title, kind=kind, impression_id=impression_id)
     if kind == Event.Kind.CLICK:  # opening the details is logged (the bandit's reward), changes no state
         return event, None
@@ -57,7 +49,7 @@ def event_record(
         for field, value in _STATE_CHANGES[kind].items():
             setattr(engagement, field, value)
         engagement.save()
-    transaction.on_commit(lambda: cache.set(_history_key(profile.pk), time.time(), None))
+    transaction.on_commit(lambda: cache.set(history_changed_key(profile.pk), time.time(), None))
     return event, engagement
 
 
@@ -66,10 +58,10 @@ def onboarding_complete(*, profile: Profile, title_ids: list[int]) -> int:
     """Record the titles a new viewer picked as liked; at least three, all of them real."""
     wanted = set(title_ids)
     if len(wanted) < ONBOARDING_MINIMUM:
-        raise ValidationError(f"Pick at least {ONBOARDING_MINIMUM} titles you like ({len(wanted)} picked).")
+        raise InvalidInput(f"Pick at least {ONBOARDING_MINIMUM} titles you like ({len(wanted)} picked).")
     titles = list(Title.objects.available().filter(pk__in=wanted))
     if len(titles) != len(wanted):
-        raise ValidationError("Some of the picked titles do not exist; reload the page and pick again.")
+        raise InvalidInput("Some of the picked titles do not exist; reload the page and pick again.")
     for title in titles:
         event_record(profile=profile, title=title, kind=Event.Kind.ONBOARDING_PICK)
     return len(titles)
@@ -106,10 +98,10 @@ def impression_verify(token: str, *, profile_id: int, title_id: int) -> uuid.UUI
     try:
         impression_id = uuid.UUID(hex=impression_hex)
     except ValueError:
-        raise ValidationError(f"{token!r} is not an impression id.", code="bad_impression") from None
+        raise InvalidInput(f"{clip(token)!r} is not an impression id.", code="bad_impression") from None
     expected = impression_token(impression_id=impression_id, profile_id=profile_id, title_id=title_id)
     if not constant_time_compare(expected, token):
-        raise ValidationError(
+        raise InvalidInput(
             f"Impression {impression_hex} was not shown to this profile for title {title_id}.",
             code="foreign_impression",
         )
@@ -119,14 +111,12 @@ def impression_verify(token: str, *, profile_id: int, title_id: int) -> uuid.UUI
 def event_submit(*, profile: Profile, title_id: int, kind: str, impression: str = "") -> Event:
     """Validate a client's event completely, then record it: a refusal writes nothing."""
     if kind not in CLIENT_EVENT_KINDS:
-        raise ValidationError(
-            f"Unknown event type {kind!r}; use one of {', '.join(CLIENT_EVENT_KINDS)}.", code="bad_kind"
-        )
+        raise InvalidInput(f"Unknown event type {kind!r}; use one of {', '.join(CLIENT_EVENT_KINDS)}.", code="bad_kind")
     title = Title.objects.available().filter(pk=title_id).first()
     if title is None:
-        raise ValidationError(f"There is no title {title_id}.", code="bad_title")
+        raise InvalidInput(f"There is no title {title_id}.", code="bad_title")
     impression_id = impression_verify(impression, profile_id=profile.pk, title_id=title.pk) if impression else None
     if kind == Event.Kind.CLICK and impression_id is None:
-        raise ValidationError("A click needs the impression it was made on.", code="missing_impression")
+        raise InvalidInput("A click needs the impression it was made on.", code="missing_impression")
     event, _ = event_record(profile=profile, title=title, kind=kind, impression_id=impression_id)
     return event

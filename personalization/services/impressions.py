@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import psycopg
 from django.db import connection, transaction
@@ -22,12 +23,14 @@ from django.utils.dateparse import parse_datetime
 from kombu.exceptions import OperationalError as BrokerError
 
 from personalization.models import Event, Impression, ImpressionDaily, ImpressionOutbox
+from streamflix import queue
 
 logger = logging.getLogger(__name__)
 
 BATCH_VERSION = 1
-_COLUMNS = ("ids", "title_ids", "artwork_ids", "themes", "rows", "positions", "propensities")
-_SCALARS = (
+
+# The batch's shape, written once. What all impressions of a page view share travels once...
+SHARED_FIELDS = (
     "page_view_id",
     "profile_id",
     "shown_at",
@@ -35,8 +38,29 @@ _SCALARS = (
     "device",
     "policy",
     "policy_version",
-    "model_version",
     "experiment_variant",
+    "model_version",
+)
+# ...and each per-card field as one list.
+
+
+@dataclass(frozen=True)
+class _Column:
+    key: str  # in the batch
+    field: str  # the Impression field (and the ShownCard attribute, but for the id)
+    sql_type: str
+    read: Callable[[Any], Any] = lambda value: value
+    write: Callable[[Any], Any] = lambda value: value
+
+
+CARD_COLUMNS = (
+    _Column("ids", "id", "uuid", read=lambda value: uuid.UUID(value), write=lambda value: value.hex),
+    _Column("title_ids", "title_id", "bigint", read=int),
+    _Column("artwork_ids", "artwork_id", "bigint", read=lambda value: None if value is None else int(value)),
+    _Column("themes", "theme", "varchar", read=str),
+    _Column("rows", "row_index", "smallint", read=int),
+    _Column("positions", "position", "smallint", read=int),
+    _Column("propensities", "propensity", "float8", read=float, write=lambda value: round(value, 6)),
 )
 
 
@@ -71,9 +95,8 @@ def impression_batch(
     row_keys: dict[int, str],
     cards: Sequence[ShownCard],
 ) -> dict:
-    """The message for one page view: scalars once, per-card fields as parallel lists (small JSON)."""
-    return {
-        "v": BATCH_VERSION,
+    """The message for one page view: shared fields once, per-card fields as parallel lists (small JSON)."""
+    shared = {
         "page_view_id": page_view_id,
         "profile_id": profile_id,
         "shown_at": shown_at.isoformat(),
@@ -81,27 +104,28 @@ def impression_batch(
         "device": device,
         "policy": policy,
         "policy_version": policy_version,
-        "model_version": model_version,
         "experiment_variant": experiment_variant,
-        "row_keys": {str(index): key for index, key in row_keys.items()},
-        "ids": [c.impression_id.hex for c in cards],
-        "title_ids": [c.title_id for c in cards],
-        "artwork_ids": [c.artwork_id for c in cards],
-        "themes": [c.theme for c in cards],
-        "rows": [c.row_index for c in cards],
-        "positions": [c.position for c in cards],
-        "propensities": [round(c.propensity, 6) for c in cards],
+        "model_version": model_version,
     }
+    columns = {
+        c.key: [c.write(getattr(card, _ATTRIBUTE.get(c.field, c.field))) for card in cards] for c in CARD_COLUMNS
+    }
+    row_keys_json = {str(index): key for index, key in row_keys.items()}
+    return {"v": BATCH_VERSION, **shared, "row_keys": row_keys_json, **columns}
+
+
+_ATTRIBUTE = {"id": "impression_id"}  # ShownCard names the id for what it is
 
 
 def impressions_publish(batch: dict) -> str:
     """Hand the batch to the broker; if that fails, keep it in the outbox. Returns where it went."""
-    from personalization.tasks import impressions_log_task  # tasks import services, not the reverse
-
     try:
         # A short argsrepr: Celery would otherwise repr the whole batch for its monitoring headers.
-        impressions_log_task.apply_async(
-            args=[batch], retry=False, argsrepr=f"(page view {batch['page_view_id']}, {len(batch['ids'])} impressions)"
+        queue.send(
+            queue.IMPRESSIONS_LOG,
+            batch,
+            retry=False,
+            argsrepr=f"(page view {batch['page_view_id']}, {len(batch['ids'])} impressions)",
         )
         return "broker"
     except (BrokerError, OSError) as exc:
@@ -134,8 +158,8 @@ def impressions_ingest(batches: Iterable[dict]) -> int:
 class _Page:
     """One validated batch: what all its impressions share, and one list per varying field."""
 
-    shared: dict  # page_view_id, profile_id, shown_at, daypart, device, policy, ...
-    columns: dict[str, list]  # id, title_id, artwork_id, theme, row_key, row_index, position, propensity
+    shared: dict  # SHARED_FIELDS, parsed
+    columns: dict[str, list]  # Impression field -> one value per card (row_key included)
 
     def rows(self) -> list[dict]:
         names = list(self.columns)
@@ -149,27 +173,17 @@ def _page(batch: dict) -> _Page:
     try:
         if batch.get("v") != BATCH_VERSION:
             raise InvalidBatch(f"unknown batch version {batch.get('v')!r}")
-        lengths = {len(batch[c]) for c in _COLUMNS}
+        lengths = {len(batch[c.key]) for c in CARD_COLUMNS}
         if len(lengths) != 1:
             raise InvalidBatch(f"columns of different lengths {sorted(lengths)}")
-        shown_at = parse_datetime(batch["shown_at"])
-        if shown_at is None:
+        shared = {name: batch[name] for name in SHARED_FIELDS}
+        shared["shown_at"] = parse_datetime(batch["shown_at"])
+        if shared["shown_at"] is None:
             raise InvalidBatch(f"shown_at {batch['shown_at']!r} is not a timestamp")
-        row_keys = batch["row_keys"]
-        shared = {k: batch[k] for k in _SCALARS if k not in ("page_view_id", "profile_id", "shown_at")}
-        shared.update(
-            page_view_id=uuid.UUID(batch["page_view_id"]), profile_id=int(batch["profile_id"]), shown_at=shown_at
-        )
-        columns = {
-            "id": [uuid.UUID(value) for value in batch["ids"]],
-            "title_id": [int(value) for value in batch["title_ids"]],
-            "artwork_id": [None if value is None else int(value) for value in batch["artwork_ids"]],
-            "theme": [str(value) for value in batch["themes"]],
-            "row_key": [row_keys[str(row)] for row in batch["rows"]],
-            "row_index": [int(value) for value in batch["rows"]],
-            "position": [int(value) for value in batch["positions"]],
-            "propensity": [float(value) for value in batch["propensities"]],
-        }
+        shared["page_view_id"] = uuid.UUID(batch["page_view_id"])
+        shared["profile_id"] = int(batch["profile_id"])
+        columns = {c.field: [c.read(value) for value in batch[c.key]] for c in CARD_COLUMNS}
+        columns["row_key"] = [batch["row_keys"][str(row)] for row in columns["row_index"]]
         if not all(0.0 < p <= 1.0 for p in columns["propensity"]):
             raise InvalidBatch("propensities must be in (0, 1]")
         return _Page(shared=shared, columns=columns)
@@ -179,29 +193,13 @@ def _page(batch: dict) -> _Page:
 
 # What a page's impressions share is sent once; only the varying fields travel as arrays, in
 # binary (%b: psycopg's text array format costs more than the insert itself).
-_PG_INSERT = """
-INSERT INTO personalization_impression (
-    page_view_id, profile_id, shown_at, daypart, device, policy, policy_version, experiment_variant,
-    model_version, id, title_id, artwork_id, theme, row_key, row_index, position, propensity, ingested_at
-)
-SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, u.*, clock_timestamp() FROM unnest(
-    %b::uuid[], %b::bigint[], %b::bigint[], %b::varchar[], %b::varchar[], %b::smallint[], %b::smallint[],
-    %b::float8[]
-) AS u
+_PG_COLUMNS = {c.field: c.sql_type for c in CARD_COLUMNS} | {"row_key": "varchar"}
+_PG_INSERT = f"""
+INSERT INTO personalization_impression ({", ".join(SHARED_FIELDS)}, {", ".join(_PG_COLUMNS)}, ingested_at)
+SELECT {", ".join(["%s"] * len(SHARED_FIELDS))}, u.*, clock_timestamp()
+FROM unnest({", ".join(f"%b::{kind}[]" for kind in _PG_COLUMNS.values())}) AS u
 ON CONFLICT (id) DO NOTHING
-"""
-_PG_SHARED = (
-    "page_view_id",
-    "profile_id",
-    "shown_at",
-    "daypart",
-    "device",
-    "policy",
-    "policy_version",
-    "experiment_variant",
-    "model_version",
-)
-_PG_COLUMNS = ("id", "title_id", "artwork_id", "theme", "row_key", "row_index", "position", "propensity")
+"""  # noqa: S608 (the SQL text is built from the constants above; values travel as parameters)
 
 
 def _insert_postgres(page: _Page) -> int:
@@ -210,7 +208,7 @@ def _insert_postgres(page: _Page) -> int:
     ingested_at is clock_timestamp(), not now(): the learner's cursor needs the real insertion
     time even when many inserts share one long transaction (the simulator's replays).
     """
-    params = [page.shared[f] for f in _PG_SHARED] + [page.columns[f] for f in _PG_COLUMNS]
+    params = [page.shared[f] for f in SHARED_FIELDS] + [page.columns[f] for f in _PG_COLUMNS]
     connection.ensure_connection()
     # A server-binding psycopg cursor: Django's default client-side cursor would quote every
     # array element into the SQL text, which costs more than the insert itself.

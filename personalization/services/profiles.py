@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from personalization.models import Account, Profile
+from streamflix.errors import InvalidInput
 
 MAX_PROFILES_PER_ACCOUNT = 5  # the demo account is exempt: it holds the 610 sample viewers
 
@@ -33,10 +33,10 @@ def _account_create(user: AbstractBaseUser) -> Account:
 def profile_create(*, account: Account, name: str) -> Profile:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError("Give the profile a name.")
+        raise InvalidInput("Give the profile a name.")
     if len(name) > 40:
-        raise ValidationError("Profile names are at most 40 characters.")
+        raise InvalidInput("Profile names are at most 40 characters.")
     if not account.is_demo and account.profiles.count() >= MAX_PROFILES_PER_ACCOUNT:
-        raise ValidationError(f"An account has at most {MAX_PROFILES_PER_ACCOUNT} profiles.")
+        raise InvalidInput(f"An account has at most {MAX_PROFILES_PER_ACCOUNT} profiles.")
     color = Profile.AVATAR_COLORS[Profile.objects.count() % len(Profile.AVATAR_COLORS)]
     return Profile.objects.create(account=account, name=name, avatar_color=color)

@@ -19,9 +19,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from personalization.evaluation import holdout_metrics
 from personalization.models import Engagement, ModelVersion, Rating
 from personalization.recommender import RecommenderParams, train
+from personalization.recommender.protocol import holdout_metrics
+from personalization.services.title_stats import title_stats_refresh
+from streamflix import queue
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ def model_retrain(
     version = _claim_lock(trigger=trigger, params=params)
     started = time.monotonic()
     try:
-        report(f"{version.label}: loading ratings and signals")
+        report(f"{version.label}: refreshing title statistics, loading ratings and signals")
+        title_stats_refresh()
         ratings, signals = training_frames()
         if ratings.empty:
             raise ValueError("There are no ratings to learn from; run `python manage.py seed_demo` first.")
@@ -148,6 +151,4 @@ def _finish(version: ModelVersion, started: float, *, status: str, reason: str, 
 
 def model_retrain_enqueue(*, trigger: str) -> None:
     """Queue a retrain once the current transaction commits (admin "retrain now")."""
-    from personalization.tasks import model_retrain_task
-
-    transaction.on_commit(lambda: model_retrain_task.delay(trigger=trigger))
+    queue.send_on_commit(queue.MODEL_RETRAIN, kwargs={"trigger": trigger})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,6 @@ from catalog.themes import (
     themes_for_title,
     title_theme_set,
 )
-
-ML_SMALL = Path("/work/shared/datasets/ml-latest-small")
 
 # Written out by hand from the MovieLens README, not derived from the code.
 MOVIELENS_GENRES = [
@@ -181,13 +178,12 @@ def test_title_theme_set_has_content_themes_only() -> None:
     assert title_theme_set(["(no genres listed)"], []) == set()
 
 
-@pytest.mark.skipif(not ML_SMALL.exists(), reason="ml-latest-small not available")
-def test_every_movielens_title_gets_at_least_three_distinct_known_themes() -> None:
+def test_every_movielens_title_gets_at_least_three_distinct_known_themes(movielens_dir) -> None:
     tags: dict[str, list[str]] = defaultdict(list)
-    with (ML_SMALL / "tags.csv").open(encoding="utf-8") as handle:
+    with (movielens_dir / "tags.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             tags[row["movieId"]].append(row["tag"])
-    with (ML_SMALL / "movies.csv").open(encoding="utf-8") as handle:
+    with (movielens_dir / "movies.csv").open(encoding="utf-8") as handle:
         movies = list(csv.DictReader(handle))
     assert len(movies) > 9000
     for movie in movies:

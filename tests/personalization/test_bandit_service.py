@@ -6,24 +6,22 @@ import uuid
 from datetime import timedelta
 
 import numpy as np
+import psycopg
 import pytest
+from django.db import connection
 
 from catalog.selectors import catalog_snapshot
 from catalog.themes import THEME_INDEX
 from personalization.bandit import BanditState, PageContext, Policy, page_probabilities
+from personalization.context import Context
 from personalization.models import BanditSnapshot, Event
-from personalization.page import Context
-from personalization.selectors import viewer_history
+from personalization.personal import viewer_tastes
+from personalization.selectors.serving import bandit_params, published_bandit, published_bandit_forget
+from personalization.selectors.viewers import viewer_history
 from personalization.services import artwork as artwork_service
-from personalization.services.artwork import (
-    artwork_chooser,
-    bandit_learn,
-    bandit_params,
-    policy_for_page_view,
-    published_bandit,
-    theme_taste,
-)
+from personalization.services.artwork import artwork_chooser, bandit_learn, policy_for_page_view
 from personalization.services.impressions import ShownCard, impressions_ingest
+from tests.conftest import REQUIRE_SERVICES
 from tests.factories import impression_batch_for, make_profile, make_title, rate
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +55,10 @@ def log(profile, title, theme, *, clicked: bool, shown_at=None) -> uuid.UUID:
 def romance_share(profile) -> float:
     """P(the bandit shows the romance variant) to this viewer for a romance title, as published now."""
     snapshot = catalog_snapshot()
-    taste = theme_taste(viewer_history(profile), snapshot)
+    taste = viewer_tastes(viewer_history(profile.pk), snapshot).themes
     context = PageContext.from_labels(taste, daypart="evening", device="desktop")
     arms = [np.array([THEME_INDEX[t] for t in THEMES])]
-    artwork_service.published_bandit_forget()
+    published_bandit_forget()
     probabilities = page_probabilities(Policy("thompson", bandit_params()), published_bandit(), context, arms)
     return float(probabilities[0][THEMES.index("romance")])
 
@@ -115,7 +113,7 @@ def test_impressions_younger_than_the_lag_wait(world):
 def test_the_logged_propensity_is_the_policys_probability_of_the_shown_variant(world):
     fan = world["fans"][0]
     snapshot = catalog_snapshot()
-    taste = theme_taste(viewer_history(fan), snapshot)
+    taste = viewer_tastes(viewer_history(fan.pk), snapshot).themes
     context = Context(20, "evening", "desktop")
     chooser = artwork_chooser(
         taste=taste,
@@ -143,3 +141,25 @@ def test_a_control_share_of_page_views_gets_random_artwork(settings):
     assert abs(share - 0.2) < 4.5 * (0.2 * 0.8 / 4000) ** 0.5  # binomial tolerance
     assert set(policies) == {"uniform", "thompson"}
     assert policy_for_page_view("abc") == policy_for_page_view("abc")  # lazy rows keep their page's policy
+
+
+def test_a_second_learning_pass_skips_while_one_is_running(world):
+    """Two overlapping passes would fold the same impressions twice; the second must skip (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        message = "the learning lock is a PostgreSQL advisory lock (SQLite serialises writers itself)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    log(world["fans"][0], world["romances"][0], "romance", clicked=True)
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
+    ) as running:  # another worker, in the middle of its pass
+        running.execute("BEGIN")
+        running.execute("SELECT pg_advisory_xact_lock(%s)", [artwork_service._LEARNING_LOCK])
+
+        skipped = bandit_learn(lag=timedelta(0))
+
+        running.execute("COMMIT")
+    assert skipped.skipped and not BanditSnapshot.objects.exists()
+    assert bandit_learn(lag=timedelta(0)).impressions == 1  # once it is done, the next pass folds them

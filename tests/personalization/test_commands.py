@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from personalization.services.setup import PERIODIC_TASKS, periodic_tasks_ensure
+from personalization.services.schedule import PERIODIC_TASKS, periodic_tasks_ensure
 from tests.conftest import wait_until
 from tests.factories import write_clustered_movielens
 

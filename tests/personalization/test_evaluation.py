@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from personalization.evaluation import (
+from personalization.recommender import RecommenderParams, train
+from personalization.recommender.protocol import (
     popularity_baseline,
     protocol_split,
     ranking_metrics,
@@ -17,7 +18,6 @@ from personalization.evaluation import (
     recommend_all,
     relevant_items,
 )
-from personalization.recommender import RecommenderParams, train
 
 
 def _reference_metrics(recommended, relevant, k):

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from personalization.context import Context
 from personalization.models import Account, Engagement, Event
-from personalization.page import Context
 from personalization.services.events import impression_token
 from personalization.services.homepage import homepage_build
 from tests.factories import make_catalog, make_profile
@@ -119,6 +119,7 @@ def test_the_api_records_events_for_the_profiles_own_impressions(client, viewer,
         ({"type": "click", "title": 999_999, "impression": "x"}, 400, "There is no title 999999"),
         ({"type": "click"}, 400, "title"),
         ({"type": "play", "title": "abc"}, 400, "title"),
+        ({"type": "onboarding_pick", "title": 1}, 400, "Unknown event type 'onboarding_pick'"),  # the form's only
     ],
 )
 def test_the_api_refuses_bad_events_with_a_clear_message(client, viewer, payload, status, message):

@@ -13,8 +13,8 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
+from personalization.context import Context
 from personalization.models import Event, Impression, ImpressionDaily, ImpressionOutbox
-from personalization.page import Context
 from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row
 from personalization.services.impressions import (
     ShownCard,
@@ -185,6 +185,35 @@ def test_retention_rolls_old_impressions_into_daily_counts_without_losing_any():
     assert rolled == expected
     assert sum(d.inverse_propensity_clicks for d in ImpressionDaily.objects.all()) == pytest.approx(2 / 0.25)
     assert impressions_rollup(older_than=timedelta(days=30)).impressions == 0
+
+
+def test_a_rollup_that_meets_rows_it_did_not_read_undoes_itself_and_loses_nothing(monkeypatch):
+    first = make_catalog(per_genre=6, genres=("Drama",))[0].pk
+    profile = make_profile("Late")
+    old_day = timezone.now() - timedelta(days=40)
+    impressions_ingest([batch_of(4, shown_at=old_day, profile_id=profile.pk, first_title=first)])
+    late = batch_of(1, shown_at=old_day, profile_id=profile.pk, first_title=first)
+    real_upsert = ImpressionDaily.objects.select_for_update
+
+    def a_commit_lands_while_rolling_up(*args, **kwargs):
+        # Another transaction's row becomes visible after the roll-up read, dated before it began.
+        if not Impression.objects.filter(id=uuid.UUID(late["ids"][0])).exists():
+            impressions_ingest([late])
+            Impression.objects.filter(id=uuid.UUID(late["ids"][0])).update(
+                ingested_at=timezone.now() - timedelta(minutes=1)
+            )
+        return real_upsert(*args, **kwargs)
+
+    monkeypatch.setattr(ImpressionDaily.objects, "select_for_update", a_commit_lands_while_rolling_up)
+
+    with pytest.raises(RuntimeError, match="read 4 impressions but would delete 5"):
+        impressions_rollup(older_than=timedelta(days=30))
+
+    assert Impression.objects.count() == 4  # the roll-up's own work is undone (the late row was its own)
+    assert not ImpressionDaily.objects.exists()
+    monkeypatch.undo()
+    impressions_ingest([late])
+    assert impressions_rollup(older_than=timedelta(days=30)).impressions == 5  # the next pass takes them all
 
 
 @pytest.mark.services

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -9,7 +10,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from personalization.insights import svg_lines
+from personalization.charts import svg_lines
 from personalization.models import Event, ImpressionDaily, SimulationReport
 from personalization.services.impressions import ShownCard, impressions_ingest
 from tests.factories import impression_batch_for, make_profile, make_title, rate
@@ -59,7 +60,9 @@ def test_staff_see_variant_counts_take_rates_and_selection_by_segment(admin_clie
     assert "Everyone" in segments and "Romance fans" in segments and segments["Romance fans"].viewers == 1
     for segment in segments.values():
         assert sum(segment.shares) == pytest.approx(1.0)
-    assert "0.25" in response.content.decode()  # romance take rate: 10 / 40
+    romance_row = re.search(r"<tr>(?:(?!</tr>).)*?<td>romance.*?</tr>", response.content.decode(), re.S).group(0)
+    cells = re.findall(r"<td>([^<]*)</td>", romance_row)
+    assert cells[-3:] == ["40", "10", "0.250"]  # impressions, clicks, take rate 10 / 40, in the romance row
 
 
 def test_the_overview_charts_the_bandit_against_random(admin_client, title):
@@ -81,7 +84,7 @@ def test_the_overview_charts_the_bandit_against_random(admin_client, title):
     assert live.series["thompson"] == [0.2] and live.series["uniform"] == [0.04]
     assert body.count("<polyline") == 2 + 3  # live: bandit and random; simulation: three policies
     assert body.count("<circle") == 1 + 1 + 6  # one live hour per policy, two simulated points per policy
-    assert "83%" in body
+    assert "<strong>83%</strong> of the oracle's lift" in body
 
 
 def test_chart_points_scale_to_the_largest_value_and_skip_gaps():

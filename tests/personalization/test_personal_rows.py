@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Title
+from personalization.context import Context
 from personalization.models import Event, Profile
-from personalization.page import Context
-from personalization.selectors import active_model
+from personalization.selectors.serving import active_model
 from personalization.services.events import event_record
 from personalization.services.homepage import homepage_build, homepage_row
 from tests.factories import cluster_of
@@ -90,7 +90,7 @@ def test_a_new_profile_gets_popular_rows_and_onboarding(trained, client):
     response = client.get(reverse("personalization:home"))
     page = response.context["page"]
 
-    assert page.onboarding and len(page.extras["onboarding"]) >= 6
+    assert page.onboarding and len(page.onboarding_cards) >= 6
     assert page.rows[0].kind == "popular" and not any(r.kind == "top_picks" for r in page.rows)
     assert "Pick three titles you like" in response.content.decode()
 
@@ -120,7 +120,7 @@ def test_onboarding_needs_three_real_titles_and_writes_nothing_otherwise(trained
     assert not Event.objects.exists()
 
 
-def test_thumbs_down_removes_a_title_and_thumbs_up_pulls_its_kind_in(trained):
+def test_thumbs_down_removes_a_title_at_once(trained):
     viewer = fan_of(ROMANCE)
     first = homepage_build(profile=viewer, context=EVENING).rows[0].cards[0]
     event_record(profile=viewer, title=Title.objects.get(pk=first.title_id), kind="thumb_down")
@@ -128,6 +128,21 @@ def test_thumbs_down_removes_a_title_and_thumbs_up_pulls_its_kind_in(trained):
     page = homepage_build(profile=viewer, context=EVENING)
     everywhere = {c.title_id for r in page.rows for c in r.cards} | {page.hero.title_id}
     assert first.title_id not in everywhere
+
+
+def test_thumbs_up_pulls_the_titles_kind_into_top_picks(trained):
+    viewer = fan_of(ROMANCE)
+    seen = set(viewer.ratings.values_list("title__movielens_id", flat=True))
+
+    def horror_in_top_picks() -> int:
+        picks = row(homepage_build(profile=viewer, context=EVENING), "top_picks", viewer)
+        return sum(cluster_of(title) == HORROR for title in titles([c.title_id for c in picks.cards]))
+
+    before = horror_in_top_picks()
+    for movielens_id in [m for m in range(201, 231) if m not in seen][:4]:
+        event_record(profile=viewer, title=Title.objects.get(movielens_id=movielens_id), kind="thumb_up")
+
+    assert horror_in_top_picks() >= before + 3  # the romance fan now likes horror: their picks follow
 
 
 def test_play_puts_a_title_in_continue_watching_first_on_a_phone(trained):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from catalog.selectors import CatalogSnapshot
-from personalization.page import Context
+from catalog.snapshot import CatalogSnapshot
+from personalization.context import Context
 from personalization.rows import ViewerSignals, plan_page
 
 GENRES = ("Action", "Comedy", "Drama", "Horror", "Mystery", "Romance", "Sci-Fi", "Thriller")

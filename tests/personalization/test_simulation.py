@@ -15,14 +15,17 @@ from personalization.simulation import ClickWorld, OracleChooser, session_specs,
 
 
 def test_click_probability_follows_taste_appeal_and_attention():
-    world = ClickWorld.make(len(ALL_THEMES), seed=4)
-    affinity = np.zeros(len(ALL_THEMES))
-    affinity[THEME_INDEX["romance"]] = 2.0
+    appeal = np.zeros(len(ALL_THEMES))
     romance, action = THEME_INDEX["romance"], THEME_INDEX["action"]
-    logit = world.alpha + world.beta * 2.0 + world.appeal[romance]
-    assert world.click_probability(affinity, romance, 0, 0) == pytest.approx(1 / (1 + np.exp(-logit)))
-    assert world.click_probability(affinity, romance, 0, 0) > world.click_probability(affinity, action, 0, 0)
-    assert world.click_probability(affinity, romance, 5, 10) < world.click_probability(affinity, romance, 0, 0)
+    appeal[action] = 0.5
+    world = ClickWorld(appeal=appeal, seed=4, alpha=-2.0, beta=1.0, row_decay=0.1, position_decay=0.05)
+    affinity = np.zeros(len(ALL_THEMES))
+    affinity[romance] = 2.0
+
+    # By hand from the documented formula: sigmoid(alpha + beta * affinity + appeal - decays).
+    assert world.click_probability(affinity, romance, 0, 0) == pytest.approx(0.5)  # sigmoid(-2 + 2)
+    assert world.click_probability(affinity, action, 0, 0) == pytest.approx(0.182426, abs=1e-6)  # sigmoid(-1.5)
+    assert world.click_probability(affinity, romance, 5, 10) == pytest.approx(0.268941, abs=1e-6)  # sigmoid(-1)
 
 
 def test_the_viewers_hidden_noise_is_fixed_per_viewer_and_differs_between_viewers():

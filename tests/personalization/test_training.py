@@ -4,17 +4,21 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from personalization import selectors
 from personalization.models import Engagement, ModelVersion, Profile, Rating
-from personalization.selectors import active_model, active_model_forget
+from personalization.recommender import RecommenderParams
+from personalization.selectors import serving as selectors
+from personalization.selectors.serving import active_model, active_model_forget
+from personalization.services import training
 from personalization.services.events import event_record
 from personalization.services.training import RetrainAlreadyRunning, model_retrain, training_frames
 from personalization.tasks import model_retrain_task
+from streamflix.celery import celery_override
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +33,7 @@ def test_a_retrain_records_its_run_and_serves_the_new_version(clustered_data):
     assert version.data_counts == {"ratings": Rating.objects.count(), "signals": 0, "profiles": 100, "titles": 120}
     assert {"ndcg_at_10", "p_at_10", "r_at_10", "rmse", "mae", "popularity_ndcg_at_10"} <= set(version.metrics)
     assert version.metrics["ndcg_at_10"] > version.metrics["popularity_ndcg_at_10"]
-    assert version.training_seconds > 0 and version.params["n_factors"] == 50
+    assert version.training_seconds > 0 and version.params == RecommenderParams().to_dict()
     assert active_model().version_id == version.pk
 
 
@@ -102,9 +106,39 @@ def test_with_no_ratings_the_retrain_fails_saying_what_to_do(db):
     assert ModelVersion.objects.get().status == ModelVersion.Status.FAILED
 
 
-def test_the_retrain_task_is_configured_to_retry_with_backoff():
-    assert model_retrain_task.max_retries == 3
-    assert model_retrain_task.retry_backoff and model_retrain_task.retry_backoff_max == 900
+def test_the_retrain_task_retries_a_failed_run_and_the_retry_activates(clustered_data, monkeypatch):
+    attempts = []
+    real = training.holdout_metrics
+
+    def flaky(*args, **kwargs):  # the database went away once, mid-run
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "holdout_metrics", flaky)
+
+    celery_override(task_eager_propagates=False)  # so Celery's own retries run (eagerly: at once)
+    version_id = model_retrain_task.apply(kwargs={"trigger": "test"}).get()
+
+    assert len(attempts) == 2
+    statuses = dict(ModelVersion.objects.values_list("pk", "status"))
+    assert statuses[version_id] == ModelVersion.Status.ACTIVE
+    assert sorted(statuses.values()) == [ModelVersion.Status.ACTIVE, ModelVersion.Status.FAILED]
+
+
+def test_the_retrain_task_gives_up_after_its_retries(clustered_data, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(training, "holdout_metrics", broken)
+
+    celery_override(task_eager_propagates=False)  # so Celery's own retries run (eagerly: at once)
+    result = model_retrain_task.apply(kwargs={"trigger": "test"})
+
+    assert result.failed() and isinstance(result.result, OperationalError)
+    assert ModelVersion.objects.filter(status=ModelVersion.Status.FAILED).count() == 1 + model_retrain_task.max_retries
+    assert not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists()
 
 
 def test_site_signals_are_training_data(clustered_data):
@@ -205,6 +239,29 @@ def test_viewers_cannot_retrain(client, clustered_data):
     client.force_login(User.objects.create_user("viewer", password="pw-123456"))
     response = client.post(reverse("admin:personalization_modelversion_retrain"))
     assert response.status_code == 302 and not ModelVersion.objects.exists()
+
+
+def test_staff_who_may_only_view_the_registry_cannot_queue_a_retrain(client, clustered_data):
+    staff = User.objects.create_user("analyst", password="pw-123456", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_modelversion"))
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:personalization_modelversion_changelist"))
+    refused = client.post(reverse("admin:personalization_modelversion_retrain"))
+
+    assert page.status_code == 200 and "Retrain now" not in page.content.decode()
+    assert refused.status_code == 403 and not ModelVersion.objects.exists()
+
+
+def test_staff_with_the_retrain_permission_can_queue_one(client, clustered_data, django_capture_on_commit_callbacks):
+    staff = User.objects.create_user("operator", password="pw-123456", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_modelversion", "retrain_modelversion"]))
+    client.force_login(staff)
+
+    assert "Retrain now" in client.get(reverse("admin:personalization_modelversion_changelist")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:personalization_modelversion_retrain"))
+    assert ModelVersion.objects.get().trigger == "admin"
 
 
 @pytest.mark.services

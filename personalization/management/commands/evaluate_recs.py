@@ -9,7 +9,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from personalization.evaluation import evaluate
+from personalization.recommender.protocol import evaluate
 
 REQUIRED = ("rmse", "mae", "p_at_10", "r_at_10", "ndcg_at_10", "popularity_ndcg_at_10")
 

@@ -10,8 +10,8 @@ import time
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
-from personalization.evaluation import model_ratings, recommend_all
 from personalization.recommender import train
+from personalization.recommender.protocol import model_ratings, recommend_all
 
 
 class Command(BaseCommand):

@@ -11,6 +11,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from streamflix.workers import beat_argv, worker_argv
+
 
 class Command(BaseCommand):
     help = "Run the web server on 127.0.0.1:8000 with Celery workers (default and impressions queues) and beat."
@@ -23,36 +25,13 @@ class Command(BaseCommand):
         env = os.environ.copy()
         broker = self._broker()
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        celery = [sys.executable, "-m", "celery", "-A", "streamflix"]
         commands = {"web": [*manage, "runserver", addr, "--noreload"]}
         if not no_celery:
-            commands["worker"] = [
-                *celery,
-                "worker",
-                "-Q",
-                "celery",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "-n",
-                "default@%h",
-            ]
-            commands["impressions worker"] = [
-                *celery,
-                "worker",
-                "-Q",
-                settings.IMPRESSIONS_QUEUE,
-                "--pool",
-                "threads",
-                "--concurrency",
-                "4",
-                "--loglevel",
-                "INFO",
-                "-n",
-                "impressions@%h",
-            ]
-            commands["beat"] = [*celery, "beat", "--loglevel", "INFO"]
+            commands["worker"] = worker_argv(queues=["celery"], name="default@%h")
+            commands["impressions worker"] = worker_argv(
+                queues=[settings.IMPRESSIONS_QUEUE], name="impressions@%h", pool="threads", concurrency=4
+            )
+            commands["beat"] = beat_argv()
         self.stdout.write(self.style.SUCCESS(f"Streamflix on http://{addr}/ · Celery broker: {broker}"))
         # `kill` (SIGTERM) stops the demo like Ctrl-C does: the children go down with it.
         signal.signal(signal.SIGTERM, _interrupt)

@@ -12,11 +12,12 @@ from tqdm import tqdm
 
 from catalog.models import Title
 from catalog.movielens import DatasetError, locate_dataset, read_dataset
-from catalog.services import artwork_cards_generate, artwork_pending_ids, catalog_import, title_stats_refresh
+from catalog.services import artwork_cards_generate, artwork_pending_ids, catalog_import
 from catalog.tasks import artwork_generate_pending_task
 from personalization.models import ModelVersion, Rating
+from personalization.services.schedule import periodic_tasks_ensure
 from personalization.services.seeding import demo_profiles_import
-from personalization.services.setup import periodic_tasks_ensure
+from personalization.services.title_stats import title_stats_refresh
 from personalization.services.training import model_retrain
 
 MAX_ISSUES_SHOWN = 20

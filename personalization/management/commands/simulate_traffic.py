@@ -24,9 +24,12 @@ from tqdm import tqdm
 from catalog.selectors import catalog_snapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.bandit import BanditState, PageContext, Policy, publish, state_new
+from personalization.chooser import ArtworkChooser
 from personalization.models import BanditSnapshot, Event, Profile, SimulationReport
-from personalization.selectors import viewer_history
-from personalization.services.artwork import ArtworkChooser, bandit_learn, bandit_params, theme_taste
+from personalization.personal import viewer_tastes
+from personalization.selectors.serving import bandit_params
+from personalization.selectors.viewers import viewer_history
+from personalization.services.artwork import bandit_learn
 from personalization.services.events import event_submit
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec, session_specs, windows
@@ -69,7 +72,8 @@ class Command(BaseCommand):
         # The truth is fixed before any run, from each viewer's history as it is now.
         profiles = Profile.objects.in_bulk({s.profile_id for s in specs})
         affinity = {
-            pk: world.affinity(pk, theme_taste(viewer_history(pk), snapshot)) for pk in {s.profile_id for s in specs}
+            pk: world.affinity(pk, viewer_tastes(viewer_history(pk), snapshot).themes)
+            for pk in {s.profile_id for s in specs}
         }
         runs = {}
         previous = celery_override(task_always_eager=True)  # log impressions in-process, in the rolled-back run
@@ -93,7 +97,7 @@ class Command(BaseCommand):
                 factory = _factory(policy, served, world, affinity[profile.pk], choice_rng)
                 self._session(spec, profile, factory, affinity[profile.pk], world, run)
                 if policy == "thompson" and number % learn_every == 0:
-                    bandit_learn(lag=timedelta(0), publish_to_cache=False)
+                    bandit_learn(lag=timedelta(0))
                     latest = BanditSnapshot.objects.first()
                     state = BanditState.from_bytes(bytes(latest.state))
                     served["model"] = publish(state, bandit_params(), version=f"sim{number}")

@@ -1,4 +1,4 @@
-"""Offline evaluation of the recommender, exactly as /work/shared/docs/eval-protocol.md describes it.
+"""Offline evaluation of the recommender, exactly as `../shared/docs/eval-protocol.md` describes it.
 
 Pure pandas/numpy/Surprise: MovieLens-shaped frames (userId, movieId, rating, timestamp) in, dicts and
 frames out, so a management command, a Celery task, the benchmark and the tests all share it.

@@ -1,0 +1,83 @@
+"""The catalogue as numpy arrays: what pages, the recommender's alignment and the bandit read. Pure.
+
+A homepage touches a few hundred titles out of ~10,000; querying them per request would cost more
+than everything else on the page. `catalog.selectors.catalog_snapshot` builds one of these per
+process from the database and rebuilds it when the catalogue changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from catalog.themes import THEME_INDEX
+
+
+@dataclass(frozen=True)
+class ArtworkVariant:
+    artwork_id: int
+    theme: str
+    is_default: bool
+    card_url: str  # the stored rendition, or the view that draws it on first request
+    hero_url: str
+
+
+@dataclass
+class CatalogSnapshot:
+    """Every available title as arrays (index = position) plus the display fields pages need."""
+
+    version: int
+    title_ids: np.ndarray  # int64, ascending
+    names: list[str]
+    years: np.ndarray  # int32, 0 when unknown
+    rating_count: np.ndarray  # int64
+    rating_mean: np.ndarray  # float64, nan when unrated
+    trending: np.ndarray  # activity in the most recent window (see catalog.models.Title.trending)
+    genre_names: tuple[str, ...]
+    genre_matrix: np.ndarray  # bool (n_titles, n_genres)
+    theme_matrix: np.ndarray  # bool (n_titles, len(ALL_THEMES)): what each title is about (genre + tag themes)
+    artworks: dict[int, tuple[ArtworkVariant, ...]]  # active variants per title id, default first
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.title_ids)
+
+    def index_of(self, title_ids: np.ndarray | list[int]) -> np.ndarray:
+        """Positions of the given title ids; -1 for ids not in the snapshot."""
+        ids = np.asarray(title_ids, dtype=np.int64)
+        positions = np.searchsorted(self.title_ids, ids)
+        positions = np.clip(positions, 0, max(len(self.title_ids) - 1, 0))
+        found = len(self.title_ids) > 0 and self.title_ids[positions] == ids
+        return np.where(found, positions, -1)
+
+    def positions_of(self, title_ids: np.ndarray | list[int]) -> np.ndarray:
+        """Positions of the given title ids that are in the snapshot, in order (unknown ones dropped)."""
+        positions = self.index_of(title_ids)
+        return positions[positions >= 0]
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value derived from this snapshot, computed once: it lives and dies with the snapshot."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def artwork_themes(self, title_id: int) -> np.ndarray:
+        """Theme index of each active variant of a title, in variant order (the bandit asks for
+        ~200 titles a page)."""
+
+        def themes() -> np.ndarray:
+            variants = self.artworks.get(title_id, ())
+            return np.fromiter((THEME_INDEX[v.theme] for v in variants), dtype=np.int64, count=len(variants))
+
+        return self.memo(("artwork_themes", title_id), themes)
+
+    def default_variant(self, title_id: int) -> ArtworkVariant | None:
+        """The editor's default (sorted first), or None for a title without active artwork."""
+        variants = self.artworks.get(title_id, ())
+        return variants[0] if variants else None
+
+    def genres_of(self, index: int) -> tuple[str, ...]:
+        return tuple(self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index]))

@@ -1,0 +1,116 @@
+"""Choosing each card's artwork variant with a bandit policy, for one viewer in one context. Pure.
+
+The chooser maps titles to their active variants (from the catalog snapshot) and asks the pure
+bandit (`personalization.bandit`) for one arm per card, with the exact probability the policy had
+of picking it; that propensity is logged with the impression. `services.artwork.artwork_chooser`
+makes the live one; the simulator passes its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from catalog.snapshot import ArtworkVariant, CatalogSnapshot
+from personalization.bandit import PageContext, Policy, PublishedModel, choose_page
+from personalization.context import Context
+from personalization.page import PlannedArtwork
+
+
+@dataclass(frozen=True)
+class ArtworkChoice:
+    variant: ArtworkVariant | None  # None: the title has no active artwork
+    propensity: float
+
+
+class Chooser(Protocol):
+    """What the page builder needs from an artwork policy."""
+
+    policy_name: str
+    policy_version: str
+
+    def choose(self, title_ids: list[int]) -> list[ArtworkChoice]: ...
+
+
+class ChooserFactory(Protocol):
+    def __call__(
+        self,
+        *,
+        taste: np.ndarray,
+        snapshot: CatalogSnapshot,
+        context: Context,
+        page_view_id: str,
+        policy_name: str | None = None,
+    ) -> Chooser: ...
+
+
+class ArtworkChooser:
+    """Chooses artwork for the cards of one page view with a bandit policy."""
+
+    def __init__(
+        self,
+        snapshot: CatalogSnapshot,
+        *,
+        policy: Policy,
+        model: PublishedModel | None,
+        context: PageContext,
+        rng: np.random.Generator,
+    ) -> None:
+        self.snapshot = snapshot
+        self.policy = policy
+        self.model = model
+        self.context = context
+        self.rng = rng
+
+    @property
+    def policy_name(self) -> str:
+        return self.policy.name
+
+    @property
+    def policy_version(self) -> str:
+        model = self.model.version if self.model is not None and self.policy.name == "thompson" else ""
+        return f"{self.policy.version}@{model}" if model else self.policy.version
+
+    def choose(self, title_ids: list[int]) -> list[ArtworkChoice]:
+        """One variant per title, with the probability the policy had of showing it."""
+        variants = [self.snapshot.artworks.get(t, ()) for t in title_ids]
+        with_art = [i for i, v in enumerate(variants) if v]
+        choices = [ArtworkChoice(None, 1.0)] * len(title_ids)
+        if not with_art:
+            return choices
+        cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
+        picked = choose_page(self.policy, self.model, self.context, cards, self.rng)
+        for i, arm, propensity in zip(with_art, picked.chosen.tolist(), picked.propensity.tolist(), strict=True):
+            choices[i] = ArtworkChoice(variants[i][arm], propensity)
+        return choices
+
+
+def choose_groups(chooser: Chooser, groups: list[list[int]]) -> list[list[ArtworkChoice]]:
+    """Artwork for several rows of titles in one call to the chooser (one policy call per page)."""
+    flat = chooser.choose([title_id for group in groups for title_id in group])
+    out, start = [], 0
+    for group in groups:
+        out.append(flat[start : start + len(group)])
+        start += len(group)
+    return out
+
+
+def planned_choices(
+    snapshot: CatalogSnapshot, title_ids: tuple[int, ...], planned: Sequence[PlannedArtwork]
+) -> list[ArtworkChoice | None]:
+    """The choices a page plan recorded for these titles; None where that variant is no longer active
+    (or the plan recorded none), for the caller to choose afresh."""
+    if len(planned) != len(title_ids):
+        return [None] * len(title_ids)
+    choices: list[ArtworkChoice | None] = []
+    for title_id, chosen in zip(title_ids, planned, strict=True):
+        variants = snapshot.artworks.get(title_id, ())
+        if chosen.artwork_id is None:
+            choices.append(ArtworkChoice(None, chosen.propensity) if not variants else None)
+            continue
+        variant = next((v for v in variants if v.artwork_id == chosen.artwork_id), None)
+        choices.append(ArtworkChoice(variant, chosen.propensity) if variant else None)
+    return choices

@@ -1,0 +1,89 @@
+"""The models a web process serves with, loaded once per process and swapped without a restart.
+
+For both the recommender and the artwork bandit the database is the one source of truth for which
+version serves (the active `ModelVersion`, the newest `BanditSnapshot`). Every process looks at it at
+most every VERSION_CHECK_SECONDS, one indexed single-row query, and loads a new version when it moved.
+A cached copy of "the version" would have to be published after the commit, and a reader in between
+would disagree with the registry; reading the registry has no such window and needs no Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from catalog.snapshot import CatalogSnapshot
+from catalog.themes import ALL_THEMES
+from personalization.bandit import BanditParams, BanditState, PublishedModel, publish, state_new
+from personalization.models import BanditSnapshot, ModelVersion
+from personalization.recommender import RecommenderModel
+from streamflix.refreshed import Refreshed
+
+VERSION_CHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    version_id: int
+    label: str
+    trained_at: float  # epoch seconds: history newer than this is folded in at request time
+    model: RecommenderModel
+
+    def alignment(self, snapshot: CatalogSnapshot) -> np.ndarray:
+        """Snapshot position of each of the model's items (-1 for titles no longer available)."""
+        return snapshot.memo(("model_alignment", self.version_id), lambda: snapshot.index_of(self.model.item_ids))
+
+
+def _load_model(version_id: int) -> ServingModel | None:
+    if not version_id:
+        return None
+    # By id, whatever its status now: it was the active one when we looked, and the next look swaps
+    # to its successor. (Refusing a just-retired version would fail a process's very first page.)
+    version = ModelVersion.objects.get(pk=version_id)
+    model = RecommenderModel.load(version.artifact_path)
+    trained_at = (version.finished_at or version.created_at).timestamp()
+    return ServingModel(version_id=version.pk, label=version.label, trained_at=trained_at, model=model)
+
+
+_serving: Refreshed[ServingModel | None] = Refreshed(
+    "recommender", version=ModelVersion.objects.active_id, load=_load_model, check_seconds=VERSION_CHECK_SECONDS
+)
+
+
+def active_model() -> ServingModel | None:
+    """The active recommender (None before the first training: pages fall back to popularity)."""
+    return _serving.get()
+
+
+def active_model_forget() -> None:
+    """Drop the process's loaded model (tests)."""
+    _serving.forget()
+
+
+def bandit_params() -> BanditParams:
+    """The parameters a fresh bandit starts with (a snapshot keeps the ones it was learnt with)."""
+    return BanditParams()
+
+
+def _load_bandit(snapshot_id: int) -> PublishedModel:
+    if not snapshot_id:  # before the first learning pass: the prior, so Thompson sampling explores evenly
+        params = bandit_params()
+        return publish(state_new(n_themes=len(ALL_THEMES), params=params), params, version="prior")
+    snapshot = BanditSnapshot.objects.get(pk=snapshot_id)
+    state = BanditState.from_bytes(bytes(snapshot.state))
+    return publish(state, BanditParams.from_dict(snapshot.params), version=f"b{snapshot.pk}")
+
+
+_published: Refreshed[PublishedModel] = Refreshed(
+    "bandit", version=BanditSnapshot.objects.latest_id, load=_load_bandit, check_seconds=VERSION_CHECK_SECONDS
+)
+
+
+def published_bandit() -> PublishedModel:
+    """The bandit web processes choose artwork with: the newest learning pass's snapshot."""
+    return _published.get()
+
+
+def published_bandit_forget() -> None:
+    _published.forget()

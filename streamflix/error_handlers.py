@@ -1,0 +1,38 @@
+"""Where application errors become responses: one middleware for pages, one handler for the API."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from streamflix.errors import ApplicationError
+
+
+class ApplicationErrorMiddleware:
+    """Answers an ApplicationError raised by a view: a redirect for a plain page that says where to
+    go, the error's fragment for htmx, else its message as text, with the error's status."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ApplicationError):
+            return None
+        htmx = getattr(request, "htmx", False)
+        if exception.redirect_to and request.method == "GET" and not htmx:
+            return redirect(exception.redirect_to)
+        if exception.template:
+            return render(request, exception.template, {"error": exception}, status=exception.status)
+        return HttpResponse(exception.message, status=exception.status, content_type="text/plain; charset=utf-8")
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, plus application errors as {"detail": message, "code": code} with their status."""
+    if isinstance(exc, ApplicationError):
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+    return exception_handler(exc, context)
