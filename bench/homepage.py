@@ -34,14 +34,15 @@ def main() -> None:
     django.setup()
     from personalization.context import Context
     from personalization.models import Profile
-    from personalization.services import artwork, homepage
+    from personalization.chooser import ArtworkChooser
+    from personalization.services import homepage
 
     profiles = list(Profile.objects.filter(ratings__isnull=False).distinct().order_by("pk")[: args.pages])
     if not profiles:
         sys.exit("No viewers: run `python manage.py seed_demo` first.")
 
     choose_seconds: list[float] = []
-    original_choose = artwork.ArtworkChooser.choose
+    original_choose = ArtworkChooser.choose
 
     def timed_choose(self, title_ids):
         started = time.perf_counter()
@@ -50,7 +51,7 @@ def main() -> None:
         finally:
             choose_seconds.append(time.perf_counter() - started)
 
-    artwork.ArtworkChooser.choose = timed_choose
+    ArtworkChooser.choose = timed_choose
     # Publishing a page's message is timed by bench/impressions.py (publish_ms_per_page); here it is
     # left out so no bench messages reach the demo's queue.
     homepage.impressions_publish = lambda batch: "not published"
