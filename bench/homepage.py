@@ -32,9 +32,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from personalization.chooser import ArtworkChooser
     from personalization.context import Context
     from personalization.models import Profile
-    from personalization.chooser import ArtworkChooser
     from personalization.services import homepage
 
     profiles = list(Profile.objects.filter(ratings__isnull=False).distinct().order_by("pk")[: args.pages])
