@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo serve test lint format bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ demo: install  ## migrate, load MovieLens if not loaded yet, serve on :8000 with
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py seed_demo --if-empty; \
 	$(PY) manage.py rundemo
+
+# Production-like on this machine: DEBUG=0, gunicorn, WhiteNoise, persistent database connections in a
+# bounded pool. Plain HTTP unless HTTPS=1 (set it, and BEHIND_PROXY=1, behind a TLS proxy).
+serve: install  ## gunicorn (2 x CPUs + 1 threaded workers), Celery workers and beat on :8000
+	@set -e; mkdir -p var; \
+	test -s var/secret-key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret-key; \
+	export DEBUG=0 SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret-key)}" HTTPS="$${HTTPS:-0}" \
+		SERVE_MEDIA="$${SERVE_MEDIA:-1}" DB_CONN_MAX_AGE="$${DB_CONN_MAX_AGE:-60}"; \
+	$(PY) manage.py collectstatic --noinput --verbosity 0; \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py seed_demo --if-empty; \
+	$(PY) manage.py serve
 
 test: install lint  ## the whole suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
 	$(PY) manage.py check

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.files.base import ContentFile
 
-from catalog.images import InvalidImage, check_upload
+from catalog.images import InvalidImage, check_upload, reencode
 from catalog.models import Artwork
 from catalog.themes import ALL_THEMES
 
@@ -48,8 +49,12 @@ class ArtworkForm(forms.ModelForm):
             )
         except InvalidImage as exc:
             raise forms.ValidationError(str(exc), code="invalid_image") from exc
-        upload.checked_image = checked
-        return upload
+        # What is stored is the pixels re-encoded, named for the format Pillow found (issue 9: a PNG
+        # named x.html carrying a <script> in a text chunk was stored as .html and served as a page).
+        payload, extension = reencode(upload, checked)
+        stored = ContentFile(payload, name=f"original.{extension}")
+        stored.checked_image = checked
+        return stored
 
     def _get_validation_exclusions(self):
         # Ticking "default" on one variant is how an admin moves the flag: `artwork_save` unsets the

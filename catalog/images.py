@@ -71,6 +71,26 @@ def check_upload(stream: BinaryIO, *, size: int, max_bytes: int, max_pixels: int
     return CheckedImage(image_format, width, height)
 
 
+def reencode(stream: BinaryIO, checked: CheckedImage) -> tuple[bytes, str]:
+    """The image's pixels alone, saved afresh in its own format, and that format's extension.
+
+    Nothing of the uploaded file survives but the pixels (and ICC colour): no text chunks, comments or
+    trailing bytes that a browser might read as HTML or script, and the name's extension is the
+    format's, never the uploader's ("x.html").
+    """
+    stream.seek(0)
+    with Image.open(stream) as image:
+        image = ImageOps.exif_transpose(image)
+        icc = image.info.get("icc_profile")
+        if checked.format == "JPEG" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        buffer = io.BytesIO()
+        options = {"quality": 92} if checked.format in ("JPEG", "WEBP") else {"optimize": True}
+        image.save(buffer, format=checked.format, **options, **({"icc_profile": icc} if icc else {}))
+    stream.seek(0)
+    return buffer.getvalue(), ALLOWED_FORMATS[checked.format]
+
+
 def fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     """Centre-crop to the target aspect ratio and resize, honouring EXIF orientation."""
     image = ImageOps.exif_transpose(image)

@@ -10,7 +10,7 @@ ARTWORK_BATCH = 300
 
 
 @shared_task(
-    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, soft_time_limit=540, time_limit=600
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, soft_time_limit=200, time_limit=240
 )
 def artwork_generate_pending_task(batch: int = ARTWORK_BATCH) -> int:
     """Draw one batch of missing cards, most popular titles first, then queue the next batch.

@@ -1,22 +1,28 @@
 """What a request says about who is watching and how: the one place views and the API read it.
 
-- `profile_for_request`: the session's profile, if the visitor may use it, or ProfileRequired (the
-  one refusal: pages redirect to the picker, fragments and the API answer 403);
-- `viewing_context`: time of day and device (with a tester's overrides), parsed once per request.
+- `profile_for_request`: the profile this request acts as, if the visitor may use it, or
+  ProfileRequired (the one refusal: pages redirect to the picker, fragments and the API answer 403,
+  or 404 for a profile named outright);
+- `own_account`: where the visitor's own profiles live (their household, or their session's guest
+  account); the demo account's sample viewers are everyone's;
+- `viewing_context`: time of day and device (with a tester's overrides), parsed once per request;
 """
 
 from __future__ import annotations
+
+import secrets
 
 from django.http import HttpRequest
 from django.utils import timezone
 
 from personalization.context import Context, context_for
 from personalization.models import Account, Profile
-from personalization.selectors.viewers import profile_of_account
-from personalization.services.profiles import account_for_user
+from personalization.selectors.viewers import profile_in_accounts
+from personalization.services.profiles import account_for_user, guest_account
 from streamflix.errors import ApplicationError
 
 SESSION_PROFILE = "profile_id"
+SESSION_GUEST = "guest_key"
 SESSION_DEVICE = "context_device"
 SESSION_DAYPART = "context_daypart"
 
@@ -30,23 +36,38 @@ class ProfileRequired(ApplicationError):
         super().__init__(message, status=status)
 
 
-def request_account(request: HttpRequest) -> Account:
-    """The household this visitor sees (their own when signed in, else the demo's), once per request."""
-    if not hasattr(request, "_streamflix_account"):
-        request._streamflix_account = account_for_user(request.user)
-    return request._streamflix_account
+def own_account(request: HttpRequest, *, create: bool = False) -> Account | None:
+    """The visitor's own household: a signed-in user's, else the guest account of this browser session
+    (None until they make a profile; `create` makes it)."""
+    if request.user.is_authenticated:
+        return account_for_user(request.user)
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    key = session.get(SESSION_GUEST)
+    if key is None and create:
+        key = session[SESSION_GUEST] = secrets.token_hex(16)
+    return guest_account(key, create=create) if key else None
+
+
+def visible_account_ids(request: HttpRequest) -> list[int]:
+    """The sample viewers' account, and the visitor's own; computed once per request."""
+    if not hasattr(request, "_streamflix_accounts"):
+        own = own_account(request)
+        request._streamflix_accounts = [Account.objects.demo().pk, *([own.pk] if own else [])]
+    return request._streamflix_accounts
 
 
 def profile_for_request(request: HttpRequest, profile_id: int | None = None) -> Profile:
     """The profile this request acts as: `profile_id` (the API names it), else the session's.
 
-    It must belong to the visitor's account; otherwise ProfileRequired (403 "pick a profile", or 404
-    for a named one), and a stale session choice is forgotten. Nothing else loads or authorises them.
+    It must be a sample viewer or one of the visitor's own; otherwise ProfileRequired, and a stale
+    session choice is forgotten. Nothing else loads or authorises profiles.
     """
     from_session = profile_id is None
     if from_session:
         profile_id = request.session.get(SESSION_PROFILE) if hasattr(request, "session") else None
-    profile = profile_of_account(profile_id=profile_id, account=request_account(request))
+    profile = profile_in_accounts(profile_id=profile_id, account_ids=visible_account_ids(request))
     if profile is None:
         if from_session and profile_id is not None:
             request.session.pop(SESSION_PROFILE, None)

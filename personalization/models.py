@@ -24,6 +24,9 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="account"
     )
     is_demo = models.BooleanField(default=False)
+    guest_key = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, help_text="An anonymous visitor's browser session owns it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AccountQuerySet.as_manager()
@@ -117,6 +120,14 @@ class Event(models.Model):
                 fields=["created_at"],
                 condition=models.Q(kind="click", reward_folded_at__isnull=True),
                 name="event_click_unfolded",
+            ),
+        ]
+        constraints = [
+            # A replayed click or play (the same token posted again) must not reward the bandit twice.
+            models.UniqueConstraint(
+                fields=["impression_id", "kind"],
+                condition=models.Q(impression_id__isnull=False, kind__in=["click", "play"]),
+                name="one_reward_per_impression_and_kind",
             ),
         ]
 

@@ -15,6 +15,7 @@ from personalization.context import Context
 from streamflix.errors import Gone, NotFound
 
 PAGE_PLAN_VERSION = 2
+PAGE_PLAN_TTL = 3 * 3600  # seconds a page view's plan (and its cards' impression tokens) stay valid
 HERO_ROW = -1  # the billboard's row index in the plan; it has no row of its own on the page
 
 

@@ -32,9 +32,9 @@ def impressions_log_task(requests: list) -> int:
     """Insert the impressions of up to 50 page views at once (one transaction, one commit).
 
     celery-batches hands the worker's buffered messages over together and acknowledges them only
-    after this returns (acks_late), so a crash means redelivery, and inserts are idempotent. It
-    acknowledges even if this raises, so nothing may escape: a database outage hands every page
-    view to `impressions_retry_task`, which retries until the database is back.
+    after this returns (acks_late), so a crash means redelivery, and inserts are idempotent. Every
+    page view is also in the outbox until its impressions are in: if the database fails here, the
+    rows stay there and the every-minute drain inserts them once it is back.
     """
     batches = [request.args[0] for request in requests]
     try:
@@ -42,25 +42,8 @@ def impressions_log_task(requests: list) -> int:
     except InvalidBatch:
         return sum(_ingest_or_quarantine(batch) for batch in batches)  # keep the good ones
     except DatabaseError as exc:
-        logger.warning("Database unavailable (%s): %d page views handed to the retrying task", exc, len(batches))
-        for batch in batches:
-            impressions_retry_task.apply_async(args=[batch], countdown=5)
+        logger.warning("Database unavailable (%s): %d page views wait in the outbox", exc, len(batches))
         return 0
-
-
-@shared_task(
-    acks_late=True,  # the message leaves Redis only after the rows are in; a crash means redelivery
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=None,  # the database is down: keep the batch in the broker until it is back
-    soft_time_limit=60,
-    time_limit=90,
-)
-def impressions_retry_task(batch: dict) -> int:
-    """Insert one page view's impressions, retrying with backoff while the database is away."""
-    return _ingest_or_quarantine(batch)
 
 
 def _ingest_or_quarantine(batch: dict) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
@@ -19,18 +20,18 @@ from personalization.http import (
     SESSION_DEVICE,
     SESSION_PROFILE,
     ProfileRequired,
+    own_account,
     profile_for_request,
-    request_account,
     viewing_context,
 )
-from personalization.models import Engagement, Event, Profile, SimulationReport
+from personalization.models import Account, Engagement, Event, Profile, SimulationReport
 from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, variant_stats
 from personalization.services.events import event_submit, onboarding_complete
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.profiles import profile_create
-from streamflix.errors import InvalidInput, clip
+from streamflix.errors import ApplicationError, Conflict, Gone, InvalidInput, clip
+from streamflix.ratelimit import client_address, rate_limit
 
-SESSION_CREATED = "created_profile_ids"  # demo-account profiles this browser made, shown on its picker
 BROWSE_PAGE_SIZE = 48
 # What the modal's buttons may do, with what the viewer is told afterwards.
 TITLE_ACTIONS = {
@@ -45,33 +46,30 @@ TITLE_ACTIONS = {
 
 @require_GET
 def profile_picker(request: HttpRequest) -> HttpResponse:
-    account = request_account(request)
-    if account.is_demo:
-        created = request.session.get(SESSION_CREATED, [])
-        profiles = list(account.profiles.featured()) + list(account.profiles.filter(pk__in=created))
-    else:
-        profiles = list(account.profiles.all())
+    """The featured sample viewers, and the visitor's own profiles."""
+    own = own_account(request)
+    demo = Account.objects.demo()
+    profiles = list(demo.profiles.featured()) + (list(own.profiles.order_by("id")) if own else [])
     return render(
         request,
         "personalization/picker.html",
-        {"account": account, "profiles": profiles, "sample_count": account.profiles.count() if account.is_demo else 0},
+        {"own": own, "profiles": profiles, "sample_count": demo.profiles.count()},
     )
 
 
 @require_GET
 def profile_browse(request: HttpRequest) -> HttpResponse:
     """Every sample viewer, searchable by name, number or taste."""
-    account = request_account(request)
-    query = request.GET.get("q", "").strip()
-    profiles = account.profiles.order_by("movielens_user_id", "id")
+    query = request.GET.get("q", "").strip()[:100]
+    profiles = Account.objects.demo().profiles.order_by("movielens_user_id", "id")
     if query:
         match = Q(name__icontains=query) | Q(taste_summary__icontains=query)
-        if query.lstrip("#").isdigit():
+        if _is_id(query.lstrip("#")):
             match |= Q(movielens_user_id=int(query.lstrip("#")))
         profiles = profiles.filter(match)
     page = Paginator(profiles, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     template = "personalization/partials/profile_grid.html" if request.htmx else "personalization/browse.html"
-    return render(request, template, {"page": page, "query": query, "account": account})
+    return render(request, template, {"page": page, "query": query})
 
 
 @require_POST
@@ -83,14 +81,13 @@ def profile_select(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def profile_new(request: HttpRequest) -> HttpResponse:
-    account = request_account(request)
+    """A new profile of the visitor's own (never added to the shared sample viewers)."""
+    rate_limit("profile_new", client_address(request), limit=settings.RATE_LIMITS["profiles_per_hour"], per=3600)
     try:
-        profile = profile_create(account=account, name=request.POST.get("name", ""))
+        profile = profile_create(account=own_account(request, create=True), name=request.POST.get("name", ""))
     except InvalidInput as exc:
         messages.error(request, exc.message)
         return redirect("personalization:picker")
-    if account.is_demo:
-        request.session[SESSION_CREATED] = [*request.session.get(SESSION_CREATED, []), profile.pk]
     request.session[SESSION_PROFILE] = profile.pk
     return redirect("personalization:home")
 
@@ -119,8 +116,12 @@ def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def title_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """A card was clicked: record the click on its impression, then show the detail modal."""
-    profile = _submit_event(request, pk, Event.Kind.CLICK)
+    """A card was clicked: record the click on its impression, then show the detail modal.
+
+    Opening the same card again (the click is already recorded) or a card of an expired page still
+    opens the modal; it just records nothing.
+    """
+    profile, _ = _submit_event(request, pk, Event.Kind.CLICK)
     title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
     context = {**_title_context(request, title, profile), "impression": request.POST.get("impression", "")}
     return render(request, "personalization/partials/title_modal.html", context)
@@ -132,11 +133,11 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     if action not in TITLE_ACTIONS:
         raise InvalidInput(f"Unknown action {clip(action)!r}; use one of {', '.join(TITLE_ACTIONS)}.")
-    profile = _submit_event(request, pk, action)
+    profile, refused = _submit_event(request, pk, action)
     title = get_object_or_404(Title.objects.available(), pk=pk)
     context = {
         **_title_context(request, title, profile),
-        "feedback": TITLE_ACTIONS[action],
+        "feedback": refused.message if refused else TITLE_ACTIONS[action],
         "impression": request.POST.get("impression", ""),
     }
     if request.htmx:
@@ -144,11 +145,16 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("personalization:title_detail", pk=title.pk)
 
 
-def _submit_event(request: HttpRequest, title_id: int, kind: str) -> Profile:
-    """Record the session profile's event (a refusal raises and writes nothing)."""
+def _submit_event(request: HttpRequest, title_id: int, kind: str) -> tuple[Profile, ApplicationError | None]:
+    """Record the session profile's event. Bad input raises (and writes nothing); a replay or an
+    expired card is returned, recorded nothing, for the page to say so (the API answers 409/410)."""
     profile = profile_for_request(request)
-    event_submit(profile=profile, title_id=title_id, kind=kind, impression=request.POST.get("impression", ""))
-    return profile
+    rate_limit("event", client_address(request), limit=settings.RATE_LIMITS["events_per_minute"], per=60)
+    try:
+        event_submit(profile=profile, title_id=title_id, kind=kind, impression=request.POST.get("impression", ""))
+    except (Conflict, Gone) as refused:
+        return profile, refused
+    return profile, None
 
 
 def _optional_profile(request: HttpRequest) -> Profile | None:

@@ -10,6 +10,29 @@ from rest_framework.views import exception_handler
 from streamflix.errors import ApplicationError
 
 
+class RejectNulMiddleware:
+    """Text with a NUL character cannot be stored (PostgreSQL refuses it) or searched for: answer 400 at
+    the door instead of a database error deep inside (form fields and query strings; DRF's own
+    fields refuse it in JSON)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # (The API's JSON bodies are DRF's to read: its text fields refuse NUL themselves, and reading a
+        # form body here would make DRF accept forms, which the API refuses.)
+        form = request.POST if request.content_type in FORM_TYPES and not request.path.startswith("/api/") else {}
+        for values in (request.GET, form):
+            if any("\x00" in key or any("\x00" in value for value in values.getlist(key)) for key in values):
+                return HttpResponse(
+                    "Text may not contain NUL (\\0) characters.", status=400, content_type="text/plain; charset=utf-8"
+                )
+        return self.get_response(request)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 class ApplicationErrorMiddleware:
     """Answers an ApplicationError raised by a view: a redirect for a plain page that says where to
     go, the error's fragment for htmx, else its message as text, with the error's status."""

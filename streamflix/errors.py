@@ -56,3 +56,8 @@ class Conflict(ApplicationError):
 class Gone(ApplicationError):
     status = 410
     code = "expired"
+
+
+class TooManyRequests(ApplicationError):
+    status = 429
+    code = "throttled"

@@ -94,15 +94,34 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 
+# HTTPS. Production (DEBUG=0) is HTTPS-only by default: redirect, HSTS, secure cookies. BEHIND_PROXY=1
+# when a TLS-terminating proxy in front sets X-Forwarded-Proto (and X-Forwarded-For: rate limits then
+# count the client's address). HTTPS=0 serves plain HTTP (a local `make serve`, a load test on loopback).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+HTTPS = env_bool("HTTPS", not DEBUG)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)  # consent only: submitting the domain is manual
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "streamflix.apps.AdminConfig",  # django.contrib.admin with a rate-limited login (streamflix/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs' JavaScript and CSS, served from here (no CDN)
     "django_celery_beat",
     "django_htmx",
     "catalog",
@@ -111,6 +130,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "streamflix.error_handlers.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,8 +169,11 @@ WSGI_APPLICATION = "streamflix.wsgi.application"
 
 # Database --------------------------------------------------------------------
 DATABASE_URL = env_url("DATABASE_URL", schemes=("sqlite", "postgres", "postgresql"))
+# Persistent connections only where a bounded pool of workers holds them (`make serve` sets 60 for
+# gunicorn's fixed workers); runserver makes a thread per client, so 0 closes each request's connection.
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0, minimum=0)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
@@ -168,8 +191,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # and a file cache, so `make demo` runs on a machine with neither service.
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
 
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 0.05, minimum=0.001, maximum=30.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Redis, or the process's memory while Redis is unreachable (pages still render): streamflix/cache.py
+            "BACKEND": "streamflix.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": 1.0, "RETRY_AFTER": 10},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -183,11 +214,23 @@ else:
 
 # Celery -------------------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=1)  # Redis broker: see below
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # Short socket timeouts: a page view must not hang on a dead broker (impressions fall back
-    # to the outbox instead).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 5}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged message (its worker died) goes back to the queue after this long: longer
+        # than any acks_late task may run (tests/streamflix/test_celery_config.py checks), short enough
+        # that a killed impressions worker's page views are stored within minutes...
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # ...once a worker looks: every 10 s (kombu's default looks every 100 s).
+        "unacked_restore_interval": min(10, max(1, CELERY_VISIBILITY_TIMEOUT // 3)),
+        "unacked_restore_throttle": 1,
+        # A page view must not wait on a dead broker: connect fast, never retry (the page view is
+        # already in the outbox, and streamflix.queue skips the broker for a while after a failure).
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": 5,
+        "max_retries": 0,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -213,7 +256,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 32
 IMPRESSIONS_QUEUE = "impressions"
 CELERY_TASK_ROUTES = {
     "personalization.tasks.impressions_log_task": {"queue": IMPRESSIONS_QUEUE},
-    "personalization.tasks.impressions_retry_task": {"queue": IMPRESSIONS_QUEUE},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -271,15 +313,42 @@ ARTWORK_CONTROL_SHARE = env_float("ARTWORK_CONTROL_SHARE", 0.1, minimum=0.0, max
 # REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Clients (a TV, a phone) authenticate with a token (POST /api/auth/token/); the site's own pages
+    # with the session (and its CSRF check). No Basic auth: a password on every request, unthrottled.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
+    # JSON only: a cross-site HTML form cannot send it, so no CSRF hole for anonymous requests.
+    "DEFAULT_PARSER_CLASSES": ["streamflix.api.SafeJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_RATE_ANON", "300/min"),
+        "user": env_str("API_RATE_USER", "1200/min"),
+        "events": env_str("API_RATE_EVENTS", "120/min"),
+        "profiles": env_str("API_RATE_PROFILES", "10/hour"),
+        "auth": env_str("API_RATE_AUTH", "10/min"),
+    },
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
+}
+# The site's own forms, per client address (streamflix.ratelimit): a person clicks, a script floods.
+RATE_LIMITS = {
+    "events_per_minute": env_int("RATE_LIMIT_EVENTS_PER_MINUTE", 120, minimum=1),
+    "profiles_per_hour": env_int("RATE_LIMIT_PROFILES_PER_HOUR", 10, minimum=1),
+    "admin_logins_per_minute": env_int("RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE", 10, minimum=1),
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "streamflix.error_handlers.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
     "TITLE": "Streamflix API",
     "DESCRIPTION": "Personalized homepages, profiles and viewer events for other clients.",
     "VERSION": "1.0.0",
@@ -297,5 +366,6 @@ LOGGING = {
     },
 }
 
-# The demo serves MEDIA_ROOT itself (also with DEBUG=0); turn off behind a web server that does.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# The demo (DEBUG) serves MEDIA_ROOT itself; with DEBUG=0 only when asked (`make serve` asks), else the
+# web server in front serves it.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)

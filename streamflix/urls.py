@@ -13,8 +13,15 @@ urlpatterns = [
     path("", include("personalization.urls")),
 ]
 
+
+def media(request, path):
+    """Uploaded artwork from our own origin: never sniffed, never a document that runs scripts."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 if settings.SERVE_MEDIA:
     # The demo serves artwork itself; behind a real web server, MEDIA_ROOT is served there.
-    urlpatterns.append(
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media))

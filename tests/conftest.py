@@ -11,6 +11,7 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -18,6 +19,7 @@ from django.core.management import call_command
 
 from catalog.selectors import catalog_snapshot_clear
 from personalization.selectors.serving import active_model_forget, published_bandit_forget
+from streamflix import queue
 from streamflix.celery import app as celery_app
 from streamflix.celery import celery_override
 from streamflix.workers import worker_argv
@@ -25,11 +27,10 @@ from tests.factories import write_clustered_movielens, write_movielens
 
 REPO = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("STREAMFLIX_REQUIRE_SERVICES") == "1"
+DEAD_REDIS = "redis://127.0.0.1:9/0"  # nothing listens on the discard port: Redis as when it is down
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Persistent connections outlive live-server threads and block dropping the test database.
-    django_settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Without Redis, keep tests off the demo's file cache (var/cache) so a test run never wipes it.
     if not django_settings.REDIS_URL:
         django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -62,12 +63,43 @@ def movielens_dir() -> Path:
     return directory
 
 
+@pytest.fixture
+def broker_down(settings):
+    """Point Celery at a port where nothing listens: publishing fails as it does when Redis is down."""
+    original = celery_override(
+        task_always_eager=False,
+        broker_url=DEAD_REDIS,
+        broker_transport_options={**settings.CELERY_BROKER_TRANSPORT_OPTIONS},
+    )
+    _fresh_broker_pools()
+    queue.broker_reset()
+    yield
+    queue.broker_reset()
+    celery_override(**original)
+    _fresh_broker_pools()
+
+
+def _fresh_broker_pools() -> None:
+    """Drop Celery's connection and producer pools (kombu keeps them globally, by address)."""
+    kombu.pools.reset()
+    celery_app._pool = celery_app.amqp._producer_pool = None
+
+
 def _reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):
             return True
     except OSError:
         return False
+
+
+def require_postgres() -> None:
+    """Skip (or, in CI, fail) unless the tests run on PostgreSQL."""
+    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        message = "DATABASE_URL does not point at PostgreSQL (set it as .ci/run does)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def require_services() -> None:
@@ -101,35 +133,50 @@ def _worker_env() -> dict[str, str]:
     }
 
 
+class Worker:
+    """A real `celery worker` process on the Redis broker, reading and writing the test database."""
+
+    def __init__(self, log_path: Path, *, env: dict[str, str] | None = None, name: str = "test") -> None:
+        self.log = open(log_path, "w+")  # noqa: SIM115 (closed in stop)
+        argv = worker_argv(
+            queues=["celery", django_settings.IMPRESSIONS_QUEUE],
+            name=f"{name}-{os.getpid()}@%h",
+            pool="solo",
+            quiet=True,
+        )
+        self.process = subprocess.Popen(
+            argv, cwd=REPO, env={**_worker_env(), **(env or {})}, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        _wait_for_worker(self.process, self.log)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def purge_queues() -> None:
+    with celery_app.connection_for_write() as connection:
+        for queue in ("celery", django_settings.IMPRESSIONS_QUEUE):
+            connection.default_channel.queue_purge(queue)
+
+
 @pytest.fixture
 def celery_worker(transactional_db, settings):
     """A real `celery worker` process on the Redis broker, reading and writing the test database."""
     require_services()
     celery_override(task_always_eager=False)
-    with celery_app.connection_for_write() as connection:
-        for queue in ("celery", django_settings.IMPRESSIONS_QUEUE):
-            connection.default_channel.queue_purge(queue)
-    log = open(Path(settings.MEDIA_ROOT).parent / "worker.log", "w+")  # noqa: SIM115 (closed below)
-    argv = worker_argv(
-        queues=["celery", django_settings.IMPRESSIONS_QUEUE], name=f"test-{os.getpid()}@%h", pool="solo", quiet=True
-    )
-    process = subprocess.Popen(
-        argv,
-        cwd=REPO,
-        env=_worker_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    purge_queues()
+    worker = Worker(Path(settings.MEDIA_ROOT).parent / "worker.log")
     try:
-        _wait_for_worker(process, log)
-        yield process
+        yield worker.process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        worker.stop()
         celery_override(task_always_eager=True)
 
 

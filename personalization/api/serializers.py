@@ -68,11 +68,30 @@ class TitleOutput(serializers.ModelSerializer):
 
 
 class EventInput(serializers.Serializer):
-    type = serializers.CharField(help_text="click, play, thumb_up, thumb_down, thumb_clear, list_add or list_remove.")
-    title = serializers.IntegerField(min_value=1)
-    impression = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="The card's impression token (required for clicks)."
+    type = serializers.CharField(
+        max_length=32, help_text="click, play, thumb_up, thumb_down, thumb_clear, list_add or list_remove."
     )
+    title = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    impression = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The card's impression token (required for clicks).",
+    )
+
+
+class ProfileInput(serializers.Serializer):
+    name = serializers.CharField(max_length=40, help_text="1-40 characters.")
+
+
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
 
 
 class EventOutput(serializers.Serializer):

@@ -3,6 +3,7 @@ from django.urls import path
 from personalization.api import views
 
 urlpatterns = [
+    path("auth/token/", views.TokenApi.as_view(), name="api-token"),
     path("profiles/", views.ProfileListApi.as_view(), name="api-profiles"),
     path("profiles/<int:pk>/homepage/", views.HomepageApi.as_view(), name="api-homepage"),
     path(
@@ -11,5 +12,6 @@ urlpatterns = [
         name="api-homepage-row",
     ),
     path("profiles/<int:pk>/events/", views.EventCreateApi.as_view(), name="api-events"),
+    path("titles/", views.TitleListApi.as_view(), name="api-titles"),
     path("titles/<int:pk>/", views.TitleDetailApi.as_view(), name="api-title"),
 ]

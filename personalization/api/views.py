@@ -1,45 +1,85 @@
-"""The REST API: the same homepage service as the site, for other clients."""
+"""The REST API: the same services as the site, for other clients (a TV, a phone).
+
+Reading (profiles, homepages, titles) is open, throttled per client; writing (events, new profiles)
+needs a signed-in client: a token from POST /api/auth/token/, or the site's session with its CSRF
+token. Errors are JSON: {"detail": message, "code": code} with the status (streamflix.error_handlers).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from drf_spectacular.utils import extend_schema
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Title
 from personalization.api.serializers import (
+    ErrorOutput,
     EventInput,
     EventOutput,
     HomepageQuery,
     PageOutput,
+    ProfileInput,
     ProfileOutput,
     RowOutput,
     TitleOutput,
+    TokenOutput,
 )
-from personalization.http import profile_for_request, request_account, viewing_context
+from personalization.http import own_account, profile_for_request, viewing_context, visible_account_ids
+from personalization.models import Profile
 from personalization.services.events import event_submit
 from personalization.services.homepage import homepage_build, homepage_row
+from personalization.services.profiles import profile_create
+
+ERRORS = {400: ErrorOutput, 401: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput, 429: ErrorOutput}
 
 
-class ProfileListApi(generics.ListAPIView):
-    """Profiles of your account (signed in) or the demo account's sample viewers."""
+class ProfileListApi(generics.ListCreateAPIView):
+    """GET: your own profiles, then the sample viewers (`?featured=1`: the picker's six).
+    POST (signed in): a new profile in your household."""
 
     serializer_class = ProfileOutput
 
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "POST" else super().get_permissions()
+
+    def get_throttles(self):
+        self.throttle_scope = "profiles" if self.request.method == "POST" else None
+        return super().get_throttles()
+
     def get_queryset(self):
-        profiles = request_account(self.request).profiles.order_by("-is_featured", "featured_order", "id")
+        profiles = Profile.objects.filter(account_id__in=visible_account_ids(self.request)).order_by(
+            "account__is_demo", "-is_featured", "featured_order", "id"
+        )
         featured = self.request.query_params.get("featured")
         return profiles.filter(is_featured=True) if featured in ("1", "true") else profiles
+
+    @extend_schema(
+        parameters=[OpenApiParameter("featured", bool, description="Only the picker's featured sample viewers.")],
+        responses={200: ProfileOutput(many=True), **ERRORS},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ProfileInput, responses={201: ProfileOutput, **ERRORS})
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        data = ProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = profile_create(account=own_account(request, create=True), name=data.validated_data["name"])
+        return Response(ProfileOutput(profile).data, status=status.HTTP_201_CREATED)
 
 
 class HomepageApi(APIView):
     """Build a homepage for a profile: the first rows filled, the rest lazy (fetch them by index)."""
 
-    @extend_schema(parameters=[HomepageQuery], responses=PageOutput)
+    @extend_schema(parameters=[HomepageQuery], responses={200: PageOutput, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         profile = profile_for_request(request, pk)
         query = HomepageQuery(data=request.query_params)
@@ -53,22 +93,58 @@ class HomepageApi(APIView):
 
 
 class HomepageRowApi(APIView):
-    @extend_schema(responses=RowOutput)
+    """One lazy row of a homepage built earlier (410 once the page view has expired: build a new one)."""
+
+    @extend_schema(responses={200: RowOutput, 410: ErrorOutput, **ERRORS})
     def get(self, request: Request, pk: int, page_view_id: str, index: int) -> Response:
         profile = profile_for_request(request, pk)
         row = homepage_row(profile=profile, page_view_id=page_view_id, index=index)
         return Response(RowOutput(row).data)
 
 
+class TitleListApi(generics.ListAPIView):
+    """The catalogue, most watched first: `?search=` in the name, `?genre=` by name, paginated."""
+
+    serializer_class = TitleOutput
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", str, description="Part of the title's name."),
+            OpenApiParameter("genre", str, description="A genre name, e.g. Comedy."),
+        ],
+        responses={200: TitleOutput(many=True), **ERRORS},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        titles = Title.objects.available().by_popularity().prefetch_related("genres")
+        search = self.request.query_params.get("search", "").strip()[:100]
+        if search:
+            titles = titles.filter(Q(name__icontains=search))
+        genre = self.request.query_params.get("genre", "").strip()[:40]
+        if genre:
+            titles = titles.filter(genres__name__iexact=genre)
+        return titles
+
+
 class TitleDetailApi(generics.RetrieveAPIView):
     serializer_class = TitleOutput
     queryset = Title.objects.available().prefetch_related("genres")
 
+    @extend_schema(responses={200: TitleOutput, **ERRORS})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
 
 class EventCreateApi(APIView):
-    """Record what the viewer did with a card. Invalid input is refused with 400 and writes nothing."""
+    """Record what the viewer did with a card (signed in). Invalid input is refused and writes nothing;
+    a click or play already recorded for that card answers 409, a card of an expired page 410."""
 
-    @extend_schema(request=EventInput, responses={201: EventOutput})
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "events"
+
+    @extend_schema(request=EventInput, responses={201: EventOutput, 409: ErrorOutput, 410: ErrorOutput, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         profile = profile_for_request(request, pk)
         data = EventInput(data=request.data)
@@ -80,3 +156,15 @@ class EventCreateApi(APIView):
             impression=data.validated_data["impression"],
         )
         return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(ObtainAuthToken):
+    """Trade a username and password for the API token that signs a client's requests
+    (`Authorization: Token <key>`); attempts are throttled per client."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(responses={200: TokenOutput, 400: ErrorOutput, 429: ErrorOutput})
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        return super().post(request, *args, **kwargs)

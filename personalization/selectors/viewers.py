@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from personalization.history import History, history_from_rows
-from personalization.models import Account, Engagement, Profile, Rating
+from personalization.models import Engagement, Profile, Rating
 
 
 def viewer_history(profile_id: int) -> History:
@@ -28,8 +28,8 @@ def history_changed_at(profile_id: int) -> float:
     return cache.get(history_changed_key(profile_id), 0.0)
 
 
-def profile_of_account(*, profile_id: int | None, account: Account) -> Profile | None:
-    """The profile, if it belongs to the account (None for anyone else's, or none picked)."""
+def profile_in_accounts(*, profile_id: int | None, account_ids: list[int]) -> Profile | None:
+    """The profile, if it belongs to one of the accounts (None for anyone else's, or none picked)."""
     if profile_id is None:
         return None
-    return Profile.objects.filter(pk=profile_id, account=account).first()
+    return Profile.objects.filter(pk=profile_id, account_id__in=account_ids).first()

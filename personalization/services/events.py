@@ -6,14 +6,16 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import int_to_base36 as base36
 
 from catalog.models import Title
 from personalization.models import Engagement, Event, Profile
+from personalization.page import PAGE_PLAN_TTL
 from personalization.selectors.viewers import history_changed_key
-from streamflix.errors import InvalidInput, clip
+from streamflix.errors import Conflict, Gone, InvalidInput, clip
 
 PLAY_STEP = 0.3  # each press of Play "watches" this share of the title, so Continue Watching fills up
 ONBOARDING_MINIMUM = 3
@@ -36,7 +38,13 @@ def event_record(
     """Append the event and update the viewer's engagement with the title in one transaction."""
     if kind not in Event.Kind.values:
         raise InvalidInput(f"Unknown event type {kind!r}; use one of {', '.join(Event.Kind.values)}.")
-    event = Event.objects.create(profile=profile, title=title, kind=kind, impression_id=impression_id)
+    try:
+        with transaction.atomic():
+            event = Event.objects.create(profile=profile, title=title, kind=kind, impression_id=impression_id)
+    except IntegrityError:  # the constraint one_reward_per_impression_and_kind: a replay
+        raise Conflict(
+            f"This card's {Event.Kind(kind).label.lower()} is already recorded; nothing changed.", code="duplicate"
+        ) from None
     if kind == Event.Kind.CLICK:  # opening the details is logged (the bandit's reward), changes no state
         return event, None
     engagement, _ = Engagement.objects.select_for_update().get_or_create(profile=profile, title=title)
@@ -68,9 +76,10 @@ def onboarding_complete(*, profile: Profile, title_ids: list[int]) -> int:
 
 
 # Impression tokens -------------------------------------------------------------------------
-# A card carries "<impression id>.<signature>": the signature binds the impression to the profile
-# and title it was shown for, so an event can be checked without waiting for the worker to have
-# inserted the impression row (it may still be in the queue when the viewer clicks).
+# A card carries "<impression id>.<issued at>.<signature>": the signature binds the impression to
+# the profile and title it was shown for, and to when, so an event can be checked without waiting
+# for the worker to have inserted the impression row (it may still be in the queue when the viewer
+# clicks), and a token dies with its page plan (PAGE_PLAN_TTL).
 
 _TOKEN_SALT = "streamflix.impression"  # noqa: S105 (an HMAC salt, not a secret)
 _SIGNATURE_LENGTH = 20
@@ -87,31 +96,41 @@ CLIENT_EVENT_KINDS = (
 )
 
 
-def impression_token(*, impression_id: uuid.UUID, profile_id: int, title_id: int) -> str:
-    signature = salted_hmac(_TOKEN_SALT, f"{impression_id.hex}:{profile_id}:{title_id}").hexdigest()
-    return f"{impression_id.hex}.{signature[:_SIGNATURE_LENGTH]}"
+def impression_token(*, impression_id: uuid.UUID, profile_id: int, title_id: int, issued: int | None = None) -> str:
+    issued = int(time.time()) if issued is None else issued
+    stamp = base36(issued)
+    signature = salted_hmac(_TOKEN_SALT, f"{impression_id.hex}:{profile_id}:{title_id}:{stamp}").hexdigest()
+    return f"{impression_id.hex}.{stamp}.{signature[:_SIGNATURE_LENGTH]}"
 
 
 def impression_verify(token: str, *, profile_id: int, title_id: int) -> uuid.UUID:
-    """The impression id in a token, if it was issued to this profile for this title."""
-    impression_hex = token.partition(".")[0]
+    """The impression id in a token, if it was issued to this profile for this title, and not too long ago."""
+    impression_hex, _, rest = token.partition(".")
+    stamp = rest.partition(".")[0]
     try:
         impression_id = uuid.UUID(hex=impression_hex)
+        issued = int(stamp, 36) if stamp.isascii() and stamp.isalnum() and len(stamp) < 12 else None
     except ValueError:
-        raise InvalidInput(f"{clip(token)!r} is not an impression id.", code="bad_impression") from None
-    expected = impression_token(impression_id=impression_id, profile_id=profile_id, title_id=title_id)
+        issued = None
+    if issued is None:
+        raise InvalidInput(f"{clip(token)!r} is not an impression token.", code="bad_impression")
+    expected = impression_token(impression_id=impression_id, profile_id=profile_id, title_id=title_id, issued=issued)
     if not constant_time_compare(expected, token):
         raise InvalidInput(
             f"Impression {impression_hex} was not shown to this profile for title {title_id}.",
             code="foreign_impression",
         )
+    if time.time() - issued > PAGE_PLAN_TTL:
+        raise Gone("This card is from a page that has expired; reload the page.", code="expired_impression")
     return impression_id
 
 
 def event_submit(*, profile: Profile, title_id: int, kind: str, impression: str = "") -> Event:
     """Validate a client's event completely, then record it: a refusal writes nothing."""
     if kind not in CLIENT_EVENT_KINDS:
-        raise InvalidInput(f"Unknown event type {kind!r}; use one of {', '.join(CLIENT_EVENT_KINDS)}.", code="bad_kind")
+        raise InvalidInput(
+            f"Unknown event type {clip(str(kind))!r}; use one of {', '.join(CLIENT_EVENT_KINDS)}.", code="bad_kind"
+        )
     title = Title.objects.available().filter(pk=title_id).first()
     if title is None:
         raise InvalidInput(f"There is no title {title_id}.", code="bad_title")

@@ -19,7 +19,17 @@ from catalog.snapshot import CatalogSnapshot
 from personalization.chooser import ArtworkChoice, ChooserFactory, choose_groups, planned_choices
 from personalization.context import Context
 from personalization.models import Profile
-from personalization.page import HERO_ROW, Card, Page, PageExpired, PagePlan, PlannedArtwork, Row, RowPlan
+from personalization.page import (
+    HERO_ROW,
+    PAGE_PLAN_TTL,
+    Card,
+    Page,
+    PageExpired,
+    PagePlan,
+    PlannedArtwork,
+    Row,
+    RowPlan,
+)
 from personalization.personal import match_badges, onboarding_picks, personal_signals, viewer_tastes
 from personalization.rows import plan_page
 from personalization.selectors.serving import active_model
@@ -29,7 +39,6 @@ from personalization.services.events import impression_token
 from personalization.services.impressions import ShownCard, impression_batch, impressions_publish
 
 FIRST_SCREEN_ROWS = 4
-PAGE_PLAN_TTL = 3 * 3600  # a tab left open this long gets a "refresh" prompt for its lazy rows
 
 
 def homepage_build(*, profile: Profile, context: Context, chooser_factory: ChooserFactory = artwork_chooser) -> Page:
@@ -116,7 +125,10 @@ def homepage_row(
             choices[i] = choice
     shown: list[ShownCard] = []
     row = _row(snapshot, plan, index, choices, shown)
-    _log(plan, shown)
+    # A row is logged once per page view, however often it is fetched again (a reload, a retry); its
+    # cards' impression ids are the same each time, so even a second batch would insert nothing.
+    if cache.add(f"{_plan_key(page_view_id)}:row:{index}", True, PAGE_PLAN_TTL):
+        _log(plan, shown)
     return row
 
 
@@ -125,7 +137,7 @@ def _plan_key(page_view_id: str) -> str:
 
 
 def _lazy_row(plan: RowPlan, index: int) -> Row:
-    return Row(key=plan.key, label=plan.label, kind=plan.kind, index=index, lazy=True, reason=plan.reason)
+    return Row(plan.key, plan.label, plan.kind, index, lazy=True, reason=plan.reason)
 
 
 def _row(snapshot: CatalogSnapshot, plan: PagePlan, index: int, choices: list, shown: list[ShownCard]) -> Row:
@@ -149,7 +161,8 @@ def _cards(
     present = [(t, int(p), c) for t, p, c in zip(title_ids, positions, choices, strict=True) if p >= 0]
     cards = []
     for position, (title_id, index, choice) in enumerate(present):  # titles retired since planning are left out
-        impression_id, variant = uuid.uuid4(), choice.variant
+        # The same card of the same page view always gets the same id (a reloaded row logs nothing new).
+        impression_id, variant = uuid.uuid5(uuid.UUID(plan.page_view_id), f"{row_index}:{position}"), choice.variant
         token = impression_token(impression_id=impression_id, profile_id=plan.profile_id, title_id=title_id)
         hero = row_index == HERO_ROW
         match = plan.matches.get(title_id)

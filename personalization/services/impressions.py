@@ -1,9 +1,13 @@
-"""Logging impressions: one message per page view through Celery, bulk-inserted by a worker.
+"""Logging impressions: outbox first, then one message per page view, bulk-inserted by a worker.
 
-The web request builds one compact, columnar batch per page view (or lazy row) and publishes it.
-A worker inserts it idempotently on the impression ids, so a redelivered message never
-duplicates rows. If the broker is down, the batch goes into a one-row outbox in the database and a
-periodic task drains it: the page still renders and nothing is lost.
+The guarantee: a page view's impressions are stored exactly once if its response was sent.
+- The web request builds one compact, columnar batch per page view (or lazy row) and commits it as
+  one row of `ImpressionOutbox` (one small insert) before it answers: from then on it is durable.
+- It then publishes the batch (with the outbox id) to the broker. A worker inserts the impressions
+  idempotently on their ids (ON CONFLICT DO NOTHING) and deletes the outbox row in the same
+  transaction, so a redelivered message (a worker killed before its ack) changes nothing.
+- If the broker is down (or the message is lost with Redis), the row stays in the outbox and the
+  every-minute drain inserts it once it is older than OUTBOX_GRACE.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from kombu.exceptions import OperationalError as BrokerError
 
 from personalization.models import Event, Impression, ImpressionDaily, ImpressionOutbox
 from streamflix import queue
@@ -118,29 +121,37 @@ _ATTRIBUTE = {"id": "impression_id"}  # ShownCard names the id for what it is
 
 
 def impressions_publish(batch: dict) -> str:
-    """Hand the batch to the broker; if that fails, keep it in the outbox. Returns where it went."""
+    """Make the page view's impressions durable (the outbox), then hand them to the broker.
+
+    Returns "broker", or "outbox" when the broker is unavailable (the drain will insert them).
+    """
+    entry = ImpressionOutbox.objects.create(payload=batch)
     try:
         # A short argsrepr: Celery would otherwise repr the whole batch for its monitoring headers.
         queue.send(
             queue.IMPRESSIONS_LOG,
-            batch,
+            {**batch, "outbox_id": entry.pk},
             retry=False,
             argsrepr=f"(page view {batch['page_view_id']}, {len(batch['ids'])} impressions)",
         )
         return "broker"
-    except (BrokerError, OSError) as exc:
-        logger.warning("Broker unavailable (%s): page view %s kept in the outbox", exc, batch.get("page_view_id"))
-        ImpressionOutbox.objects.create(payload=batch, reason=f"broker unavailable: {exc}"[:200])
+    except queue.BrokerUnavailable as exc:
+        logger.warning("Broker unavailable (%s): page view %s waits in the outbox", exc, batch.get("page_view_id"))
         return "outbox"
 
 
 @transaction.atomic
 def impressions_ingest(batches: Iterable[dict]) -> int:
-    """Insert the batches' impressions in one transaction, skipping ids already stored.
+    """Insert the batches' impressions in one transaction, skipping ids already stored, and remove
+    their outbox rows in the same transaction.
 
     Returns the rows inserted. Every batch is validated before any is written.
     """
+    batches = list(batches)
     pages = [_page(batch) for batch in batches]
+    outbox_ids = [batch["outbox_id"] for batch in batches if batch.get("outbox_id")]
+    if outbox_ids:
+        ImpressionOutbox.objects.filter(pk__in=outbox_ids).delete()
     if connection.vendor == "postgresql":
         return sum(_insert_postgres(page) for page in pages)
     # SQLite (the zero-set-up demo): the ORM's INSERT OR IGNORE, then count what is new.
@@ -218,18 +229,29 @@ def _insert_postgres(page: _Page) -> int:
 
 
 def impressions_quarantine(batch: object, error: str) -> None:
-    """Keep a batch the worker could not read, for a developer to look at: logged data is never dropped."""
-    ImpressionOutbox.objects.create(payload={"quarantined": batch}, reason=f"invalid: {error}"[:200])
+    """Keep a batch the worker could not read, for a developer to look at: logged data is never dropped.
+
+    Its outbox row (if it has one) is marked invalid, so the drain leaves it alone.
+    """
+    reason = f"invalid: {error}"[:200]
+    outbox_id = batch.get("outbox_id") if isinstance(batch, dict) else None
+    if not (outbox_id and ImpressionOutbox.objects.filter(pk=outbox_id).update(reason=reason)):
+        ImpressionOutbox.objects.create(payload={"quarantined": batch}, reason=reason)
+
+
+OUTBOX_GRACE = timedelta(seconds=60)  # the broker path inserts a page view within seconds; after this, the drain
 
 
 @transaction.atomic
-def impressions_outbox_drain(*, limit: int = 200) -> int:
-    """Insert up to `limit` outbox entries (broker outages) and remove them. Returns entries handled.
+def impressions_outbox_drain(*, limit: int = 200, grace: timedelta = OUTBOX_GRACE) -> int:
+    """Insert up to `limit` outbox entries older than `grace` (broker down, message lost, worker
+    killed) and remove them. Returns entries handled.
 
     An entry that cannot be read is marked invalid and kept, so one bad entry never blocks the rest.
     """
     pending = list(
         ImpressionOutbox.objects.select_for_update(skip_locked=True)
+        .filter(created_at__lte=timezone.now() - grace)
         .exclude(reason__startswith="invalid:")
         .order_by("id")[:limit]
     )
@@ -237,12 +259,10 @@ def impressions_outbox_drain(*, limit: int = 200) -> int:
     for entry in pending:
         try:
             with transaction.atomic():
-                inserted += impressions_ingest([entry.payload])
+                inserted += impressions_ingest([{**entry.payload, "outbox_id": entry.pk}])
         except InvalidBatch as exc:
             entry.reason = f"invalid: {exc}"[:200]
             entry.save(update_fields=["reason"])
-        else:
-            entry.delete()
     if pending:
         logger.info("Drained %d outbox entries: %d impressions inserted", len(pending), inserted)
     return len(pending)

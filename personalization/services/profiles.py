@@ -1,4 +1,9 @@
-"""Which account a visitor sees, and creating profiles in it."""
+"""Whose profiles a visitor may use, and creating profiles.
+
+Everyone may watch as the demo account's sample viewers. A signed-in user also has their own
+household (made on first visit); an anonymous visitor's own profiles live in a guest account tied to
+their browser session, never in the shared sample list.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,21 @@ from streamflix.errors import InvalidInput
 MAX_PROFILES_PER_ACCOUNT = 5  # the demo account is exempt: it holds the 610 sample viewers
 
 
-def account_for_user(user: AbstractBaseUser | AnonymousUser) -> Account:
-    """Signed-in users see their own household (made on first visit); everyone else the demo one."""
+def account_for_user(user: AbstractBaseUser | AnonymousUser) -> Account | None:
+    """A signed-in user's own household (made on first visit); None for anonymous visitors."""
     if not user.is_authenticated:
-        return Account.objects.demo()
+        return None
     try:
         return user.account
     except Account.DoesNotExist:
         return _account_create(user)
+
+
+def guest_account(key: str, *, create: bool = False) -> Account | None:
+    """The guest account of an anonymous visitor's session key (made on their first profile)."""
+    if create:
+        return Account.objects.get_or_create(guest_key=key, defaults={"name": "Your profiles"})[0]
+    return Account.objects.filter(guest_key=key).first()
 
 
 @transaction.atomic

@@ -109,3 +109,34 @@ def test_a_theme_outside_the_vocabulary_is_refused():
     form = form_for(image_bytes(size=(1200, 675)), theme="moody vibes")
     assert not form.is_valid()
     assert "is not a theme" in " ".join(form.errors["theme"])
+
+
+def png_with_text(text: str, size=(800, 450)) -> bytes:
+    """A real PNG carrying `text` in a tEXt chunk (what a browser sniffing for HTML would find)."""
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Comment", text)
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (20, 40, 200)).save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def test_an_upload_named_html_with_a_script_inside_is_stored_and_served_as_a_clean_png(admin_client, settings):
+    settings.SERVE_MEDIA = True
+    title = make_title("Scripted", themes=())
+    payload = png_with_text("<script>alert(document.domain)</script>")
+    upload = SimpleUploadedFile("x.html", payload, content_type="text/html")
+
+    admin_client.post(
+        reverse("admin:catalog_artwork_add"),
+        {"title": title.pk, "theme": "romance", "is_active": "on", "original": upload},
+    )
+
+    artwork = Artwork.objects.get(title=title)
+    assert artwork.original.name.endswith(".png") and ".html" not in artwork.original.name
+    stored = artwork.original.read()
+    assert b"<script>" not in stored and Image.open(io.BytesIO(stored)).size == (800, 450)
+    response = admin_client.get(f"{settings.MEDIA_URL}{artwork.original.name}")
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff" and "sandbox" in response["Content-Security-Policy"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import psycopg
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from catalog.selectors import catalog_snapshot
 from catalog.themes import THEME_INDEX
@@ -21,7 +21,7 @@ from personalization.selectors.viewers import viewer_history
 from personalization.services import artwork as artwork_service
 from personalization.services.artwork import artwork_chooser, bandit_learn, policy_for_page_view
 from personalization.services.impressions import ShownCard, impressions_ingest
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import require_postgres
 from tests.factories import impression_batch_for, make_profile, make_title, rate
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,8 @@ def test_one_viewers_clicks_change_what_a_viewer_of_similar_taste_sees(world, dj
 def test_each_pass_folds_only_what_is_new_and_a_click_counts_once(world):
     fan = world["fans"][0]
     clicked = log(fan, world["romances"][0], "romance", clicked=True)
-    Event.objects.create(profile=fan, title=world["romances"][0], kind=Event.Kind.CLICK, impression_id=clicked)
+    with pytest.raises(IntegrityError), transaction.atomic():  # a replayed click cannot even be stored
+        Event.objects.create(profile=fan, title=world["romances"][0], kind=Event.Kind.CLICK, impression_id=clicked)
     log(fan, world["romances"][1], "action", clicked=False)
 
     first = bandit_learn(lag=timedelta(0))
@@ -145,11 +146,7 @@ def test_a_control_share_of_page_views_gets_random_artwork(settings):
 
 def test_a_second_learning_pass_skips_while_one_is_running(world):
     """Two overlapping passes would fold the same impressions twice; the second must skip (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        message = "the learning lock is a PostgreSQL advisory lock (SQLite serialises writers itself)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_postgres()  # an advisory lock; SQLite serialises writers itself
     log(world["fans"][0], world["romances"][0], "romance", clicked=True)
     db = connection.settings_dict
     with psycopg.connect(

@@ -1,15 +1,17 @@
-"""Logging every impression: one message per page view, idempotent inserts, the broker-down outbox,
-retention roll-ups."""
+"""Logging every impression: outbox first, one message per page view, idempotent inserts, the drain
+for what the broker never delivered, retention roll-ups."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,7 +27,7 @@ from personalization.services.impressions import (
 from personalization.tasks import impressions_log_task, impressions_outbox_drain_task
 from streamflix.celery import app as celery_app
 from streamflix.celery import celery_override
-from tests.conftest import wait_until
+from tests.conftest import Worker, purge_queues, require_services, wait_until
 from tests.factories import impression_batch_for, make_catalog, make_profile
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +93,7 @@ def test_lazy_rows_log_their_own_impressions_with_their_row(viewer):
     assert logged.count() == len(row.cards) and set(logged.values_list("row_key", flat=True)) == {lazy.key}
 
 
-def test_a_page_view_sends_one_message_and_writes_no_impression_rows_itself(viewer, client):
+def test_a_page_view_is_durable_before_it_answers_and_sends_one_message(viewer, client):
     client.post(reverse("personalization:profile_select", args=[viewer.pk]))
     celery_override(task_always_eager=False)
     before = queued_messages()
@@ -99,7 +101,8 @@ def test_a_page_view_sends_one_message_and_writes_no_impression_rows_itself(view
     client.get(reverse("personalization:home"))
 
     assert queued_messages() == before + 1
-    assert not Impression.objects.exists()
+    assert not Impression.objects.exists()  # the worker inserts them...
+    assert ImpressionOutbox.objects.count() == 1  # ...and until it has, they are in the outbox
 
 
 def test_inserting_a_redelivered_batch_adds_nothing():
@@ -118,39 +121,54 @@ def test_an_unreadable_batch_is_quarantined_not_dropped():
     assert impressions_outbox_drain() == 0  # quarantined entries are left for a developer
 
 
-@pytest.fixture
-def broker_down(settings):
-    """Point Celery at a port where nothing listens: publishing fails as it does when Redis is down."""
-    pools = celery_app._pool, celery_app.amqp._producer_pool
-    original = celery_override(
-        task_always_eager=False,
-        broker_url="redis://127.0.0.1:9/0",
-        broker_transport_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    )
-    celery_app._pool = celery_app.amqp._producer_pool = None  # new pools for the dead address
-    yield
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_override(**original)
-    celery_app._pool, celery_app.amqp._producer_pool = pools
-
-
-def test_with_the_broker_down_the_page_renders_and_its_impressions_wait_in_the_outbox(viewer, client, broker_down):
+def test_with_the_broker_down_pages_render_and_their_impressions_wait_in_the_outbox(
+    viewer, client, broker_down, monkeypatch
+):
     client.post(reverse("personalization:profile_select", args=[viewer.pk]))
+    attempts = []
+    real_apply = impressions_log_task.apply_async
+    monkeypatch.setattr(impressions_log_task, "apply_async", lambda *a, **k: attempts.append(1) or real_apply(*a, **k))
 
-    response = client.get(reverse("personalization:home"))
+    pages = [client.get(reverse("personalization:home")) for _ in range(3)]
 
-    assert response.status_code == 200
-    page = response.context["page"]
-    pending = ImpressionOutbox.objects.get()
-    assert pending.reason.startswith("broker unavailable")
-    assert len(pending.payload["ids"]) == len(shown(page))
-    assert not Impression.objects.exists()
+    assert [response.status_code for response in pages] == [200, 200, 200]
+    assert len(attempts) == 1  # after one failure the broker is skipped for a while: pages do not wait on it
+    assert ImpressionOutbox.objects.count() == 3 and not Impression.objects.exists()
+    assert impressions_outbox_drain_task.apply().get() == 0  # the broker may yet deliver: the drain waits a minute
 
-    assert impressions_outbox_drain_task.apply().get() == 1  # the every-minute task, once the DB is reachable
+    assert impressions_outbox_drain(grace=timedelta(0)) == 3  # (the drain a minute later)
+
+    for response in pages:
+        page = response.context["page"]
+        assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(shown(page))
+    assert not ImpressionOutbox.objects.exists()
+
+
+def test_a_page_view_whose_message_was_lost_is_stored_once_by_the_drain(viewer):
+    celery_override(task_always_eager=False)
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(settings.IMPRESSIONS_QUEUE)
+    page = homepage_build(profile=viewer, context=EVENING)  # published, then...
+    with celery_app.connection_for_write() as connection:
+        lost = connection.default_channel.queue_purge(settings.IMPRESSIONS_QUEUE)  # ...Redis dies with it
+    assert lost == 1
+
+    assert impressions_outbox_drain(grace=timedelta(0)) == 1
+    assert impressions_outbox_drain(grace=timedelta(0)) == 0
 
     assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(shown(page))
-    assert not ImpressionOutbox.objects.exists()
+
+
+def test_the_worker_and_the_drain_both_inserting_a_page_view_store_it_once(viewer):
+    celery_override(task_always_eager=False)
+    page = homepage_build(profile=viewer, context=EVENING)
+    entry = ImpressionOutbox.objects.get()
+    message = {**entry.payload, "outbox_id": entry.pk}  # what the queued message carries
+
+    assert impressions_outbox_drain(grace=timedelta(0)) == 1  # the drain was first...
+    assert impressions_log_task.run(requests_for(message)) == 0  # ...then the message arrived
+
+    assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(shown(page))
 
 
 def test_retention_rolls_old_impressions_into_daily_counts_without_losing_any():
@@ -255,23 +273,68 @@ def test_the_batch_task_inserts_many_page_views_at_once_and_quarantines_only_the
     assert ImpressionOutbox.objects.get().reason.startswith("invalid:")
 
 
-def test_a_database_outage_hands_every_page_view_to_the_retrying_task(monkeypatch):
+def test_a_database_outage_leaves_the_page_views_in_the_outbox_for_the_drain(viewer, monkeypatch):
     from personalization import tasks
 
-    real_ingest = tasks.impressions_ingest
-    calls = {"n": 0}
+    celery_override(task_always_eager=False)
+    pages = [homepage_build(profile=viewer, context=EVENING) for _ in range(2)]
+    messages = [{**entry.payload, "outbox_id": entry.pk} for entry in ImpressionOutbox.objects.order_by("pk")]
 
-    def down_once(batches):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("could not connect to server")
-        return real_ingest(batches)
+    def down(batches):
+        raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(tasks, "impressions_ingest", down_once)
-    batches = [batch_of(3), batch_of(5)]
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks, "impressions_ingest", down)
+        assert impressions_log_task.run(requests_for(*messages)) == 0  # nothing escapes: the messages get acked
 
-    assert impressions_log_task.run(requests_for(*batches)) == 0  # nothing escapes: the messages get acked
+    assert ImpressionOutbox.objects.count() == 2  # nothing lost: the database is back, the drain inserts them
+    assert impressions_outbox_drain(grace=timedelta(0)) == 2
+    assert Impression.objects.count() == sum(len(shown(page)) for page in pages)
 
-    # Eager Celery ran the retrying task for each page view at once; with a worker it waits and backs off.
-    assert Impression.objects.count() == 8 and calls["n"] == 3
-    assert tasks.impressions_retry_task.max_retries is None and tasks.impressions_retry_task.acks_late
+
+@pytest.mark.services
+def test_a_page_view_held_by_a_killed_worker_comes_back_and_is_stored_once(transactional_db, viewer, settings):
+    """SIGKILL the impressions worker while it holds a page view unacknowledged: after the visibility
+    timeout (production 300 s, here 3 s) another worker gets the message and stores it exactly once."""
+    require_services()
+    celery_override(task_always_eager=False)
+    purge_queues()
+    short = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+    log_dir = Path(settings.MEDIA_ROOT).parent
+    db = connection.settings_dict
+    blocker = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
+    )
+    first = Worker(log_dir / "first.log", env=short, name="doomed")
+    try:
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE personalization_impression IN EXCLUSIVE MODE")  # inserts wait
+        page = homepage_build(profile=viewer, context=EVENING)
+        wait_until(_waiting_for_a_lock, message="the worker to be inserting (and blocked)")
+
+        first.process.kill()  # SIGKILL: no ack, no cleanup
+        first.process.wait()
+        blocker.execute("COMMIT")
+    finally:
+        first.stop()
+        blocker.close()
+    assert not Impression.objects.exists()
+
+    second = Worker(log_dir / "second.log", env=short, name="heir")
+    try:
+        wait_until(
+            lambda: Impression.objects.filter(page_view_id=page.page_view_id).count() == len(shown(page)),
+            message="the redelivered page view to be stored",
+        )
+    finally:
+        second.stop()
+    assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(shown(page))
+    assert not ImpressionOutbox.objects.exists()  # its outbox row went with the insert (the drain never ran)
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:  # autocommit: a fresh look each time (a transaction keeps one snapshot)
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0

@@ -68,16 +68,16 @@ def test_home_without_a_profile_goes_to_the_picker(client, demo_data):
     assert response.status_code == 302 and response["Location"] == reverse("personalization:picker")
 
 
-def test_a_signed_in_user_sees_only_their_own_profiles(client, demo_data):
+def test_a_signed_in_user_sees_the_sample_viewers_and_their_own_profiles(client, demo_data):
     user = User.objects.create_user("ana", password="pw-123456", first_name="Ana")
     client.force_login(user)
 
     response = client.get(reverse("personalization:picker"))
 
     profiles = response.context["profiles"]
-    assert [p.name for p in profiles] == ["Ana"]
-    assert profiles[0].account.owner == user
-    assert "Rosa" not in response.content.decode()
+    featured = list(Profile.objects.featured())
+    assert profiles[: len(featured)] == featured  # the sample viewers are everyone's...
+    assert [(p.name, p.account.owner) for p in profiles[len(featured) :]] == [("Ana", user)]  # ...then her own
 
 
 def test_it_rejects_other_accounts_profile(client, demo_data):
@@ -86,17 +86,26 @@ def test_it_rejects_other_accounts_profile(client, demo_data):
     client.force_login(User.objects.create_user("ana", password="pw-123456"))
 
     assert select(client, strangers_profile).status_code == 404
-    assert select(client, Profile.objects.get(name="Rosa")).status_code == 404  # demo profiles too
     assert "profile_id" not in client.session
 
 
-def test_a_demo_profile_in_the_session_stops_working_after_sign_in(client, demo_data):
-    select(client, Profile.objects.get(name="Rosa"))
-    client.force_login(User.objects.create_user("ana", password="pw-123456"))
+def test_a_visitors_own_profile_is_theirs_alone(client, demo_data):
+    client.post(reverse("personalization:profile_new"), {"name": "Mine"})
+    mine = Profile.objects.get(name="Mine")
+    other_visitor = type(client)()
 
-    response = client.get(reverse("personalization:home"))
+    assert select(other_visitor, mine).status_code == 404
+    found = other_visitor.get(reverse("personalization:browse"), {"q": "Mine"}).context["page"].object_list
+    assert list(found) == []
+    assert not mine.account.is_demo and mine.account.guest_key == client.session["guest_key"]
 
-    assert response.status_code == 302 and response["Location"] == reverse("personalization:picker")
+
+def test_anonymous_profile_creation_is_rate_limited(client, demo_data):
+    statuses = [
+        client.post(reverse("personalization:profile_new"), {"name": f"Bot {n}"}).status_code for n in range(14)
+    ]
+    assert statuses[:5] == [302] * 5  # (five fit in a household; the form says so for the next five)
+    assert statuses[-1] == 429 and Profile.objects.filter(name__startswith="Bot").count() == 5
 
 
 def test_a_new_profile_is_created_selected_and_shown_on_this_browsers_picker(client, demo_data):

@@ -59,3 +59,19 @@ def test_a_bad_value_stops_start_up_saying_what_to_set(started, env, message):
     result = started[repr(env)]
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_production_settings_pass_djangos_deployment_checks():
+    unset = {*GOOD, "HTTPS", "BEHIND_PROXY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    environment.update(DEBUG="0", SECRET_KEY="k8Yt-3vQ_pZ1rW9sLm2xN7bC4dF6gH0jJ5aS8eR1tU3yI6oP2qA9zX4cV7bN0mE")
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "no issues" in checked.stdout

@@ -1,0 +1,59 @@
+"""With Redis unreachable the site keeps serving: the cache falls back to local memory (a circuit
+breaker keeps the dead server from costing every call), and the broker is skipped likewise."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+from django.urls import reverse
+
+from personalization.models import Impression, ImpressionOutbox
+from streamflix.cache import ResilientRedisCache
+from tests.conftest import DEAD_REDIS
+from tests.factories import make_catalog, make_profile
+
+BACKEND = "streamflix.cache.ResilientRedisCache"
+
+
+def dead_cache(**options) -> ResilientRedisCache:
+    return ResilientRedisCache(DEAD_REDIS, {"OPTIONS": {"socket_connect_timeout": 0.05, **options}})
+
+
+def test_a_dead_redis_falls_back_to_local_memory_and_is_tried_again_later(monkeypatch):
+    cache = dead_cache(RETRY_AFTER=30)
+    attempts = []
+    real_get = type(cache).__mro__[1].get  # RedisCache.get
+    monkeypatch.setattr(
+        "django.core.cache.backends.redis.RedisCache.get", lambda *a, **k: attempts.append(1) or real_get(*a, **k)
+    )
+    now = [1000.0]
+    monkeypatch.setattr("streamflix.cache.time.monotonic", lambda: now[0])
+
+    assert cache.set("plan", {"rows": 3}) is None  # first call: Redis refuses, the breaker opens
+    assert cache.is_down
+    assert cache.get("plan") == {"rows": 3}  # served from this process's memory
+    assert cache.add("lock", 1) and not cache.add("lock", 1)
+    assert attempts == []  # while open, Redis is not even tried
+
+    now[0] += 31
+    assert cache.get("plan") == {"rows": 3}  # tried again (and failed again), still answered
+    assert attempts == [1] and cache.is_down
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_render_with_redis_down_for_both_cache_and_broker(client, broker_down):
+    make_catalog()
+    viewer = make_profile("Offline")
+    options = {"socket_connect_timeout": 0.05}
+    with override_settings(CACHES={"default": {"BACKEND": BACKEND, "LOCATION": DEAD_REDIS, "OPTIONS": options}}):
+        client.post(reverse("personalization:profile_select", args=[viewer.pk]))
+        home = client.get(reverse("personalization:home"))
+        page = home.context["page"]
+        lazy = next(row for row in page.rows if row.lazy)
+        url = reverse("personalization:row", args=[page.page_view_id, lazy.index])
+        row = client.get(url, HTTP_HX_REQUEST="true")  # its plan is in this process's memory
+        assert caches["default"].is_down
+
+    assert home.status_code == 200 and row.status_code == 200
+    assert ImpressionOutbox.objects.count() == 2 and not Impression.objects.exists()  # kept for the drain

@@ -1,0 +1,25 @@
+"""Settings that must agree with each other, or work is done twice or waits an hour."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from streamflix.celery import app
+
+
+@pytest.fixture(scope="module")
+def tasks() -> list:
+    app.loader.import_default_modules()
+    return [task for name, task in app.tasks.items() if name.startswith(("catalog.", "personalization."))]
+
+
+def test_no_task_that_acknowledges_late_can_outlive_the_visibility_timeout(tasks):
+    # A message still unacknowledged after the visibility timeout is handed to another worker: a late-acking
+    # task running longer would run twice at once.
+    late = [task for task in tasks if task.acks_late]
+    assert late, "the impressions and artwork tasks acknowledge late"
+    timeout = settings.CELERY_VISIBILITY_TIMEOUT
+    for task in late:
+        limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+        assert limit < timeout, f"{task.name} may run {limit}s, longer than the {timeout}s visibility timeout"
