@@ -17,6 +17,7 @@ IMPRESSIONS_LOG = "personalization.tasks.impressions_log_task"
 IMPRESSIONS_RETRY = "personalization.tasks.impressions_retry_task"
 MODEL_RETRAIN = "personalization.tasks.model_retrain_task"
 ARTWORK_DRAW_PENDING = "catalog.tasks.artwork_generate_pending_task"
+FRAME_PROPOSALS = "catalog.tasks.frame_proposals_task"
 
 
 def send(name: str, *args: Any, **options: Any) -> None:

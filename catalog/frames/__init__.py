@@ -12,7 +12,15 @@ from __future__ import annotations
 from catalog.frames.errors import InvalidMedia
 from catalog.frames.features import FrameFeatures, frame_features
 from catalog.frames.picker import DEFAULT_K, Proposal, ScoredFrame, pick
-from catalog.frames.pipeline import STILLS, VIDEO, SourceInfo, check_source, full_frame, propose_from_file
+from catalog.frames.pipeline import (
+    STILLS,
+    VIDEO,
+    SourceInfo,
+    check_source,
+    full_frame,
+    propose_from_file,
+    suggest_themes,
+)
 from catalog.frames.scoring import WEIGHTS, frame_score
 from catalog.frames.stills import StillLimits
 from catalog.frames.video import SamplingPlan
@@ -35,4 +43,5 @@ __all__ = [
     "full_frame",
     "pick",
     "propose_from_file",
+    "suggest_themes",
 ]

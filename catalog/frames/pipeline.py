@@ -13,6 +13,7 @@ from catalog.frames.errors import InvalidMedia
 from catalog.frames.picker import DEFAULT_K, Proposal, ScoredFrame, pick, score_all
 from catalog.frames.stills import StillLimits, check_stills, is_zip, still_image, stills_samples
 from catalog.frames.video import SamplingPlan, probe_video, video_frame, video_samples
+from catalog.images import MIN_SIZE
 
 VIDEO = "video"
 STILLS = "stills"
@@ -32,6 +33,10 @@ def check_source(path: Path | str, *, limits: StillLimits | None = None) -> Sour
         names = check_stills(path, limits)
         return SourceInfo(STILLS, f"a zip of {len(names)} still{'s' if len(names) != 1 else ''}")
     info = probe_video(path)
+    if info.width < MIN_SIZE[0] or info.height < MIN_SIZE[1]:
+        raise InvalidMedia(
+            f"The video is {info.width}×{info.height}; artwork needs frames of at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
+        )
     return SourceInfo(
         VIDEO, f"a {info.width}×{info.height} {info.codec} video ({info.container}), {info.duration_s:.1f} s"
     )
@@ -68,3 +73,23 @@ def full_frame(path: Path | str, frame: ScoredFrame, *, limits: StillLimits | No
     else:
         image = video_frame(path, frame.time_s)
     return image if image.mode == "RGB" else image.convert("RGB")
+
+
+CLOSE_UP_FACE_AREA = 0.08  # one face covering this much of the frame reads as a close-up
+
+
+def suggest_themes(frames: list[ScoredFrame], title_themes: list[str]) -> list[str]:
+    """A theme for each proposed frame: what its picture shows where that is clear (a group of faces,
+    one big face), else the title's themes (genres, then tags) in turn, best frame first."""
+    if not title_themes:
+        raise ValueError("a title always has themes (themes_for_title fills in compositions)")
+    out, turn = [], 0
+    for frame in frames:
+        if frame.features.faces >= 3:
+            out.append("ensemble cast")
+        elif frame.features.faces == 1 and frame.features.face_area >= CLOSE_UP_FACE_AREA:
+            out.append("character close-up")
+        else:
+            out.append(title_themes[turn % len(title_themes)])
+            turn += 1
+    return out
