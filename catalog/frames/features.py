@@ -28,6 +28,10 @@ TARGET_BRIGHTNESS = 0.45
 POWER_POINTS = np.array([(1 / 3, 1 / 3), (2 / 3, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 2 / 3)])
 THIRDS_SPREAD = 0.15  # distance (share of the frame) at which the thirds term falls to 0.61
 SALIENCY_WIDTH = 64  # the spectral residual is computed on a thumbnail this wide
+# Faces are looked for on a thumbnail this wide, no smaller than FACE_MIN_SHARE of its height: a
+# face smaller than that is not what a card would show, and the cascade costs 2.4 ms here, not 6.
+FACE_WIDTH = 192
+FACE_MIN_SHARE = 1 / 7
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,13 @@ def _face_cascade() -> cv2.CascadeClassifier:
 
 
 def detect_faces(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Frontal faces as (x, y, w, h) boxes; faces under 1/12 of the frame's height are ignored."""
-    side = max(20, gray.shape[0] // 12)
-    found = _face_cascade().detectMultiScale(gray, scaleFactor=1.15, minNeighbors=5, minSize=(side, side))
-    return [tuple(int(v) for v in box) for box in found] if len(found) else []
+    """Frontal faces as (x, y, w, h) boxes in `gray`'s pixels (OpenCV's bundled Haar cascade)."""
+    height, width = gray.shape
+    scale = min(1.0, FACE_WIDTH / width)
+    small = gray if scale == 1.0 else cv2.resize(gray, (FACE_WIDTH, max(1, round(height * scale))), cv2.INTER_AREA)
+    side = max(16, round(small.shape[0] * FACE_MIN_SHARE))
+    found = _face_cascade().detectMultiScale(small, scaleFactor=1.2, minNeighbors=5, minSize=(side, side))
+    return [tuple(round(v / scale) for v in box) for box in found] if len(found) else []
 
 
 def _subject(gray: np.ndarray, faces: list[tuple[int, int, int, int]]) -> tuple[float, float]:

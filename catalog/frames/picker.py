@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+import cv2
 import imagehash
 import numpy as np
 from PIL import Image
@@ -29,6 +30,7 @@ from catalog.frames.video import Sample
 DEFAULT_K = 8
 NEAR_DUPLICATE_BITS = 10  # of 64: re-encodes, small shifts and grading changes stay well under this
 DIVERSE_BITS = 18  # proposed frames differ at least this much when enough frames allow it
+WORTH_A_LOOK = 0.5  # a frame scoring under this share of the best one is not proposed
 PREFETCH = 8  # frames decoded ahead of scoring (decoding and scoring overlap on two cores)
 
 T = TypeVar("T")
@@ -67,8 +69,12 @@ class Proposal:
 
 
 def perceptual_hash(rgb: np.ndarray) -> int:
-    """pHash (imagehash): the signs of the lowest 8x8 DCT coefficients of a 32x32 grey thumbnail."""
-    return int(str(imagehash.phash(Image.fromarray(rgb))), 16)
+    """pHash (imagehash): the signs of the lowest 8x8 DCT coefficients of a 32x32 grey thumbnail.
+
+    The thumbnail is made here with OpenCV's area filter (imagehash's own Lanczos resize of a
+    320-pixel frame costs more than all the features together)."""
+    thumbnail = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (32, 32), interpolation=cv2.INTER_AREA)
+    return int(str(imagehash.phash(Image.fromarray(thumbnail))), 16)
 
 
 def hamming(a: int, b: int) -> int:
@@ -103,14 +109,19 @@ def pick(
     near_duplicate_bits: int = NEAR_DUPLICATE_BITS,
     diverse_bits: int = DIVERSE_BITS,
 ) -> Proposal:
-    """Drop near-duplicates (keeping the better frame), then the best `k` with a positive score, diverse first."""
+    """Drop near-duplicates (keeping the better frame), then propose the best `k`, diverse first.
+
+    Only frames worth an editor's look are proposed: a positive score of at least WORTH_A_LOOK of
+    the best one (a video with three good frames proposes three, not five padded with bad ones).
+    """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     kept: list[ScoredFrame] = []
     for frame in sorted(frames, key=_rank):
         if not any(hamming(frame.phash, other.phash) <= near_duplicate_bits for other in kept):
             kept.append(frame)
-    candidates = [frame for frame in kept if frame.score > 0]
+    floor = max(0.0, WORTH_A_LOOK * kept[0].score) if kept else 0.0
+    candidates = [frame for frame in kept if frame.score > floor]
     proposed: list[ScoredFrame] = []
     for frame in candidates:
         if len(proposed) < k and all(hamming(frame.phash, other.phash) >= diverse_bits for other in proposed):
