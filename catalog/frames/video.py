@@ -103,7 +103,7 @@ class _Video:
                 f"{self.container.format.long_name or name} files are not accepted; upload {ACCEPTED_LABEL}."
             )
         if not self.container.streams.video:
-            raise InvalidMedia("The file has no video stream.")
+            raise InvalidMedia("The file has no video stream: it is empty (a zero-length video) or audio only.")
 
     def close(self) -> None:
         self.container.close()
@@ -230,7 +230,7 @@ def video_samples(
             if previous is not None and histogram_distance(previous[1], histogram) > plan.cut_distance:
                 cuts.append((previous[0], sample.time_s))
             previous = (sample.time_s, histogram)
-        budget = math.floor(plan.cut_extra_share * count)
+        budget = math.ceil(plan.cut_extra_share * count)
         for time in _cut_times(cuts, index.keyframes, set(times), budget):
             frame = video.frame_at(time)
             if frame is not None:
