@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ from catalog.frames.features import ANALYSIS_WIDTH, analysis_size
 ACCEPTED_CONTAINERS: dict[str, str] = {"mov,mp4,m4a,3gp,3g2,mj2": "MP4/MOV", "matroska,webm": "WebM/MKV"}
 ACCEPTED_LABEL = "an MP4, WebM or MKV video, or a zip of JPEG/PNG/WebP stills"
 HISTOGRAM_BINS = 8  # per RGB channel, for shot-change detection
+DECODE_CHUNK = 8  # consecutive sample times one decoder thread takes per turn
 FORWARD_WITHOUT_INDEX_S = 2.0  # without a keyframe index, decode on rather than seek this far ahead
 
 
@@ -47,6 +50,7 @@ class SamplingPlan:
     cut_extra_share: float = 0.25  # extra samples at shot changes, at most this share of the regular ones
     cut_distance: float = 0.5  # Bhattacharyya distance of colour histograms that marks a shot change
     analysis_width: int = ANALYSIS_WIDTH
+    decoders: int = 2  # threads decoding in turns (decoding a 720p keyframe costs 3-4x scoring it)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ class _Index:
 class _Video:
     """An open video stream with times in seconds from its first frame."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, keyframes: list[float] | None = None, skip_b_frames: bool = False) -> None:
+        self.skip_b_frames = skip_b_frames
         try:
             self.container = av.open(str(path), metadata_errors="ignore")
         except av.FFmpegError as exc:
@@ -90,11 +95,13 @@ class _Video:
             self.container.close()
             raise
         self.stream = self.container.streams.video[0]
-        self.stream.thread_type = "AUTO"
+        # Slice threads only: samples are single frames after a seek, where frame threads add work and
+        # no speed (the sampler runs its own decoder threads instead).
+        self.stream.thread_type = "SLICE"
         self.base = self.stream.time_base
         self.start = self.stream.start_time or 0
         self.position: float | None = None  # time of the last decoded frame, while decoding forward
-        self.keyframes: list[float] = []  # known after `index()`
+        self.keyframes: list[float] = keyframes or []  # known after `index()`
 
     def _check_container(self) -> None:
         name = self.container.format.name
@@ -148,8 +155,23 @@ class _Video:
 
     def frame_at(self, time_s: float) -> av.VideoFrame | None:
         """The first frame at or after `time_s` (None past the end), seeking only when it must."""
-        if not self._decoding_forward_is_cheaper(time_s):
-            self.container.seek(self.start + int(max(0.0, time_s) / self.base), stream=self.stream, backward=True)
+        if self._decoding_forward_is_cheaper(time_s):
+            return self._decode_until(time_s)
+        self._seek(time_s)
+        if self._is_keyframe(time_s):
+            return self._keyframe_alone(time_s)
+        return self._decode_until(time_s)
+
+    def _seek(self, time_s: float) -> None:
+        # round(), not int(): a keyframe's time converts back to exactly its pts, not one tick before it.
+        self.container.seek(self.start + round(max(0.0, time_s) / self.base), stream=self.stream, backward=True)
+        self.position = None
+
+    def _decode_until(self, time_s: float) -> av.VideoFrame | None:
+        # A sampler may land on the first reference frame at or after the time: skipping the B-frames
+        # on the way (nothing refers to them) halves the cost of reaching a time between keyframes.
+        codec = self.stream.codec_context
+        codec.skip_frame = "NONREF" if self.skip_b_frames else "DEFAULT"
         try:
             for frame in self.container.decode(self.stream):
                 if frame.pts is None:
@@ -159,8 +181,37 @@ class _Video:
                     return frame
         except av.FFmpegError as exc:
             raise InvalidMedia(f"The video is damaged or truncated near {_clock(time_s)} ({_reason(exc)}).") from None
+        finally:
+            codec.skip_frame = "DEFAULT"
         self.position = None
         return None
+
+    def _is_keyframe(self, time_s: float) -> bool:
+        i = bisect.bisect_left(self.keyframes, time_s - 1e-6)
+        return i < len(self.keyframes) and abs(self.keyframes[i] - time_s) <= 1e-6
+
+    def _keyframe_alone(self, time_s: float) -> av.VideoFrame | None:
+        """Decode only the keyframe the seek landed on, then drain the decoder: without the drain it
+        holds the keyframe back until it has decoded the next frames too (B-frame reordering), which
+        costs about a fifth more per sample."""
+        codec = self.stream.codec_context
+        try:
+            packet = next((p for p in self.container.demux(self.stream) if p.size), None)
+            if packet is None:
+                return None
+            if not packet.is_keyframe or packet.pts is None or abs(self.seconds(packet.pts) - time_s) > 1e-3:
+                self._seek(time_s)  # the demuxer landed elsewhere: decode the ordinary way
+                return self._decode_until(time_s)
+            frames = codec.decode(packet) or codec.decode(None)
+            codec.flush_buffers()
+        except av.FFmpegError as exc:
+            raise InvalidMedia(f"The video is damaged or truncated near {_clock(time_s)} ({_reason(exc)}).") from None
+        self.position = None  # the decoder starts afresh: the next sample seeks
+        if not frames:
+            return None
+        frame = frames[0]
+        frame.pts = packet.pts  # draining loses it
+        return frame
 
     def _decoding_forward_is_cheaper(self, time_s: float) -> bool:
         """Decoding on from the current frame beats seeking when no keyframe lies in between
@@ -210,31 +261,75 @@ def video_samples(
     plan = plan or SamplingPlan()
     with _Video(path) as video:
         index = video.index()
-        spacing = max(plan.min_spacing_s, index.duration_s / plan.max_samples)
-        count = max(1, min(plan.max_samples, math.floor(index.duration_s / spacing)))
-        targets = [(i + 0.5) * index.duration_s / count for i in range(count)]
-        times = _snap(targets, index.keyframes, plan.keyframe_share * spacing)
-        if planned is not None:
-            planned(len(times))
-        cuts: list[tuple[float, float]] = []
-        previous: tuple[float, np.ndarray] | None = None
-        size: tuple[int, int] | None = None
-        for time in times:
-            frame = video.frame_at(time)
-            if frame is None:
-                break
-            size = size or analysis_size(frame.width, frame.height, plan.analysis_width)
-            sample = _sample(frame, video, size)
-            yield sample
-            histogram = colour_histogram(sample.image)
-            if previous is not None and histogram_distance(previous[1], histogram) > plan.cut_distance:
-                cuts.append((previous[0], sample.time_s))
-            previous = (sample.time_s, histogram)
-        budget = math.ceil(plan.cut_extra_share * count)
-        for time in _cut_times(cuts, index.keyframes, set(times), budget):
-            frame = video.frame_at(time)
-            if frame is not None:
-                yield _sample(frame, video, size or analysis_size(frame.width, frame.height, plan.analysis_width))
+    spacing = max(plan.min_spacing_s, index.duration_s / plan.max_samples)
+    count = max(1, min(plan.max_samples, math.floor(index.duration_s / spacing)))
+    targets = [(i + 0.5) * index.duration_s / count for i in range(count)]
+    times = _snap(targets, index.keyframes, plan.keyframe_share * spacing)
+    if planned is not None:
+        planned(len(times))
+    cuts: list[tuple[float, float]] = []
+    previous: tuple[float, np.ndarray] | None = None
+    for sample in _decoded(path, times, index.keyframes, plan):
+        yield sample
+        histogram = colour_histogram(sample.image)
+        if previous is not None and histogram_distance(previous[1], histogram) > plan.cut_distance:
+            cuts.append((previous[0], sample.time_s))
+        previous = (sample.time_s, histogram)
+    budget = math.ceil(plan.cut_extra_share * count)
+    yield from _decoded(path, _cut_times(cuts, index.keyframes, set(times), budget), index.keyframes, plan)
+
+
+def _decoded(path: Path | str, times: list[float], keyframes: list[float], plan: SamplingPlan) -> Iterator[Sample]:
+    """The samples at `times` (ascending), in order, up to the end of the video.
+
+    `plan.decoders` threads decode in turns of DECODE_CHUNK consecutive times, each with its own
+    container (FFmpeg releases the GIL, so they use both cores); at most two chunks per thread wait
+    to be consumed, so memory stays bounded.
+    """
+    chunks = [times[i : i + DECODE_CHUNK] for i in range(0, len(times), DECODE_CHUNK)]
+    workers = max(1, min(plan.decoders, len(chunks)))
+    queues: list[queue.Queue] = [queue.Queue(maxsize=2) for _ in range(workers)]
+    stop = threading.Event()
+
+    def decode(worker: int) -> None:
+        try:
+            with _Video(path, keyframes=keyframes, skip_b_frames=True) as video:
+                for chunk in chunks[worker::workers]:
+                    samples = []
+                    for time in chunk:
+                        frame = video.frame_at(time)
+                        if frame is None:
+                            break
+                        samples.append(_sample(frame, video, plan.analysis_width))
+                    if stop.is_set():
+                        return
+                    queues[worker].put(samples)
+                    if len(samples) < len(chunk):
+                        return
+        except BaseException as exc:  # handed to the consumer
+            queues[worker].put(exc)
+
+    threads = [
+        threading.Thread(target=decode, args=(w,), name=f"frame-decoder-{w}", daemon=True) for w in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for number, chunk in enumerate(chunks):
+            samples = queues[number % workers].get()
+            if isinstance(samples, BaseException):
+                raise samples
+            yield from samples
+            if len(samples) < len(chunk):
+                return  # the video ended early
+    finally:
+        stop.set()
+        for worker, thread in enumerate(threads):
+            while thread.is_alive():  # unblock a decoder waiting on a full queue
+                try:
+                    queues[worker].get_nowait()
+                except queue.Empty:
+                    thread.join(timeout=0.05)
 
 
 def video_frame(path: Path | str, time_s: float) -> Image.Image:
@@ -246,8 +341,9 @@ def video_frame(path: Path | str, time_s: float) -> Image.Image:
         return frame.to_image()
 
 
-def _sample(frame: av.VideoFrame, video: _Video, size: tuple[int, int]) -> Sample:
+def _sample(frame: av.VideoFrame, video: _Video, width: int) -> Sample:
     # swscale's area filter: a fair downscale for measuring sharpness (no aliasing), and fast.
+    size = analysis_size(frame.width, frame.height, width)
     image = frame.to_ndarray(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
     time = round(video.seconds(frame.pts), 3)
     return Sample(time_s=time, name=_clock(time), image=image)
