@@ -147,14 +147,15 @@ class _Progress:
         self.last = 0.0
 
     def planned(self, total: int) -> None:
+        # Called from the decoding thread: only remember it (the database is written from the
+        # scoring thread, whose connection holds the job's transaction state).
         self.total = total
-        FrameProposalJob.objects.filter(pk=self.job_id).update(frames_planned=total)
 
     def scored(self, count: int) -> None:
         if self.listener is not None:
             self.listener(count, max(self.total, count))
         now = time.monotonic()
-        if now - self.last >= PROGRESS_EVERY_S:
+        if count == 1 or now - self.last >= PROGRESS_EVERY_S:
             self.last = now
             # Shot-change extras can take the count past the plan: the plan grows with it.
             FrameProposalJob.objects.filter(pk=self.job_id).update(
