@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
@@ -178,6 +179,7 @@ class TitleAdmin(admin.ModelAdmin):
             "jobs": frame_jobs_recent(title),
             "candidates": frame_candidates_latest(title),
             "themes": ALL_THEMES,
+            "k": settings.FRAME_PROPOSALS_K,
         }
         return TemplateResponse(request, "admin/catalog/title/frames.html", context)
 

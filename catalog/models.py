@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -174,14 +176,32 @@ class Artwork(models.Model):
         return artwork_image_url(self.pk, "hero", self.hero.name)
 
 
+class PrivateUploadStorage(FileSystemStorage):
+    """Uploaded videos and zips: kept in FRAME_UPLOAD_DIR, outside MEDIA_ROOT, so never served."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.FRAME_UPLOAD_DIR)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self) -> None:
+        return None
+
+
 def frame_upload_path(instance: FrameProposalJob, filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     suffix = suffix if suffix in FrameProposalJob.SUFFIXES else "bin"
-    return f"frames/uploads/{instance.title_id % 100:02d}/{instance.title_id}-{uuid.uuid4().hex[:12]}.{suffix}"
+    return f"{instance.title_id % 100:02d}/{instance.title_id}-{uuid.uuid4().hex[:12]}.{suffix}"
 
 
 def frame_candidate_path(instance: FrameCandidate, filename: str) -> str:
-    return f"frames/candidates/{instance.job.title_id % 100:02d}/{instance.job_id}-{instance.rank}.jpg"
+    # A random part: frames not yet approved are unreleased stills, so their URLs are not guessable.
+    token = uuid.uuid4().hex[:12]
+    return f"frames/candidates/{instance.job.title_id % 100:02d}/{instance.job_id}-{instance.rank}-{token}.jpg"
 
 
 class FrameProposalJob(models.Model):
@@ -197,7 +217,7 @@ class FrameProposalJob(models.Model):
         FAILED = "failed", "Failed"
 
     title = models.ForeignKey(Title, related_name="frame_jobs", on_delete=models.CASCADE)
-    source = models.FileField(upload_to=frame_upload_path, max_length=200)
+    source = models.FileField(upload_to=frame_upload_path, storage=PrivateUploadStorage(), max_length=200)
     source_name = models.CharField(max_length=255, help_text="The uploaded file's name.")
     source_description = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)

@@ -256,6 +256,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ARTWORK_MAX_UPLOAD_BYTES + 1024 * 1024
 # Artwork discovery: a video (or zip of stills) uploaded on a title, its frames scored in the
 # background. Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a temporary file.
 VIDEO_MAX_UPLOAD_BYTES = env_int("VIDEO_MAX_UPLOAD_BYTES", 4 * 1024**3, minimum=1024)
+FRAME_UPLOAD_DIR = env_path("FRAME_UPLOAD_DIR", VAR_DIR / "uploads")  # private: not under MEDIA_ROOT
 FRAME_PROPOSALS_K = env_int("FRAME_PROPOSALS_K", 8, minimum=1)  # candidates proposed per upload
 
 # Data ---------------------------------------------------------------------------

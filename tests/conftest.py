@@ -41,6 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MODEL_DIR = tmp_path / "models"
+    settings.FRAME_UPLOAD_DIR = tmp_path / "uploads"
     cache.clear()
     catalog_snapshot_clear()
     active_model_forget()
@@ -97,6 +98,7 @@ def _worker_env() -> dict[str, str]:
         "DATABASE_URL": url,  # the test database pytest-django made
         "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
         "MODEL_DIR": str(django_settings.MODEL_DIR),
+        "FRAME_UPLOAD_DIR": str(django_settings.FRAME_UPLOAD_DIR),
         "DJANGO_SETTINGS_MODULE": "streamflix.settings",
     }
 

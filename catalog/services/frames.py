@@ -105,6 +105,7 @@ def frame_job_run(*, job_id: int, progress: Callable[[int, int], None] | None = 
         images = [full_frame(path, frame, limits=still_limits()) for frame in proposal.proposed]
     except InvalidMedia as exc:
         _fail(job.pk, exc.message)
+        _source_discard(job)
         return FrameProposalJob.objects.get(pk=job.pk)
     except Exception:
         _fail(job.pk, "Scoring stopped on an unexpected error; the worker's log has the details.")
@@ -134,7 +135,15 @@ def frame_job_run(*, job_id: int, progress: Callable[[int, int], None] | None = 
             duplicates_dropped=proposal.duplicates_dropped,
             finished_at=timezone.now(),
         )
+    _source_discard(job)
     return FrameProposalJob.objects.get(pk=job.pk)
+
+
+def _source_discard(job: FrameProposalJob) -> None:
+    """The upload is not needed once its frames are stored (videos run to gigabytes): delete it.
+    Kept after an unexpected error, for whoever reads the worker's log."""
+    job.source.delete(save=False)
+    FrameProposalJob.objects.filter(pk=job.pk).update(source="")
 
 
 class _Progress:

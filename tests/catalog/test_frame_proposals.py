@@ -46,8 +46,8 @@ def _upload(client, title, name: str, payload: bytes):
 
 
 def _uploaded_files(settings) -> list[Path]:
-    folder = Path(settings.MEDIA_ROOT) / "frames" / "uploads"
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+    folders = [Path(settings.FRAME_UPLOAD_DIR), Path(settings.MEDIA_ROOT)]
+    return [p for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()]
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def done_job(admin_client, title, video_bytes, django_capture_on_commit_callback
 
 
 def test_an_upload_returns_at_once_and_queues_the_scoring(
-    admin_client, title, video_bytes, django_capture_on_commit_callbacks
+    admin_client, title, video_bytes, settings, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = _upload(admin_client, title, "trailer.mp4", video_bytes)
@@ -68,10 +68,13 @@ def test_an_upload_returns_at_once_and_queues_the_scoring(
     assert job.state == FrameProposalJob.State.QUEUED  # nothing scored in the request
     assert "512×288 h264 video" in job.source_description
     assert len(callbacks) == 1  # the task is sent after the commit
+    assert Path(job.source.path).is_relative_to(settings.FRAME_UPLOAD_DIR)  # private, never under MEDIA_ROOT
 
+    source = Path(job.source.path)
     callbacks[0]()  # Celery runs eagerly in tests: this is the worker's run
     job.refresh_from_db()
     assert job.state == FrameProposalJob.State.DONE
+    assert not source.exists() and not job.source  # the upload is deleted once its frames are stored
     assert job.frames_scored >= len(all_shots())
     assert job.duplicates_dropped >= 2
     candidates = list(job.candidates.order_by("rank"))
