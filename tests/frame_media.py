@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -69,6 +70,15 @@ def write_test_video(path: Path, *, shot_list=None, codec: str = "libx264") -> P
     frames = [image for _, image in (shot_list or shots()) for _ in range(FPS * SHOT_S)]
     options = {"crf": "18", "preset": "veryfast"} if codec == "libx264" else {"crf": "20", "b": "0"}
     return write_video(path, frames, fps=FPS, codec=codec, gop=FPS * SHOT_S, options=options)
+
+
+def write_empty_video(path: Path) -> Path:
+    """An MP4 with a video stream's header and no frames (a zero-length video)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
+        container.start_encoding()
+    return path
 
 
 def png(image: np.ndarray) -> bytes:

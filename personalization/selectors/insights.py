@@ -24,6 +24,10 @@ FAN_LIFT = 1.0  # a "fan" of a theme likes it at least twice as often as everyon
 TASTES_CACHE_SECONDS = 600
 
 
+def take_rate(clicks: int, impressions: int) -> float | None:
+    return clicks / impressions if impressions else None
+
+
 @dataclass(frozen=True)
 class VariantStats:
     artwork: Artwork
@@ -32,7 +36,7 @@ class VariantStats:
 
     @property
     def take_rate(self) -> float | None:
-        return self.clicks / self.impressions if self.impressions else None
+        return take_rate(self.clicks, self.impressions)
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class SourceStats:
 
     @property
     def take_rate(self) -> float | None:
-        return self.clicks / self.impressions if self.impressions else None
+        return take_rate(self.clicks, self.impressions)
 
 
 @dataclass(frozen=True)

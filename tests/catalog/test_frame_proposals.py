@@ -5,6 +5,7 @@ and every bad file is refused with a clear message and nothing created."""
 from __future__ import annotations
 
 import json
+import tempfile
 from io import StringIO
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from catalog.selectors import catalog_snapshot
 from catalog.services.frames import frame_job_create, frame_job_run
 from tests.conftest import wait_until
 from tests.factories import make_title
-from tests.frame_media import GOOD, SIZE, png, shot_at, stills_zip, write_test_video, zip_bytes
+from tests.frame_media import GOOD, SIZE, png, shot_at, stills_zip, write_empty_video, write_test_video, zip_bytes
 from tests.frame_media import shots as all_shots
 
 pytestmark = pytest.mark.django_db
@@ -181,16 +182,8 @@ def _truncated(video: bytes) -> bytes:
 
 
 def _empty_video() -> bytes:
-    import tempfile
-
-    import av
-
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
-        with av.open(handle.name, "w") as container:
-            stream = container.add_stream("libx264", rate=4)
-            stream.width, stream.height, stream.pix_fmt = 512, 288, "yuv420p"
-            container.start_encoding()
-        return Path(handle.name).read_bytes()
+    with tempfile.TemporaryDirectory() as folder:
+        return write_empty_video(Path(folder) / "empty.mp4").read_bytes()
 
 
 GOOD_STILL = png(all_shots()[0][1])

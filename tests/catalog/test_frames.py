@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import zipfile
 
-import av
 import numpy as np
 import pytest
 from PIL import Image
@@ -18,7 +17,19 @@ from catalog.frames.scoring import WEIGHTS, frame_score, score_terms
 from catalog.frames.stills import check_stills, stills_samples
 from catalog.frames.synthetic import scene
 from catalog.frames.video import video_frame, video_samples
-from tests.frame_media import GOOD, SHOT_S, SIZE, near_copy, png, shot_at, shots, stills_zip, text_card, zip_bytes
+from tests.frame_media import (
+    GOOD,
+    SHOT_S,
+    SIZE,
+    near_copy,
+    png,
+    shot_at,
+    shots,
+    stills_zip,
+    text_card,
+    write_empty_video,
+    zip_bytes,
+)
 from tests.frame_media import write_test_video as write_video_of_shots
 
 NO_EXTRAS = SamplingPlan(cut_extra_share=0)
@@ -203,15 +214,6 @@ def _faststart_truncated(tmp_path):
     return path
 
 
-def _no_frames(tmp_path):
-    path = tmp_path / "empty.mp4"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=4)
-        stream.width, stream.height, stream.pix_fmt = 512, 288, "yuv420p"
-        container.start_encoding()  # a header and no frames
-    return path
-
-
 def _image(tmp_path):
     path = tmp_path / "poster.png"
     path.write_bytes(png(scene(1, SIZE)))
@@ -239,7 +241,7 @@ def _small_video(tmp_path):
         (lambda v, t: (t / "zero.mp4").write_bytes(b"") or t / "zero.mp4", "The file is empty"),
         (lambda v, t: _truncated(v, t), "damaged or truncated"),
         (lambda v, t: _faststart_truncated(t), "truncated"),
-        (lambda v, t: _no_frames(t), "zero-length video"),
+        (lambda v, t: write_empty_video(t / "empty.mp4"), "zero-length video"),
         (lambda v, t: _image(t), "files are not accepted"),
         (lambda v, t: _gif_video(t), "files are not accepted"),
         (lambda v, t: _small_video(t), "at least 480×270"),
