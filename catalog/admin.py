@@ -15,7 +15,7 @@ from catalog.forms import ArtworkForm, FrameUploadForm
 from catalog.models import Artwork, FrameCandidate, FrameProposalJob, Genre, Title
 from catalog.selectors import frame_candidates_latest, frame_jobs_recent
 from catalog.services import artwork_save, artwork_set_active, catalog_changed
-from catalog.services.frames import frame_candidates_approve, frame_job_create
+from catalog.services.frames import frame_candidate_theme_set, frame_candidates_approve, frame_job_create
 from catalog.themes import ALL_THEMES
 from streamflix.errors import ApplicationError
 
@@ -343,9 +343,13 @@ class FrameCandidateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    def get_changelist_form(self, request, **kwargs):
-        kwargs["widgets"] = {"theme": forms.Select(choices=[(t, t) for t in ALL_THEMES])}
-        return super().get_changelist_form(request, **kwargs)
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "theme":  # the bandit's fixed vocabulary, in the list and the form alike
+            return forms.ChoiceField(choices=[(t, t) for t in ALL_THEMES], label="Theme")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        frame_candidate_theme_set(candidate_id=obj.pk, theme=obj.theme)
 
     @admin.display(description="Frame")
     def thumbnail(self, obj: FrameCandidate):

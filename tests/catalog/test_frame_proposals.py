@@ -160,6 +160,23 @@ def test_an_unknown_theme_refuses_the_whole_approval(admin_client, title, done_j
     assert not Artwork.objects.filter(source="frame").exists()
 
 
+def test_the_candidate_list_changes_themes_within_the_vocabulary(admin_client, done_job):
+    candidate = done_job.candidates.order_by("rank").first()
+    url = reverse("admin:catalog_framecandidate_changelist")
+    assert admin_client.get(url).status_code == 200
+    form = {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": str(candidate.pk), "_save": "Save",
+    }  # fmt: skip
+
+    admin_client.post(url, {**form, "form-0-theme": "moody vibes"})
+    candidate.refresh_from_db()
+    assert candidate.theme == candidate.suggested_theme
+
+    admin_client.post(url, {**form, "form-0-theme": "character close-up"})
+    candidate.refresh_from_db()
+    assert candidate.theme == "character close-up"
+
+
 def test_candidates_of_another_title_cannot_be_approved_through_this_one(admin_client, title, done_job):
     other = make_title("Other", themes=("action",))
     candidate = done_job.candidates.first()
