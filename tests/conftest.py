@@ -30,6 +30,8 @@ REQUIRE_SERVICES = os.environ.get("STREAMFLIX_REQUIRE_SERVICES") == "1"
 def pytest_configure(config: pytest.Config) -> None:
     # Persistent connections outlive live-server threads and block dropping the test database.
     django_settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # PBKDF2's million rounds cost ~0.5 s per user an admin or login test creates; tests need no strength.
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Without Redis, keep tests off the demo's file cache (var/cache) so a test run never wipes it.
     if not django_settings.REDIS_URL:
         django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
