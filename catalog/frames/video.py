@@ -32,8 +32,8 @@ from PIL import Image
 from catalog.frames.errors import InvalidMedia
 from catalog.frames.features import ANALYSIS_WIDTH, analysis_size
 
-# FFmpeg's demuxer names for the containers we accept (it recognises many more; an upload must be one of these).
-ACCEPTED_CONTAINERS: dict[str, str] = {"mov,mp4,m4a,3gp,3g2,mj2": "MP4/MOV", "matroska,webm": "WebM/MKV"}
+# FFmpeg's demuxers for the containers we accept (`_sniff` picks one from the file's first bytes).
+ACCEPTED_CONTAINERS: dict[str, str] = {"mov": "MP4/MOV", "matroska": "WebM/MKV"}
 ACCEPTED_LABEL = "an MP4, WebM or MKV video, or a zip of JPEG/PNG/WebP stills"
 HISTOGRAM_BINS = 8  # per RGB channel, for shot-change detection
 DECODE_CHUNK = 8  # consecutive sample times one decoder thread takes per turn
@@ -83,7 +83,10 @@ class _Video:
     def __init__(self, path: Path | str, *, keyframes: list[float] | None = None, skip_b_frames: bool = False) -> None:
         self.skip_b_frames = skip_b_frames
         try:
-            self.container = av.open(str(path), metadata_errors="ignore")
+            # The demuxer is chosen from the file's magic bytes, never by FFmpeg's probing: a probed
+            # playlist or concat list would make FFmpeg open other files or URLs on our behalf.
+            self.demuxer = _sniff(path)
+            self.container = av.open(str(path), format=self.demuxer, metadata_errors="ignore")
         except av.FFmpegError as exc:
             raise InvalidMedia(
                 f"The file is not a video we can read, or it is damaged or truncated ({_reason(exc)}). "
@@ -104,11 +107,6 @@ class _Video:
         self.keyframes: list[float] = keyframes or []  # known after `index()`
 
     def _check_container(self) -> None:
-        name = self.container.format.name
-        if name not in ACCEPTED_CONTAINERS:
-            raise InvalidMedia(
-                f"{self.container.format.long_name or name} files are not accepted; upload {ACCEPTED_LABEL}."
-            )
         if not self.container.streams.video:
             raise InvalidMedia("The file has no video stream: it is empty (a zero-length video) or audio only.")
 
@@ -224,6 +222,22 @@ class _Video:
         return i < 0 or self.keyframes[i] <= self.position + 1e-6
 
 
+# Leading box types of MP4/MOV files (ISO BMFF), and Matroska's (WebM's) EBML magic number.
+_MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"}
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+
+
+def _sniff(path: Path | str) -> str:
+    """FFmpeg's demuxer for the file, from its first bytes; InvalidMedia unless MP4/MOV or Matroska/WebM."""
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    if len(head) >= 8 and head[4:8] in _MP4_BOXES:
+        return "mov"
+    if head.startswith(_EBML_MAGIC):
+        return "matroska"
+    raise InvalidMedia(f"The file is not a video we accept: upload {ACCEPTED_LABEL}.")
+
+
 def probe_video(path: Path | str) -> VideoInfo:
     """Refuse a file that is not a readable, non-empty, complete video, quickly (for the upload form).
 
@@ -243,7 +257,7 @@ def probe_video(path: Path | str) -> VideoInfo:
                 "Upload the complete file."
             )
         return VideoInfo(
-            container=ACCEPTED_CONTAINERS[video.container.format.name],
+            container=ACCEPTED_CONTAINERS[video.demuxer],
             codec=video.stream.codec_context.name,
             width=first.width,
             height=first.height,

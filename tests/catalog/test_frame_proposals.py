@@ -205,8 +205,8 @@ def _empty_video() -> bytes:
 
 GOOD_STILL = png(all_shots()[0][1])
 BAD_UPLOADS = [
-    ("notes.mp4", lambda v: b"this is a text file, not a video", "not a video we can read"),
-    ("poster.png", lambda v: GOOD_STILL, "files are not accepted"),
+    ("notes.mp4", lambda v: b"this is a text file, not a video", "not a video we accept"),
+    ("poster.png", lambda v: GOOD_STILL, "not a video we accept"),
     ("cut.mp4", _truncated, "damaged or truncated"),
     ("empty.mp4", lambda v: _empty_video(), "zero-length video"),
     ("zero.mp4", lambda v: b"", "The submitted file is empty"),
@@ -253,7 +253,7 @@ def test_a_file_that_breaks_in_the_worker_fails_the_job_with_its_reason_and_no_c
 
     job = frame_job_run(job_id=job.pk)
     assert job.state == FrameProposalJob.State.FAILED
-    assert "not a video we can read" in job.error
+    assert "not a video we accept" in job.error
     assert not job.candidates.exists()
 
 

@@ -236,17 +236,21 @@ def _small_video(tmp_path):
     [
         (
             lambda v, t: (t / "notes.mp4").write_text("not a video at all") and t / "notes.mp4",
-            "not a video we can read",
+            "not a video we accept",
+        ),
+        (  # FFmpeg would open the playlist's entries (files, URLs) if it were allowed to probe
+            lambda v, t: (t / "list.mp4").write_text("#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n") and t / "list.mp4",
+            "not a video we accept",
         ),
         (lambda v, t: (t / "zero.mp4").write_bytes(b"") or t / "zero.mp4", "The file is empty"),
         (lambda v, t: _truncated(v, t), "damaged or truncated"),
         (lambda v, t: _faststart_truncated(t), "truncated"),
         (lambda v, t: write_empty_video(t / "empty.mp4"), "zero-length video"),
-        (lambda v, t: _image(t), "files are not accepted"),
-        (lambda v, t: _gif_video(t), "files are not accepted"),
+        (lambda v, t: _image(t), "not a video we accept"),
+        (lambda v, t: _gif_video(t), "not a video we accept"),
         (lambda v, t: _small_video(t), "at least 480×270"),
     ],
-    ids=["text", "empty", "truncated", "truncated-mkv", "no-frames", "image", "gif", "small"],
+    ids=["text", "playlist", "empty", "truncated", "truncated-mkv", "no-frames", "image", "gif", "small"],
 )
 def test_a_file_that_is_not_a_complete_video_is_refused(video, tmp_path, make, message):
     path = make(video, tmp_path)
