@@ -62,3 +62,16 @@ class ArtworkForm(forms.ModelForm):
         exclude = super()._get_validation_exclusions()
         exclude.add("is_default")
         return exclude
+
+
+class FrameUploadForm(forms.Form):
+    """A video or a zip of stills whose frames are scored as artwork candidates (checked by the service)."""
+
+    file = forms.FileField(
+        label="Video or zip of stills",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "video/mp4,video/webm,video/x-matroska,video/quicktime,.mkv,.zip"}
+        ),
+        help_text="MP4, WebM or MKV (at least 480×270), or a zip of JPEG/PNG/WebP stills. "
+        "Frames are scored in the background; this page shows the progress.",
+    )

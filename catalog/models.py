@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import uuid
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 def artwork_image_url(artwork_id: int, kind: str, stored_name: str) -> str:
@@ -119,6 +123,7 @@ class Artwork(models.Model):
     class Source(models.TextChoices):
         GENERATED = "generated", "Generated"
         UPLOADED = "uploaded", "Uploaded"
+        FRAME = "frame", "Frame from a video"
 
     CARD_SIZE = (480, 270)
     HERO_SIZE = (1280, 720)
@@ -133,6 +138,11 @@ class Artwork(models.Model):
     original = models.ImageField(upload_to=artwork_original_path, blank=True)
     card = models.ImageField(upload_to=artwork_card_path, blank=True, editable=False)
     hero = models.ImageField(upload_to=artwork_hero_path, blank=True, editable=False)
+    explore_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Until then the bandit gives this new variant extra tries (ARTWORK_EXPLORATION_BOOST).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ArtworkQuerySet.as_manager()
@@ -153,9 +163,115 @@ class Artwork(models.Model):
         return "".join(c if c.isalnum() else "-" for c in self.theme.lower()).strip("-") or "art"
 
     @property
+    def is_exploring(self) -> bool:
+        """New and still getting the bandit's extra tries (see ARTWORK_EXPLORATION_BOOST)."""
+        return self.explore_until is not None and self.explore_until > timezone.now()
+
+    @property
     def card_url(self) -> str:
         return artwork_image_url(self.pk, "card", self.card.name)
 
     @property
     def hero_url(self) -> str:
         return artwork_image_url(self.pk, "hero", self.hero.name)
+
+
+class PrivateUploadStorage(FileSystemStorage):
+    """Uploaded videos and zips: kept in FRAME_UPLOAD_DIR, outside MEDIA_ROOT, so never served."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.FRAME_UPLOAD_DIR)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self) -> None:
+        return None
+
+
+def frame_upload_path(instance: FrameProposalJob, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = suffix if suffix in FrameProposalJob.SUFFIXES else "bin"
+    return f"{instance.title_id % 100:02d}/{instance.title_id}-{uuid.uuid4().hex[:12]}.{suffix}"
+
+
+def frame_candidate_path(instance: FrameCandidate, filename: str) -> str:
+    # A random part: frames not yet approved are unreleased stills, so their URLs are not guessable.
+    token = uuid.uuid4().hex[:12]
+    return f"frames/candidates/{instance.job.title_id % 100:02d}/{instance.job_id}-{instance.rank}-{token}.jpg"
+
+
+class FrameProposalJob(models.Model):
+    """One upload of a video (or a zip of stills) whose frames are scored in the background; its
+    best frames become `FrameCandidate`s for an admin to approve as artwork."""
+
+    SUFFIXES = ("mp4", "m4v", "mov", "webm", "mkv", "zip")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Scoring frames"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    title = models.ForeignKey(Title, related_name="frame_jobs", on_delete=models.CASCADE)
+    source = models.FileField(upload_to=frame_upload_path, storage=PrivateUploadStorage(), max_length=200)
+    source_name = models.CharField(max_length=255, help_text="The uploaded file's name.")
+    source_description = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    frames_planned = models.PositiveIntegerField(default=0)
+    frames_scored = models.PositiveIntegerField(default=0)
+    duplicates_dropped = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} for {self.title.name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.frames_planned:
+            return 0
+        return min(99, round(100 * self.frames_scored / self.frames_planned))
+
+
+class FrameCandidate(models.Model):
+    """A frame the scorer proposes as artwork, with its score and why; approved, it becomes an `Artwork`."""
+
+    job = models.ForeignKey(FrameProposalJob, related_name="candidates", on_delete=models.CASCADE)
+    rank = models.PositiveSmallIntegerField(help_text="1 = the best-scored frame of its job.")
+    time_s = models.FloatField(null=True, blank=True, help_text="Where in the video; empty for a still.")
+    source_name = models.CharField(max_length=255, help_text="The time code, or the still's name in the zip.")
+    score = models.FloatField()
+    features = models.JSONField(default=dict, help_text="Measured features and their 0-1 terms.")
+    image = models.ImageField(upload_to=frame_candidate_path, max_length=200)
+    suggested_theme = models.CharField(max_length=40)
+    theme = models.CharField(max_length=40, help_text="The theme the artwork will carry (starts as the suggestion).")
+    artwork = models.OneToOneField(
+        Artwork, null=True, blank=True, related_name="frame_candidate", on_delete=models.SET_NULL
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job_id", "rank"]
+        constraints = [models.UniqueConstraint(fields=["job", "rank"], name="one_candidate_per_rank")]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.source_name} ({self.score:.2f})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.artwork_id is not None

@@ -11,8 +11,9 @@ from collections import defaultdict
 
 import numpy as np
 from django.core.cache import cache
+from django.utils import timezone
 
-from catalog.models import Artwork, Genre, Title, artwork_image_url
+from catalog.models import Artwork, FrameCandidate, FrameProposalJob, Genre, Title, artwork_image_url
 from catalog.snapshot import ArtworkVariant, CatalogSnapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX, title_theme_set
 from streamflix.refreshed import Refreshed
@@ -77,10 +78,11 @@ def _build(version: int) -> CatalogSnapshot:
 
 def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]:
     variants: dict[int, list[ArtworkVariant]] = defaultdict(list)
-    for artwork_id, title_id, theme, is_default, card, hero in (
+    now = timezone.now()
+    for artwork_id, title_id, theme, is_default, card, hero, explore_until in (
         Artwork.objects.active()
         .order_by("title_id", "-is_default", "id")
-        .values_list("id", "title_id", "theme", "is_default", "card", "hero")
+        .values_list("id", "title_id", "theme", "is_default", "card", "hero", "explore_until")
     ):
         if title_id not in position:
             continue
@@ -91,6 +93,21 @@ def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]
                 is_default=is_default,
                 card_url=artwork_image_url(artwork_id, "card", card),
                 hero_url=artwork_image_url(artwork_id, "hero", hero),
+                # Snapshots live minutes (MAX_SNAPSHOT_AGE_SECONDS), so exploration ends within that of its date.
+                exploring=explore_until is not None and explore_until > now,
             )
         )
     return {title_id: tuple(v) for title_id, v in variants.items()}
+
+
+def frame_jobs_recent(title: Title, *, limit: int = 5) -> list[FrameProposalJob]:
+    """The title's latest artwork-discovery uploads, newest first."""
+    return list(title.frame_jobs.order_by("-created_at", "-id")[:limit])
+
+
+def frame_candidates_latest(title: Title) -> list[FrameCandidate]:
+    """The candidates of the title's newest finished job, best first (what the contact sheet shows)."""
+    job = title.frame_jobs.filter(state=FrameProposalJob.State.DONE).order_by("-created_at", "-id").first()
+    if job is None:
+        return []
+    return list(job.candidates.select_related("artwork").order_by("rank"))

@@ -23,6 +23,7 @@ class ArtworkVariant:
     is_default: bool
     card_url: str  # the stored rendition, or the view that draws it on first request
     hero_url: str
+    exploring: bool = False  # new (Artwork.explore_until ahead): the chooser gives it extra tries
 
 
 @dataclass

@@ -4,6 +4,13 @@ The chooser maps titles to their active variants (from the catalog snapshot) and
 bandit (`personalization.bandit`) for one arm per card, with the exact probability the policy had
 of picking it; that propensity is logged with the impression. `services.artwork.artwork_chooser`
 makes the live one; the simulator passes its own.
+
+Exploration boost: a new variant (`ArtworkVariant.exploring`, e.g. an approved video frame) has no
+impressions yet, and the bandit would take a while to try it. On bandit pages a card with exploring
+variants shows one of them, uniformly, with probability `exploration_boost` (b), and the bandit's
+choice otherwise. The logged propensity stays exact:
+
+    P(arm a) = b * [a explores] / n_exploring + (1 - b) * P_bandit(a)
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from catalog.snapshot import ArtworkVariant, CatalogSnapshot
-from personalization.bandit import PageContext, Policy, PublishedModel, choose_page
+from personalization.bandit import PageContext, Policy, PublishedModel, choose_page, page_probabilities
 from personalization.context import Context
 from personalization.page import PlannedArtwork
 
@@ -58,12 +65,17 @@ class ArtworkChooser:
         model: PublishedModel | None,
         context: PageContext,
         rng: np.random.Generator,
+        exploration_boost: float = 0.0,
     ) -> None:
+        if not 0.0 <= exploration_boost <= 1.0:
+            raise ValueError(f"exploration_boost must be in [0, 1], got {exploration_boost}")
         self.snapshot = snapshot
         self.policy = policy
         self.model = model
         self.context = context
         self.rng = rng
+        # Only the bandit is boosted: the uniform control already tries everything, and stays a clean control.
+        self.boost = exploration_boost if policy.name == "thompson" else 0.0
 
     @property
     def policy_name(self) -> str:
@@ -72,7 +84,8 @@ class ArtworkChooser:
     @property
     def policy_version(self) -> str:
         model = self.model.version if self.model is not None and self.policy.name == "thompson" else ""
-        return f"{self.policy.version}@{model}" if model else self.policy.version
+        rule = f"{self.policy.version}+x{self.boost:g}" if self.boost else self.policy.version
+        return f"{rule}@{model}" if model else rule
 
     def choose(self, title_ids: list[int]) -> list[ArtworkChoice]:
         """One variant per title, with the probability the policy had of showing it."""
@@ -83,9 +96,32 @@ class ArtworkChooser:
             return choices
         cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
         picked = choose_page(self.policy, self.model, self.context, cards, self.rng)
-        for i, arm, propensity in zip(with_art, picked.chosen.tolist(), picked.propensity.tolist(), strict=True):
+        chosen, propensities = picked.chosen.tolist(), picked.propensity.tolist()
+        if self.boost:
+            self._boost_exploring([variants[i] for i in with_art], cards, chosen, propensities)
+        for i, arm, propensity in zip(with_art, chosen, propensities, strict=True):
             choices[i] = ArtworkChoice(variants[i][arm], propensity)
         return choices
+
+    def _boost_exploring(
+        self,
+        variants: list[tuple[ArtworkVariant, ...]],
+        cards: list[np.ndarray],
+        chosen: list[int],
+        propensities: list[float],
+    ) -> None:
+        """Mix in the uniform choice among each card's exploring variants (in place), with exact propensities."""
+        rows = [c for c, card_variants in enumerate(variants) if any(v.exploring for v in card_variants)]
+        if not rows:
+            return
+        bandit = page_probabilities(self.policy, self.model, self.context, [cards[c] for c in rows])
+        explore = self.rng.random(len(rows)) < self.boost
+        for r, c in enumerate(rows):
+            exploring = np.array([v.exploring for v in variants[c]])
+            if explore[r]:
+                chosen[c] = int(self.rng.choice(np.flatnonzero(exploring)))
+            arm = chosen[c]
+            propensities[c] = float(self.boost * exploring[arm] / exploring.sum() + (1.0 - self.boost) * bandit[r, arm])
 
 
 def choose_groups(chooser: Chooser, groups: list[list[int]]) -> list[list[ArtworkChoice]]:

@@ -25,7 +25,7 @@ from personalization.http import (
     viewing_context,
 )
 from personalization.models import Account, Engagement, Event, Profile, SimulationReport
-from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, variant_stats
+from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, stats_by_source, variant_stats
 from personalization.services.events import event_submit, onboarding_complete
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.profiles import profile_create
@@ -244,7 +244,13 @@ def insights_title(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "personalization/insights_title.html",
-        {"title": title, "stats": stats, "segments": selection_by_segment(title), "active": active},
+        {
+            "title": title,
+            "stats": stats,
+            "by_source": stats_by_source(stats),
+            "segments": selection_by_segment(title),
+            "active": active,
+        },
     )
 
 

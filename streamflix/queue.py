@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 IMPRESSIONS_LOG = "personalization.tasks.impressions_log_task"
 MODEL_RETRAIN = "personalization.tasks.model_retrain_task"
 ARTWORK_DRAW_PENDING = "catalog.tasks.artwork_generate_pending_task"
+FRAME_PROPOSALS = "catalog.tasks.frame_proposals_task"
 
 BROKER_RETRY_AFTER = 30.0
 _broker_down_until = 0.0

@@ -295,6 +295,11 @@ STORAGES = {
 ARTWORK_MAX_UPLOAD_BYTES = env_int("ARTWORK_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
 ARTWORK_MAX_PIXELS = env_int("ARTWORK_MAX_PIXELS", 40_000_000, minimum=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ARTWORK_MAX_UPLOAD_BYTES + 1024 * 1024
+# Artwork discovery: a video (or zip of stills) uploaded on a title, its frames scored in the
+# background. Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a temporary file.
+VIDEO_MAX_UPLOAD_BYTES = env_int("VIDEO_MAX_UPLOAD_BYTES", 4 * 1024**3, minimum=1024)
+FRAME_UPLOAD_DIR = env_path("FRAME_UPLOAD_DIR", VAR_DIR / "uploads")  # private: not under MEDIA_ROOT
+FRAME_PROPOSALS_K = env_int("FRAME_PROPOSALS_K", 8, minimum=1)  # candidates proposed per upload
 
 # Data ---------------------------------------------------------------------------
 _DEFAULT_MOVIELENS = BASE_DIR.parent / "shared" / "datasets" / "ml-latest-small"
@@ -309,6 +314,11 @@ IMPRESSION_RETENTION_DAYS = env_int("IMPRESSION_RETENTION_DAYS", 30, minimum=1)
 # control (the bandit's lift stays measurable on live traffic, and the logs stay good for OPE).
 ARTWORK_POLICY = env_choice("ARTWORK_POLICY", "thompson", ("thompson", "uniform", "editorial"))
 ARTWORK_CONTROL_SHARE = env_float("ARTWORK_CONTROL_SHARE", 0.1, minimum=0.0, maximum=1.0)
+# New variants (approved frames) are "exploring" for ARTWORK_EXPLORATION_DAYS: on bandit page views
+# a card with exploring variants shows one of them with this probability (the logged propensity
+# includes it), so the bandit gets impressions to learn from before it settles.
+ARTWORK_EXPLORATION_BOOST = env_float("ARTWORK_EXPLORATION_BOOST", 0.2, minimum=0.0, maximum=1.0)
+ARTWORK_EXPLORATION_DAYS = env_int("ARTWORK_EXPLORATION_DAYS", 14, minimum=0)
 
 # REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -334,15 +344,15 @@ REST_FRAMEWORK = {
         "auth": env_str("API_RATE_AUTH", "10/min"),
     },
     "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "streamflix.error_handlers.api_exception_handler",
 }
 # The site's own forms, per client address (streamflix.ratelimit): a person clicks, a script floods.
 RATE_LIMITS = {
     "events_per_minute": env_int("RATE_LIMIT_EVENTS_PER_MINUTE", 120, minimum=1),
     "profiles_per_hour": env_int("RATE_LIMIT_PROFILES_PER_HOUR", 10, minimum=1),
     "admin_logins_per_minute": env_int("RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE", 10, minimum=1),
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "streamflix.error_handlers.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",

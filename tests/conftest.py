@@ -31,6 +31,8 @@ DEAD_REDIS = "redis://127.0.0.1:9/0"  # nothing listens on the discard port: Red
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # PBKDF2's million rounds cost ~0.5 s per user an admin or login test creates; tests need no strength.
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Without Redis, keep tests off the demo's file cache (var/cache) so a test run never wipes it.
     if not django_settings.REDIS_URL:
         django_settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -42,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MODEL_DIR = tmp_path / "models"
+    settings.FRAME_UPLOAD_DIR = tmp_path / "uploads"
     cache.clear()
     catalog_snapshot_clear()
     active_model_forget()
@@ -129,6 +132,7 @@ def _worker_env() -> dict[str, str]:
         "DATABASE_URL": url,  # the test database pytest-django made
         "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
         "MODEL_DIR": str(django_settings.MODEL_DIR),
+        "FRAME_UPLOAD_DIR": str(django_settings.FRAME_UPLOAD_DIR),
         "DJANGO_SETTINGS_MODULE": "streamflix.settings",
     }
 

@@ -24,6 +24,10 @@ FAN_LIFT = 1.0  # a "fan" of a theme likes it at least twice as often as everyon
 TASTES_CACHE_SECONDS = 600
 
 
+def take_rate(clicks: int, impressions: int) -> float | None:
+    return clicks / impressions if impressions else None
+
+
 @dataclass(frozen=True)
 class VariantStats:
     artwork: Artwork
@@ -32,7 +36,22 @@ class VariantStats:
 
     @property
     def take_rate(self) -> float | None:
-        return self.clicks / self.impressions if self.impressions else None
+        return take_rate(self.clicks, self.impressions)
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    """A title's variants of one source together (generated, uploaded, frame from a video)."""
+
+    source: str
+    label: str
+    variants: int
+    impressions: int
+    clicks: int
+
+    @property
+    def take_rate(self) -> float | None:
+        return take_rate(self.clicks, self.impressions)
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,21 @@ def variant_stats(title: Title) -> list[VariantStats]:
         counts[row["artwork_id"]][0] += row["n"]
         counts[row["artwork_id"]][1] += row["clicks"]
     return [VariantStats(a, *counts[a.pk]) for a in artworks]
+
+
+def stats_by_source(stats: list[VariantStats]) -> list[SourceStats]:
+    """Impressions, clicks and take rate per artwork source, once approved video frames have been
+    served (empty before: there is nothing to compare yet)."""
+    served_frames = any(s.artwork.source == Artwork.Source.FRAME and s.impressions for s in stats)
+    if not served_frames:
+        return []
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in stats:
+        totals[row.artwork.source][0] += 1
+        totals[row.artwork.source][1] += row.impressions
+        totals[row.artwork.source][2] += row.clicks
+    labels = dict(Artwork.Source.choices)
+    return [SourceStats(source, labels.get(source, source), *totals[source]) for source in labels if source in totals]
 
 
 def selection_by_segment(title: Title, *, daypart: str = "evening", device: str = "desktop") -> list[Segment]:

@@ -66,6 +66,7 @@ def artwork_chooser(
         model=published_bandit() if name == "thompson" else None,
         context=PageContext.from_labels(taste, daypart=context.daypart, device=context.device),
         rng=rng if rng is not None else np.random.default_rng(),
+        exploration_boost=settings.ARTWORK_EXPLORATION_BOOST,
     )
 
 

@@ -104,3 +104,23 @@ def test_insights_are_for_staff_only(client, title, who):
     for url in (reverse("personalization:insights"), reverse("personalization:insights_title", args=[title.pk])):
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_approved_frames_are_compared_with_the_generated_artwork_once_served(admin_client, title):
+    from catalog.models import Artwork
+
+    title.artworks.create(theme="character close-up", source=Artwork.Source.FRAME)
+    url = reverse("personalization:insights_title", args=[title.pk])
+    assert admin_client.get(url).context["by_source"] == []  # nothing served yet: nothing to compare
+
+    shown(title, "romance", n=40, clicks=4)
+    shown(title, "action", n=10, clicks=0)
+    shown(title, "character close-up", n=30, clicks=6)
+    response = admin_client.get(url)
+
+    rows = {row.source: (row.variants, row.impressions, row.clicks) for row in response.context["by_source"]}
+    assert rows == {"generated": (3, 50, 4), "frame": (1, 30, 6)}
+    body = response.content.decode()
+    assert "Video frames against generated artwork" in body
+    assert "Frame from a video" in body
+    assert re.search(r"<td>Frame from a video</td><td>1</td><td>30</td><td>6</td>\s*<td>0\.200</td>", body)

@@ -1,0 +1,147 @@
+"""Artwork discovery throughput: frames sampled, decoded and scored per second, and peak memory.
+
+Generates a 10-minute and a 2-minute 720p H.264 video (24 fps, a keyframe every 2 s plus x264's
+scene-cut keyframes, as streaming encodes have) in a temporary folder, then runs the real pipeline
+(`catalog.frames.propose_from_file`: index, seek, decode, score, de-duplicate, pick) on each in a
+fresh process. Memory is that process's peak resident size above what it had after its imports
+(ru_maxrss: FFmpeg's own buffers count too), so the two videos show whether it grows with length.
+
+    python bench/frames.py [--json] [--minutes 10] [--short-minutes 2] [--keep DIR]
+
+Generating the videos takes a few minutes (progress on stderr); `--keep DIR` reuses them.
+The last stdout line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tqdm import tqdm  # noqa: E402
+
+FPS = 24
+SIZE = (1280, 720)
+
+
+def generate(path: Path, minutes: float, seed: int) -> Path:
+    from catalog.frames.synthetic import film, write_video
+
+    if path.exists():
+        return path
+    frames = round(minutes * 60 * FPS)
+    partial = path.with_suffix(".part.mp4")
+    with tqdm(total=frames, desc=f"encoding {path.name}", unit="frame", file=sys.stderr) as bar:
+
+        def counted():
+            for frame in film(minutes * 60, size=SIZE, fps=FPS, seed=seed):
+                yield frame
+                bar.update()
+
+        write_video(partial, counted(), fps=FPS, gop=2 * FPS, options={"preset": "veryfast", "crf": "23"})
+    partial.rename(path)
+    return path
+
+
+def measure(path: Path) -> dict:
+    """Run the pipeline on `path` in a child process; its figures come back as JSON."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def child(path: Path) -> None:
+    from catalog.frames import propose_from_file
+
+    baseline = _rss_mb()
+    # Memory first, on a fresh process; the CPU breakdown after it (its list of frames would count).
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+    proposal = propose_from_file(path)
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    decode_ms, score_ms = _cpu_breakdown(path)
+    print(
+        json.dumps(
+            {
+                "frames_scored": proposal.frames_scored,
+                "duplicates_dropped": proposal.duplicates_dropped,
+                "proposed": len(proposal.proposed),
+                "seconds": round(elapsed, 2),
+                "cpu_seconds": round(cpu, 2),
+                "frames_per_s": round(proposal.frames_scored / elapsed, 1),
+                "peak_mb": round(peak - baseline, 1),
+                "cpu_ms_per_frame": {"decode": decode_ms, "score": score_ms},
+            }
+        )
+    )
+
+
+def _cpu_breakdown(path: Path, frames: int = 100) -> tuple[float, float]:
+    """CPU milliseconds per frame for decoding (one decoder thread) and for scoring, on the first frames."""
+    from itertools import islice
+
+    from catalog.frames.picker import score_sample
+    from catalog.frames.video import SamplingPlan, video_samples
+
+    start = time.process_time()
+    samples = list(islice(video_samples(path, SamplingPlan(decoders=1)), frames))
+    decoded = time.process_time()
+    for sample in samples:
+        score_sample(sample)
+    scored = time.process_time()
+    return round((decoded - start) * 1e3 / len(samples), 1), round((scored - decoded) * 1e3 / len(samples), 1)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print only the JSON summary on stdout")
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--short-minutes", type=float, default=2.0)
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the generated videos in this folder")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+
+    with tempfile.TemporaryDirectory(prefix="frames-bench-") as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        long_video = generate(folder / f"film-{args.minutes:g}min-720p.mp4", args.minutes, seed=1)
+        short_video = generate(folder / f"film-{args.short_minutes:g}min-720p.mp4", args.short_minutes, seed=2)
+        print("scoring…", file=sys.stderr)
+        long_run = measure(long_video)
+        short_run = measure(short_video)
+    summary = {
+        **long_run,
+        "video": f"{args.minutes:g} min 720p H.264, {FPS} fps",
+        "short_video": {"minutes": args.short_minutes, **short_run},
+    }
+    if not args.json:
+        print(
+            f"{args.minutes:g} min: {long_run['frames_scored']} frames scored in {long_run['seconds']} s "
+            f"({long_run['frames_per_s']}/s), peak {long_run['peak_mb']} MB; {args.short_minutes:g} min: "
+            f"{short_run['frames_scored']} frames, peak {short_run['peak_mb']} MB"
+        )
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
