@@ -81,4 +81,6 @@ class CatalogSnapshot:
         return variants[0] if variants else None
 
     def genres_of(self, index: int) -> tuple[str, ...]:
-        return tuple(self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index]))
+        return self.memo(
+            ("genres", index), lambda: tuple(self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index]))
+        )

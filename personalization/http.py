@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from personalization.context import Context, context_for
 from personalization.models import Account, Profile
-from personalization.selectors.viewers import profile_in_accounts
+from personalization.selectors.viewers import visible_profile
 from personalization.services.profiles import account_for_user, guest_account
 from streamflix.errors import ApplicationError
 
@@ -50,12 +50,12 @@ def own_account(request: HttpRequest, *, create: bool = False) -> Account | None
     return guest_account(key, create=create) if key else None
 
 
-def visible_account_ids(request: HttpRequest) -> list[int]:
-    """The sample viewers' account, and the visitor's own; computed once per request."""
-    if not hasattr(request, "_streamflix_accounts"):
+def own_account_id(request: HttpRequest) -> int | None:
+    """The visitor's own account's id (None before they have one); computed once per request."""
+    if not hasattr(request, "_streamflix_own"):
         own = own_account(request)
-        request._streamflix_accounts = [Account.objects.demo().pk, *([own.pk] if own else [])]
-    return request._streamflix_accounts
+        request._streamflix_own = own.pk if own else None
+    return request._streamflix_own
 
 
 def profile_for_request(request: HttpRequest, profile_id: int | None = None) -> Profile:
@@ -67,7 +67,7 @@ def profile_for_request(request: HttpRequest, profile_id: int | None = None) -> 
     from_session = profile_id is None
     if from_session:
         profile_id = request.session.get(SESSION_PROFILE) if hasattr(request, "session") else None
-    profile = profile_in_accounts(profile_id=profile_id, account_ids=visible_account_ids(request))
+    profile = visible_profile(profile_id=profile_id, own_account_id=own_account_id(request))
     if profile is None:
         if from_session and profile_id is not None:
             request.session.pop(SESSION_PROFILE, None)

@@ -8,6 +8,7 @@ format version: a plan written by another release (an open tab across a deploy) 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from catalog.snapshot import ArtworkVariant, CatalogSnapshot
@@ -17,6 +18,14 @@ from streamflix.errors import Gone, NotFound
 PAGE_PLAN_VERSION = 2
 PAGE_PLAN_TTL = 3 * 3600  # seconds a page view's plan (and its cards' impression tokens) stay valid
 HERO_ROW = -1  # the billboard's row index in the plan; it has no row of its own on the page
+
+
+def impression_id(page_view_id: str, row_index: int, position: int) -> uuid.UUID:
+    """The id of the card at (row, position) of a page view: the same every time it is rendered, so a
+    row fetched again logs nothing new. The page view's random 128 bits with the low 32 replaced by
+    the card's place (96 random bits stay: ids of different page views do not collide)."""
+    place = ((row_index - HERO_ROW) & 0xFFFF) << 16 | (position & 0xFFFF)
+    return uuid.UUID(int=(int(page_view_id, 16) & ~0xFFFFFFFF) | place)
 
 
 class PageExpired(Gone):

@@ -32,8 +32,8 @@ from personalization.api.serializers import (
     TitleOutput,
     TokenOutput,
 )
-from personalization.http import own_account, profile_for_request, viewing_context, visible_account_ids
-from personalization.models import Profile
+from personalization.http import own_account, own_account_id, profile_for_request, viewing_context
+from personalization.selectors.viewers import visible_profiles
 from personalization.services.events import event_submit
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.profiles import profile_create
@@ -55,7 +55,7 @@ class ProfileListApi(generics.ListCreateAPIView):
         return super().get_throttles()
 
     def get_queryset(self):
-        profiles = Profile.objects.filter(account_id__in=visible_account_ids(self.request)).order_by(
+        profiles = visible_profiles(own_account_id=own_account_id(self.request)).order_by(
             "account__is_demo", "-is_featured", "featured_order", "id"
         )
         featured = self.request.query_params.get("featured")

@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+import threading
+
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from personalization.history import History, history_from_rows
 from personalization.models import Engagement, Profile, Rating
 
+HISTORIES_KEPT = 2_000  # per process: a MovieLens viewer's history is ~20 KB of arrays
+
 
 def viewer_history(profile_id: int) -> History:
-    """Ratings and engagement (thumbs, My List, plays) of one profile: two queries."""
+    """Ratings and engagement (thumbs, My List, plays) of one profile.
+
+    Kept per process and keyed by a cheap version of the history (its newest engagement and how many
+    ratings it has), so a returning viewer costs one small query instead of reading every rating.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL, [profile_id, profile_id])
+        version = (profile_id, *cursor.fetchone())
+    history = _histories.get(version)
+    if history is None:
+        history = _history_read(profile_id)
+        with _histories_lock:  # (threaded web workers)
+            while len(_histories) >= HISTORIES_KEPT:
+                _histories.pop(next(iter(_histories)))  # the oldest entry
+            _histories[version] = history
+    return history
+
+
+_VERSION_SQL = (
+    "SELECT (SELECT max(updated_at) FROM personalization_engagement WHERE profile_id = %s),"
+    " (SELECT count(*) FROM personalization_rating WHERE profile_id = %s)"
+)
+_histories: dict[tuple, History] = {}
+_histories_lock = threading.Lock()
+
+
+def _history_read(profile_id: int) -> History:
     ratings = list(Rating.objects.filter(profile_id=profile_id).order_by("-rated_at").values_list("title_id", "rating"))
     engagements = list(
         Engagement.objects.filter(profile_id=profile_id)
@@ -28,8 +60,16 @@ def history_changed_at(profile_id: int) -> float:
     return cache.get(history_changed_key(profile_id), 0.0)
 
 
-def profile_in_accounts(*, profile_id: int | None, account_ids: list[int]) -> Profile | None:
-    """The profile, if it belongs to one of the accounts (None for anyone else's, or none picked)."""
+def visible_profiles(*, own_account_id: int | None) -> QuerySet[Profile]:
+    """The sample viewers (the demo account's), and the profiles of the visitor's own account."""
+    visible = Q(account__is_demo=True)
+    if own_account_id is not None:
+        visible |= Q(account_id=own_account_id)
+    return Profile.objects.filter(visible)
+
+
+def visible_profile(*, profile_id: int | None, own_account_id: int | None) -> Profile | None:
+    """The profile, if the visitor may use it (None for anyone else's, or none picked): one query."""
     if profile_id is None:
         return None
-    return Profile.objects.filter(pk=profile_id, account_id__in=account_ids).first()
+    return visible_profiles(own_account_id=own_account_id).filter(pk=profile_id).first()

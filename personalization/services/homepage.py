@@ -29,6 +29,7 @@ from personalization.page import (
     PlannedArtwork,
     Row,
     RowPlan,
+    impression_id,
 )
 from personalization.personal import match_badges, onboarding_picks, personal_signals, viewer_tastes
 from personalization.rows import plan_page
@@ -161,16 +162,15 @@ def _cards(
     present = [(t, int(p), c) for t, p, c in zip(title_ids, positions, choices, strict=True) if p >= 0]
     cards = []
     for position, (title_id, index, choice) in enumerate(present):  # titles retired since planning are left out
-        # The same card of the same page view always gets the same id (a reloaded row logs nothing new).
-        impression_id, variant = uuid.uuid5(uuid.UUID(plan.page_view_id), f"{row_index}:{position}"), choice.variant
-        token = impression_token(impression_id=impression_id, profile_id=plan.profile_id, title_id=title_id)
+        impression, variant = impression_id(plan.page_view_id, row_index, position), choice.variant
+        token = impression_token(impression_id=impression, profile_id=plan.profile_id, title_id=title_id)
         hero = row_index == HERO_ROW
         match = plan.matches.get(title_id)
         cards.append(Card.of(snapshot, index, variant, position=position, hero=hero, match=match, impression=token))
         artwork_id, theme = (variant.artwork_id, variant.theme) if variant else (None, "")
         # The hero is logged as row 0, position 0 (until the impression record gets a row of its own).
         row, at = (0, 0) if hero else (row_index, position)
-        shown.append(ShownCard(impression_id, title_id, artwork_id, theme, row, at, choice.propensity))
+        shown.append(ShownCard(impression, title_id, artwork_id, theme, row, at, choice.propensity))
     return cards
 
 

@@ -187,8 +187,9 @@ def test_the_homepage_renders_hero_rows_and_lazy_placeholders(browsing):
 
 
 def test_the_homepage_runs_a_fixed_number_of_queries(browsing, django_assert_num_queries, settings, monkeypatch):
-    """Session, account, profile, ratings, engagements, and the outbox row that makes the page view's
-    impressions durable: six, none per card or per row.
+    """Session, profile (one query that also checks whose it is), the history's version (the history
+    itself is kept per process until it changes), and the outbox row that makes the page view's
+    impressions durable: four, none per card or per row.
 
     Exact, not a bound. What a process loads once (catalog snapshot, model, bandit) is loaded by the
     warm-up page and then re-checked every few seconds; here the checks are made not due, then due.
@@ -201,17 +202,17 @@ def test_the_homepage_runs_a_fixed_number_of_queries(browsing, django_assert_num
     celery_override(task_always_eager=False)  # count the web request's queries, not the worker's
     for refreshed in (catalog_selectors._snapshots, selectors._serving, selectors._published):
         monkeypatch.setattr(refreshed, "check_seconds", 3600.0)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         browsing.get(home)
     settings.ARTWORK_CONTROL_SHARE = 1.0
-    with django_assert_num_queries(6):  # a control page: the same six
+    with django_assert_num_queries(4):  # a control page: the same four
         browsing.get(home)
     monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
-    with django_assert_num_queries(7):  # the model's version check reads the registry
+    with django_assert_num_queries(5):  # the model's version check reads the registry
         browsing.get(home)
     settings.ARTWORK_CONTROL_SHARE = 0.0
     monkeypatch.setattr(selectors._published, "check_seconds", 0.0)
-    with django_assert_num_queries(8):  # ... and the bandit's, the newest learning pass
+    with django_assert_num_queries(6):  # ... and the bandit's, the newest learning pass
         browsing.get(home)
 
 

@@ -1,0 +1,58 @@
+"""Cards rendered in Python: a homepage has ~80-280 of them, and the template engine spent two thirds
+of the page's time on them (two `{% url %}` reversals and a dozen localised numbers each).
+
+`{% cards row.cards %}` gives each card as an `<li>`: a link to the title's page that htmx turns into a
+POST opening the details modal (with the card's impression token), the artwork, and the caption; every
+value HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from personalization.page import Card
+
+register = template.Library()
+
+_PLACEHOLDER = 987654321
+
+
+@functools.cache
+def url_pattern(name: str) -> str:
+    """reverse() once per process, then a str.format pattern for any title id."""
+    url = reverse(name, args=[_PLACEHOLDER])
+    return url.replace("{", "{{").replace("}", "}}").replace(str(_PLACEHOLDER), "{0}")
+
+
+def card_html(card: Card) -> str:
+    title_id = card.title_id
+    artwork = "" if card.artwork_id is None else str(card.artwork_id)
+    name = escape(card.name)
+    year = f" ({card.year})" if card.year else ""
+    match = f", {card.match}% match" if card.match else ""
+    meta = (f'<span class="match">{card.match}% match</span>' if card.match else "") + (
+        f" {card.year}" if card.year else ""
+    )
+    genres = escape(" · ".join(card.genres[:2]))
+    return (
+        f'<li><a class="card" href="{url_pattern("personalization:title_detail").format(title_id)}"'
+        f' hx-post="{url_pattern("personalization:title_open").format(title_id)}?artwork={artwork}"'
+        f' hx-vals=\'{{"impression": "{escape(card.impression)}"}}\' hx-target="#modal" hx-swap="innerHTML"'
+        f' data-title="{title_id}" data-artwork="{artwork}" data-theme="{escape(card.theme)}"'
+        f' aria-label="{name}{year}{match}">'
+        f'<img class="card__image" src="{escape(card.image_url)}" alt="" width="480" height="270"'
+        f' loading="lazy" decoding="async">'
+        f'<span class="card__info" aria-hidden="true"><span class="card__name">{name}</span>'
+        f'<span class="card__meta">{meta} · {genres}</span></span></a></li>'
+    )
+
+
+@register.simple_tag
+def cards(row_cards: Iterable[Card]) -> SafeString:
+    return mark_safe("".join(card_html(card) for card in row_cards))  # noqa: S308 (every value escaped above)
