@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -24,9 +27,10 @@ class RejectNulMiddleware:
         form = request.POST if request.content_type in FORM_TYPES and not request.path.startswith("/api/") else {}
         for values in (request.GET, form):
             if any("\x00" in key or any("\x00" in value for value in values.getlist(key)) for key in values):
-                return HttpResponse(
-                    "Text may not contain NUL (\\0) characters.", status=400, content_type="text/plain; charset=utf-8"
-                )
+                message = "Text may not contain NUL (\\0) characters."
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": message, "code": "invalid"}, status=400)
+                return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 
@@ -55,7 +59,34 @@ class ApplicationErrorMiddleware:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF's handler, plus application errors as {"detail": message, "code": code} with their status."""
+    """Every API error as {"detail": message, "code": code} with its status: application errors, and
+    DRF's own (a serializer's field errors are also kept, by field, under "errors")."""
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
-    return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        fields = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        first = next(iter(fields.items()), ("", [""]))
+        message = first[1][0] if isinstance(first[1], list) and first[1] else first[1]
+        response.data = {
+            "detail": f"{first[0]}: {message}" if first[0] else str(message),
+            "code": "invalid",
+            "errors": fields,
+        }
+    elif response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"]), "code": getattr(exc, "default_code", "error")}
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: JSON under /api/ (a client reads it), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under /api/, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error: it is logged; try again later.", "code": "error"}, status=500)
+    return django_server_error(request)

@@ -25,3 +25,6 @@ def media(request, path):
 if settings.SERVE_MEDIA:
     # The demo serves artwork itself; behind a real web server, MEDIA_ROOT is served there.
     urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media))
+
+handler404 = "streamflix.error_handlers.not_found"
+handler500 = "streamflix.error_handlers.server_error"

@@ -86,8 +86,9 @@ class ProfileInput(serializers.Serializer):
 
 
 class ErrorOutput(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
+    detail = serializers.CharField(help_text="What went wrong, to show a person.")
+    code = serializers.CharField(help_text="Stable, for programs: invalid, not_found, duplicate, expired, ...")
+    errors = serializers.DictField(required=False, help_text="Input errors by field (400s from validation only).")
 
 
 class TokenOutput(serializers.Serializer):
