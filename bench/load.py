@@ -79,7 +79,7 @@ async def viewer(number: int, base: str, profile_ids: list[int], deadline: float
             page_view = PAGE_VIEW.search(html)
             if page_view:
                 stats.page_views.add(page_view.group(1))
-            stats.cards_served += html.count('class="card"')
+            stats.cards_served += html.count('class="card"') + html.count('<section class="hero"')
             cards = CARD.findall(html)
             for url in LAZY_ROW.findall(html)[:2]:
                 started = time.perf_counter()
