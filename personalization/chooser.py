@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from catalog.snapshot import ArtworkVariant, CatalogSnapshot
-from personalization.bandit import PageContext, Policy, PublishedModel, choose_page, page_probabilities
+from personalization.bandit import PageContext, Policy, PublishedModel, choose_page
 from personalization.context import Context
 from personalization.page import PlannedArtwork
 
@@ -31,6 +31,10 @@ from personalization.page import PlannedArtwork
 class ArtworkChoice:
     variant: ArtworkVariant | None  # None: the title has no active artwork
     propensity: float
+    # What it chose among (the title's active variants, in order) and the policy's probability for each:
+    # logged with the impression so that another policy can be evaluated on it offline.
+    candidates: tuple[int, ...] = ()
+    probabilities: tuple[float, ...] = ()
 
 
 class Chooser(Protocol):
@@ -96,32 +100,32 @@ class ArtworkChooser:
             return choices
         cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
         picked = choose_page(self.policy, self.model, self.context, cards, self.rng)
-        chosen, propensities = picked.chosen.tolist(), picked.propensity.tolist()
+        chosen, probabilities = picked.chosen.copy(), picked.probabilities.copy()
         if self.boost:
-            self._boost_exploring([variants[i] for i in with_art], cards, chosen, propensities)
-        for i, arm, propensity in zip(with_art, chosen, propensities, strict=True):
-            choices[i] = ArtworkChoice(variants[i][arm], propensity)
+            self._boost_exploring([variants[i] for i in with_art], chosen, probabilities)
+        for row, (i, arm) in enumerate(zip(with_art, chosen.tolist(), strict=True)):
+            arms = variants[i]
+            choices[i] = ArtworkChoice(
+                arms[arm],
+                float(probabilities[row, arm]),
+                candidates=tuple(v.artwork_id for v in arms),
+                probabilities=tuple(probabilities[row, : len(arms)].tolist()),
+            )
         return choices
 
     def _boost_exploring(
-        self,
-        variants: list[tuple[ArtworkVariant, ...]],
-        cards: list[np.ndarray],
-        chosen: list[int],
-        propensities: list[float],
+        self, variants: list[tuple[ArtworkVariant, ...]], chosen: np.ndarray, probabilities: np.ndarray
     ) -> None:
-        """Mix in the uniform choice among each card's exploring variants (in place), with exact propensities."""
+        """Mix in the uniform choice among each card's exploring variants (in place): with probability
+        `boost` a card with new variants shows one of them, so every arm's probability stays exact."""
         rows = [c for c, card_variants in enumerate(variants) if any(v.exploring for v in card_variants)]
-        if not rows:
-            return
-        bandit = page_probabilities(self.policy, self.model, self.context, [cards[c] for c in rows])
         explore = self.rng.random(len(rows)) < self.boost
         for r, c in enumerate(rows):
-            exploring = np.array([v.exploring for v in variants[c]])
+            exploring = np.zeros(probabilities.shape[1])
+            exploring[: len(variants[c])] = [v.exploring for v in variants[c]]
             if explore[r]:
                 chosen[c] = int(self.rng.choice(np.flatnonzero(exploring)))
-            arm = chosen[c]
-            propensities[c] = float(self.boost * exploring[arm] / exploring.sum() + (1.0 - self.boost) * bandit[r, arm])
+            probabilities[c] = self.boost * exploring / exploring.sum() + (1.0 - self.boost) * probabilities[c]
 
 
 def choose_groups(chooser: Chooser, groups: list[list[int]]) -> list[list[ArtworkChoice]]:
@@ -148,5 +152,7 @@ def planned_choices(
             choices.append(ArtworkChoice(None, chosen.propensity) if not variants else None)
             continue
         variant = next((v for v in variants if v.artwork_id == chosen.artwork_id), None)
-        choices.append(ArtworkChoice(variant, chosen.propensity) if variant else None)
+        choices.append(
+            ArtworkChoice(variant, chosen.propensity, chosen.candidates, chosen.probabilities) if variant else None
+        )
     return choices

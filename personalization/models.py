@@ -236,15 +236,23 @@ class Impression(models.Model):
     )
     theme = models.CharField(max_length=40, blank=True)
     row_key = models.CharField(max_length=64)
-    row_index = models.PositiveSmallIntegerField()
+    row_index = models.SmallIntegerField(help_text="-1 for the billboard (hero), then 0, 1, ... for the rows.")
     position = models.PositiveSmallIntegerField()
     shown_at = models.DateTimeField()
     daypart = models.CharField(max_length=10)
     device = models.CharField(max_length=10)
     policy = models.CharField(max_length=20)
-    policy_version = models.CharField(max_length=40, blank=True)
-    propensity = models.FloatField()
-    experiment_variant = models.CharField(max_length=40, blank=True)
+    policy_version = models.CharField(max_length=80, blank=True)
+    propensity = models.FloatField(help_text="P(the policy shows this variant), given the candidates and the context.")
+    # What the decision chose among (off-policy evaluation replays it): the candidate variants, in the
+    # card's order, and the policy's probability for each (space separated).
+    candidates = models.CharField(max_length=200, blank=True)
+    candidate_propensities = models.CharField(max_length=200, blank=True)
+    n_candidates = models.PositiveSmallIntegerField(default=0)
+    experiment_variant = models.CharField(
+        max_length=200, blank=True, help_text="The page view's experiments as ';name=variant;name=variant;'."
+    )
+    team = models.CharField(max_length=1, blank=True, help_text="Interleaving: the ranker (A or B) that drafted it.")
     model_version = models.CharField(max_length=20, blank=True)
     ingested_at = models.DateTimeField(db_index=True)
 
@@ -258,6 +266,30 @@ class Impression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.title_id}/{self.artwork_id} p={self.propensity:.3f}"
+
+
+class PageView(models.Model):
+    """One page view as decided: who, when and where, under which policies and experiments, and the
+    theme taste the artwork policy saw. Its impressions refer to it by `page_view_id`; off-policy
+    evaluation replays decisions from it. Written with the page's first impression batch."""
+
+    id = models.UUIDField(primary_key=True)
+    profile = models.ForeignKey(
+        Profile, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    shown_at = models.DateTimeField(db_index=True)
+    daypart = models.CharField(max_length=10)
+    device = models.CharField(max_length=10)
+    policy = models.CharField(max_length=20)
+    policy_version = models.CharField(max_length=80, blank=True)
+    model_version = models.CharField(max_length=20, blank=True)
+    taste = models.BinaryField(help_text="float16 log2 lift per theme (catalog.themes.ALL_THEMES order).")
+    experiment_variant = models.CharField(max_length=200, blank=True)
+    simulated = models.BooleanField(default=False, help_text="From the traffic simulator, not a person.")
+    ingested_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"page view {self.id} of profile {self.profile_id}"
 
 
 class ImpressionOutbox(models.Model):
@@ -343,3 +375,128 @@ class SimulationReport(models.Model):
 
     def __str__(self) -> str:
         return f"simulation of {self.sessions} sessions (seed {self.seed}) at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Experiment(models.Model):
+    """An A/B test (or an interleaving test) on one surface of the page: who gets which variant is a hash
+    of the experiment's salt and the profile (personalization.abtest), the same everywhere."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        STOPPED = "stopped", "Stopped"
+
+    class Surface(models.TextChoices):
+        ARTWORK = "artwork", "Artwork (which variant a card shows)"
+        ROWS = "rows", "Rows (how titles are ranked)"
+        MODEL = "model", "Recommender model version"
+
+    class Kind(models.TextChoices):
+        AB = "ab", "A/B test (each viewer sees one variant)"
+        INTERLEAVE = "interleave", "Interleaving (two rankers drafted into one row)"
+
+    class Metric(models.TextChoices):
+        CTR = "ctr", "Click-through rate per impression"
+        PLAY_RATE = "play_rate", "Play rate per impression"
+        PLAYS_PER_PAGE_VIEW = "plays_per_page_view", "Plays per page view"
+
+    name = models.SlugField(max_length=60, unique=True)
+    hypothesis = models.TextField(blank=True, help_text="What you expect and why, written before it starts.")
+    surface = models.CharField(max_length=10, choices=Surface.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.AB)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    primary_metric = models.CharField(max_length=24, choices=Metric.choices, default=Metric.CTR)
+    salt = models.CharField(max_length=60, blank=True, help_text="Hashed with the profile id; defaults to the name.")
+    built_in = models.BooleanField(default=False, help_text="The artwork holdout (ARTWORK_CONTROL_SHARE).")
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    analysed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Its final report after stopping: its raw impressions may then be rolled up."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["surface"], condition=models.Q(status="running"), name="one_running_experiment_per_surface"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(models.Model):
+    """One arm of an experiment: its share of profiles and what it changes on its surface."""
+
+    class ArtworkPolicy(models.TextChoices):
+        THOMPSON = "thompson", "The bandit"
+        UNIFORM = "uniform", "Uniformly random"
+        EDITORIAL = "editorial", "The editor's default"
+
+    class RowPolicy(models.TextChoices):
+        PERSONALIZED = "personalized", "Personalized (the recommender)"
+        POPULARITY = "popularity", "Popularity"
+
+    experiment = models.ForeignKey(Experiment, related_name="variants", on_delete=models.CASCADE)
+    name = models.SlugField(max_length=40)
+    weight = models.FloatField(help_text="Share of profiles, 0-1; an experiment's weights sum to 1.")
+    is_control = models.BooleanField(default=False, help_text="Lift is measured against this one.")
+    artwork_policy = models.CharField(max_length=12, choices=ArtworkPolicy.choices, blank=True)
+    row_policy = models.CharField(max_length=16, choices=RowPolicy.choices, blank=True)
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["experiment_id", "-is_control", "id"]
+        constraints = [models.UniqueConstraint(fields=["experiment", "name"], name="one_variant_name_per_experiment")]
+
+    def __str__(self) -> str:
+        return f"{self.experiment.name}={self.name}"
+
+
+class ExperimentResult(models.Model):
+    """An experiment's analysis as computed at one moment (hourly, or on demand from its page)."""
+
+    experiment = models.ForeignKey(Experiment, related_name="results", on_delete=models.CASCADE)
+    computed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    report = models.JSONField(help_text="What `experiment_report NAME --json` prints.")
+
+    class Meta:
+        ordering = ["-computed_at"]
+        get_latest_by = "computed_at"
+
+    def __str__(self) -> str:
+        return f"{self.experiment.name} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ExperimentDaily(models.Model):
+    """Raw impressions of an analysed experiment past their retention, rolled up per day and slice with
+    what a cluster-robust interval needs: counts per profile-day cluster and their sums of squares."""
+
+    day = models.DateField()
+    experiment = models.CharField(max_length=60)
+    variant = models.CharField(max_length=40)
+    policy = models.CharField(max_length=20)
+    device = models.CharField(max_length=10)
+    clusters = models.PositiveIntegerField(help_text="Profiles with impressions that day.")
+    impressions = models.PositiveIntegerField()
+    clicks = models.PositiveIntegerField()
+    plays = models.PositiveIntegerField()
+    impressions_sq = models.FloatField(help_text="Sum over clusters of impressions squared.")
+    clicks_sq = models.FloatField()
+    impressions_clicks = models.FloatField(help_text="Sum over clusters of impressions x clicks.")
+    plays_sq = models.FloatField()
+    impressions_plays = models.FloatField()
+    inverse_propensity_clicks = models.FloatField(default=0.0, help_text="Sum of click / propensity (IPS).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "experiment", "variant", "policy", "device"], name="one_experiment_rollup_per_slice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.experiment}={self.variant}: {self.clicks}/{self.impressions}"

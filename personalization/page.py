@@ -15,7 +15,7 @@ from catalog.snapshot import ArtworkVariant, CatalogSnapshot
 from personalization.context import Context
 from streamflix.errors import Gone, NotFound
 
-PAGE_PLAN_VERSION = 2
+PAGE_PLAN_VERSION = 3
 PAGE_PLAN_TTL = 3 * 3600  # seconds a page view's plan (and its cards' impression tokens) stay valid
 HERO_ROW = -1  # the billboard's row index in the plan; it has no row of its own on the page
 
@@ -88,6 +88,7 @@ class RowPlan:
     kind: str  # top_picks / because / continue / my_list / trending / new / genre / popular
     title_ids: tuple[int, ...]
     reason: str = ""
+    teams: tuple[str, ...] = ()  # interleaving: the ranker ("A"/"B") that drafted each title
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,13 @@ class Page:
 
 @dataclass(frozen=True)
 class PlannedArtwork:
-    """The artwork decided for one card when the page was built (None: the title had none)."""
+    """The artwork decided for one card when the page was built (None: the title had none), with what
+    the policy chose among and its probability for each (logged when the card is shown)."""
 
     artwork_id: int | None
     propensity: float
+    candidates: tuple[int, ...] = ()
+    probabilities: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ class PagePlan:
     model_label: str  # the recommender version that ranked the rows ("" without one)
     taste: tuple[float, ...]  # the viewer's theme taste, for a card whose artwork must be chosen again
     rows: tuple[RowPlan, ...]
+    experiments: str = ""  # ';name=variant;' of the running experiments this page view is in
+    simulated: bool = False  # the traffic simulator's, not a person's
     artwork: dict[int, tuple[PlannedArtwork, ...]] = field(default_factory=dict)  # lazy rows' choices
     matches: dict[int, int] = field(default_factory=dict)  # title id -> "NN% match"
 
@@ -151,8 +157,13 @@ class PagePlan:
             "policy_version": self.policy_version,
             "model_label": self.model_label,
             "taste": list(self.taste),
-            "rows": [[r.key, r.label, r.kind, list(r.title_ids), r.reason] for r in self.rows],
-            "artwork": {str(i): [[a.artwork_id, a.propensity] for a in row] for i, row in self.artwork.items()},
+            "rows": [[r.key, r.label, r.kind, list(r.title_ids), r.reason, list(r.teams)] for r in self.rows],
+            "experiments": self.experiments,
+            "simulated": self.simulated,
+            "artwork": {
+                str(i): [[a.artwork_id, a.propensity, list(a.candidates), list(a.probabilities)] for a in row]
+                for i, row in self.artwork.items()
+            },
             "matches": {str(t): m for t, m in self.matches.items()},
         }
 
@@ -176,9 +187,17 @@ class PagePlan:
             policy_version=data["policy_version"],
             model_label=data["model_label"],
             taste=tuple(data["taste"]),
-            rows=tuple(RowPlan(key, label, kind, tuple(ids), reason) for key, label, kind, ids, reason in data["rows"]),
+            rows=tuple(
+                RowPlan(key, label, kind, tuple(ids), reason, tuple(teams))
+                for key, label, kind, ids, reason, teams in data["rows"]
+            ),
+            experiments=data["experiments"],
+            simulated=data["simulated"],
             artwork={
-                int(i): tuple(PlannedArtwork(artwork_id, propensity) for artwork_id, propensity in row)
+                int(i): tuple(
+                    PlannedArtwork(artwork_id, propensity, tuple(candidates), tuple(probabilities))
+                    for artwork_id, propensity, candidates, probabilities in row
+                )
                 for i, row in data["artwork"].items()
             },
             matches={int(t): m for t, m in data["matches"].items()},

@@ -10,6 +10,7 @@ import numpy as np
 
 from catalog.snapshot import CatalogSnapshot
 from personalization.history import History
+from personalization.page import Card
 from personalization.recommender import RecommenderModel
 from personalization.rows import ViewerSignals, popularity_scores
 from personalization.taste import lift_from_history
@@ -146,3 +147,11 @@ def onboarding_picks(snapshot: CatalogSnapshot) -> list[int]:
                 if sum(1 for q in picks if snapshot.genre_matrix[q, column]) >= ONBOARDING_PER_GENRE:
                     break
     return picks[: ONBOARDING_GENRES * ONBOARDING_PER_GENRE]
+
+
+def onboarding_cards(snapshot: CatalogSnapshot) -> tuple[Card, ...]:
+    """Popular titles across the most watched genres, each with its editorial artwork."""
+    return tuple(
+        Card.of(snapshot, index, snapshot.default_variant(int(snapshot.title_ids[index])), position=position)
+        for position, index in enumerate(onboarding_picks(snapshot))
+    )

@@ -14,6 +14,7 @@ import numpy as np
 
 from catalog.snapshot import CatalogSnapshot
 from personalization.context import Context
+from personalization.interleaving import team_draft
 from personalization.page import RowPlan
 
 ROW_LENGTH = 20
@@ -263,3 +264,44 @@ def _hero(ordered: list[_Candidate]) -> int | None:
 
 def _jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+RANKERS = ("personalized", "popularity")
+
+
+def interleave_top_row(
+    planned: PlannedPage,
+    snapshot: CatalogSnapshot,
+    viewer: ViewerSignals,
+    rankers: tuple[str, str],
+    rng: np.random.Generator,
+) -> PlannedPage:
+    """The page with its first discovery row (Top Picks, or Popular for a new viewer) drafted by two
+    rankers (team-draft interleaving, personalization.interleaving): titles on the rest of the page stay
+    out of it, as they would in either ranker's own row."""
+    target = next((i for i, row in enumerate(planned.rows) if row.kind in ("top_picks", "popular")), None)
+    if target is None:
+        return planned
+    row = planned.rows[target]
+    elsewhere = {int(snapshot.title_ids[planned.hero])} if planned.hero is not None else set()
+    elsewhere |= {t for i, other in enumerate(planned.rows) if i != target for t in other.title_ids}
+    discover = np.ones(len(snapshot), dtype=bool)
+    discover[viewer.seen[(viewer.seen >= 0) & (viewer.seen < len(snapshot))]] = False
+    orders = []
+    for name in rankers:
+        scores = ranker_scores(name, snapshot, viewer)
+        ranked = _top(scores, discover, len(row.title_ids) * 4)
+        orders.append([t for t in (int(snapshot.title_ids[p]) for p in ranked) if t not in elsewhere])
+    titles, teams = team_draft(orders[0], orders[1], len(row.title_ids), rng)
+    rows = list(planned.rows)
+    rows[target] = RowPlan(row.key, row.label, row.kind, tuple(titles), f"{row.reason} (interleaved)", tuple(teams))
+    return PlannedPage(hero=planned.hero, rows=rows)
+
+
+def ranker_scores(name: str, snapshot: CatalogSnapshot, viewer: ViewerSignals) -> np.ndarray:
+    """A row ranker's score per title: the recommender's (popularity when it has none) or popularity."""
+    if name not in RANKERS:
+        raise ValueError(f"unknown ranker {name!r}; use one of {', '.join(RANKERS)}")
+    if name == "personalized" and viewer.scores is not None:
+        return viewer.scores
+    return popularity_scores(snapshot)

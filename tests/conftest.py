@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from catalog.selectors import catalog_snapshot_clear
+from personalization.selectors.experiments import running_experiments_forget
 from personalization.selectors.serving import active_model_forget, published_bandit_forget
 from streamflix import queue
 from streamflix.celery import app as celery_app
@@ -49,6 +50,7 @@ def _isolated(settings, tmp_path):
     catalog_snapshot_clear()
     active_model_forget()
     published_bandit_forget()
+    running_experiments_forget()
     celery_override(task_always_eager=True, task_eager_propagates=True)
     yield
     catalog_snapshot_clear()

@@ -60,6 +60,7 @@ class PageChoice:
 
     chosen: np.ndarray  # (n_cards,) int64
     propensity: np.ndarray  # (n_cards,) float64, P(policy picks `chosen` | context, card)
+    probabilities: np.ndarray  # (n_cards, max_arms): P(policy picks each arm), 0 past a card's arms
     policy: str
     policy_version: str
     model_version: str | None = None  # the published model the choice used, if any
@@ -99,6 +100,7 @@ def choose_page(
     return PageChoice(
         chosen=chosen,
         propensity=probabilities[np.arange(n_cards), chosen],
+        probabilities=probabilities,
         policy=policy.name,
         policy_version=policy.version,
         model_version=model.version if posterior is not None else None,

@@ -9,6 +9,7 @@ would disagree with the registry; reading the registry has no such window and ne
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,27 @@ def active_model() -> ServingModel | None:
 def active_model_forget() -> None:
     """Drop the process's loaded model (tests)."""
     _serving.forget()
+    _versions.clear()
+
+
+def serving_model(version_id: int | None = None) -> ServingModel | None:
+    """The model a page ranks with: the active one, or (a model experiment's variant) that version."""
+    if version_id is None:
+        return active_model()
+    active = active_model()
+    if active is not None and active.version_id == version_id:
+        return active
+    with _versions_lock:
+        if version_id not in _versions:
+            while len(_versions) >= VERSIONS_KEPT:
+                _versions.pop(next(iter(_versions)))
+            _versions[version_id] = _load_model(version_id)
+        return _versions[version_id]
+
+
+VERSIONS_KEPT = 2  # besides the active one: an experiment compares a few versions, not dozens
+_versions: dict[int, ServingModel | None] = {}
+_versions_lock = threading.Lock()
 
 
 def bandit_params() -> BanditParams:

@@ -12,7 +12,6 @@ process picks up at its next look (`selectors.serving.published_bandit`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,8 +57,9 @@ def artwork_chooser(
     policy_name: str | None = None,
     rng: np.random.Generator | None = None,
 ) -> ArtworkChooser:
-    """The chooser for one page view: its policy (bandit, or the random control) and the viewer's taste."""
-    name = policy_name or policy_for_page_view(page_view_id)
+    """The chooser for one page view: its policy (an artwork experiment's variant, else ARTWORK_POLICY)
+    and the viewer's taste."""
+    name = policy_name or settings.ARTWORK_POLICY
     return ArtworkChooser(
         snapshot,
         policy=Policy(name, bandit_params()),
@@ -68,12 +68,6 @@ def artwork_chooser(
         rng=rng if rng is not None else np.random.default_rng(),
         exploration_boost=settings.ARTWORK_EXPLORATION_BOOST,
     )
-
-
-def policy_for_page_view(page_view_id: str) -> str:
-    """ARTWORK_POLICY for most page views; ARTWORK_CONTROL_SHARE of them (by hash) get uniform random."""
-    bucket = int(hashlib.blake2b(page_view_id.encode(), digest_size=4).hexdigest(), 16) / 2**32
-    return "uniform" if bucket < settings.ARTWORK_CONTROL_SHARE else settings.ARTWORK_POLICY
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import uuid
 
 import numpy as np
 from django.core.cache import cache
-from django.utils import timezone
 
 from catalog.selectors import catalog_snapshot
 from catalog.snapshot import CatalogSnapshot
@@ -31,36 +30,55 @@ from personalization.page import (
     RowPlan,
     impression_id,
 )
-from personalization.personal import match_badges, onboarding_picks, personal_signals, viewer_tastes
-from personalization.rows import plan_page
-from personalization.selectors.serving import active_model
+from personalization.personal import match_badges, onboarding_cards, personal_signals, viewer_tastes
+from personalization.rows import interleave_top_row, plan_page
+from personalization.selectors.experiments import profile_assignments
+from personalization.selectors.serving import serving_model
 from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser
 from personalization.services.events import impression_token
-from personalization.services.impressions import ShownCard, impression_batch, impressions_publish
+from personalization.services.impressions import ShownCard, impressions_log_page
 
 FIRST_SCREEN_ROWS = 4
 
 
-def homepage_build(*, profile: Profile, context: Context, chooser_factory: ChooserFactory = artwork_chooser) -> Page:
-    """The viewer's page. `chooser_factory` picks the artwork policy: the live mix by default; the
-    simulator passes its own (a fixed policy, a seeded generator, the oracle)."""
+def homepage_build(
+    *,
+    profile: Profile,
+    context: Context,
+    chooser_factory: ChooserFactory = artwork_chooser,
+    simulated: bool = False,
+    rng: np.random.Generator | None = None,
+) -> Page:
+    """The viewer's page. `chooser_factory` picks the artwork policy: the live one by default (an
+    artwork experiment's variant, else ARTWORK_POLICY); the simulator passes its own."""
     snapshot = catalog_snapshot()
     history = viewer_history(profile.pk)
     tastes = viewer_tastes(history, snapshot)  # once per page: rows and artwork share it
-    serving = active_model()
+    assignments = profile_assignments(profile.pk)
+    serving = serving_model(assignments.model_version)
+    ranked_by_model = serving is not None and assignments.row_policy != "popularity"
     personal = personal_signals(
         name=profile.name,
         history=history,
         tastes=tastes,
         snapshot=snapshot,
-        model=serving.model if serving else None,
-        alignment=serving.alignment(snapshot) if serving else None,
+        model=serving.model if ranked_by_model else None,
+        alignment=serving.alignment(snapshot) if ranked_by_model else None,
         model_user=profile.pk if serving and history_changed_at(profile.pk) <= serving.trained_at else None,
     )
     planned = plan_page(snapshot, personal.signals, context)
+    if assignments.interleave:
+        rng = rng if rng is not None else np.random.default_rng()
+        planned = interleave_top_row(planned, snapshot, personal.signals, assignments.interleave, rng)
     page_view_id = uuid.uuid4().hex
-    chooser = chooser_factory(taste=tastes.themes, snapshot=snapshot, context=context, page_view_id=page_view_id)
+    chooser = chooser_factory(
+        taste=tastes.themes,
+        snapshot=snapshot,
+        context=context,
+        page_view_id=page_view_id,
+        policy_name=assignments.artwork_policy,
+    )
     # The artwork of every card, lazy rows included, in one policy call: a lazy row later shows
     # what was chosen now, with the propensity it had now.
     hero_ids = [int(snapshot.title_ids[planned.hero])] if planned.hero is not None else []
@@ -75,11 +93,16 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
         taste=tuple(round(float(t), 4) for t in tastes.themes),
         rows=tuple(planned.rows),
         artwork={
-            index: tuple(PlannedArtwork(c.variant.artwork_id if c.variant else None, c.propensity) for c in choices)
+            index: tuple(
+                PlannedArtwork(c.variant.artwork_id if c.variant else None, c.propensity, c.candidates, c.probabilities)
+                for c in choices
+            )
             for index, choices in enumerate(row_choices)
             if index >= FIRST_SCREEN_ROWS
         },
         matches=match_badges(personal.predicted, snapshot, [t for row in planned.rows for t in row.title_ids]),
+        experiments=assignments.label,
+        simulated=simulated,
     )
     cache.set(_plan_key(page_view_id), plan.to_dict(), PAGE_PLAN_TTL)
 
@@ -89,7 +112,7 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
         _row(snapshot, plan, index, choices, shown) if index < FIRST_SCREEN_ROWS else _lazy_row(row_plan, index)
         for index, (row_plan, choices) in enumerate(zip(planned.rows, row_choices, strict=True))
     )
-    _log(plan, shown)
+    impressions_log_page(plan, shown)
     onboarding = history.is_empty
     return Page(
         page_view_id=page_view_id,
@@ -99,7 +122,7 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
         rows=rows,
         model_version=plan.model_label,
         onboarding=onboarding,
-        onboarding_cards=_onboarding_cards(snapshot) if onboarding else (),
+        onboarding_cards=onboarding_cards(snapshot) if onboarding else (),
     )
 
 
@@ -129,7 +152,7 @@ def homepage_row(
     # A row is logged once per page view, however often it is fetched again (a reload, a retry); its
     # cards' impression ids are the same each time, so even a second batch would insert nothing.
     if cache.add(f"{_plan_key(page_view_id)}:row:{index}", True, PAGE_PLAN_TTL):
-        _log(plan, shown)
+        impressions_log_page(plan, shown)
     return row
 
 
@@ -144,9 +167,7 @@ def _lazy_row(plan: RowPlan, index: int) -> Row:
 def _row(snapshot: CatalogSnapshot, plan: PagePlan, index: int, choices: list, shown: list[ShownCard]) -> Row:
     row_plan = plan.rows[index]
     cards = tuple(_cards(snapshot, plan, list(row_plan.title_ids), choices, index, shown))
-    return Row(
-        key=row_plan.key, label=row_plan.label, kind=row_plan.kind, index=index, cards=cards, reason=row_plan.reason
-    )
+    return Row(row_plan.key, row_plan.label, row_plan.kind, index, cards, reason=row_plan.reason)
 
 
 def _cards(
@@ -159,6 +180,7 @@ def _cards(
 ) -> list[Card]:
     """The cards of one row (or the hero), each also added to the page view's impressions."""
     positions = snapshot.index_of(title_ids)
+    teams = plan.rows[row_index].teams if row_index != HERO_ROW else ()
     present = [(t, int(p), c) for t, p, c in zip(title_ids, positions, choices, strict=True) if p >= 0]
     cards = []
     for position, (title_id, index, choice) in enumerate(present):  # titles retired since planning are left out
@@ -168,35 +190,6 @@ def _cards(
         match = plan.matches.get(title_id)
         cards.append(Card.of(snapshot, index, variant, position=position, hero=hero, match=match, impression=token))
         artwork_id, theme = (variant.artwork_id, variant.theme) if variant else (None, "")
-        # The hero is logged as row 0, position 0 (until the impression record gets a row of its own).
-        row, at = (0, 0) if hero else (row_index, position)
-        shown.append(ShownCard(impression, title_id, artwork_id, theme, row, at, choice.propensity))
+        decision = (choice.propensity, choice.candidates, choice.probabilities, teams[position] if teams else "")
+        shown.append(ShownCard(impression, title_id, artwork_id, theme, row_index, position, *decision))
     return cards
-
-
-def _onboarding_cards(snapshot: CatalogSnapshot) -> tuple[Card, ...]:
-    """Popular titles across the most watched genres, each with its editorial artwork."""
-    return tuple(
-        Card.of(snapshot, index, snapshot.default_variant(int(snapshot.title_ids[index])), position=position)
-        for position, index in enumerate(onboarding_picks(snapshot))
-    )
-
-
-def _log(plan: PagePlan, shown: list[ShownCard]) -> None:
-    if not shown:
-        return
-    row_keys = {card.row_index: plan.rows[card.row_index].key if plan.rows else "hero" for card in shown}
-    batch = impression_batch(
-        page_view_id=plan.page_view_id,
-        profile_id=plan.profile_id,
-        shown_at=timezone.now(),
-        daypart=plan.context.daypart,
-        device=plan.context.device,
-        policy=plan.policy,
-        policy_version=plan.policy_version,
-        model_version=plan.model_label,
-        experiment_variant="",
-        row_keys=row_keys,
-        cards=shown,
-    )
-    impressions_publish(batch)

@@ -20,17 +20,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from personalization.models import Event, Impression, ImpressionDaily, ImpressionOutbox
+from personalization.models import Event, Impression, ImpressionDaily, ImpressionOutbox, PageView
+from personalization.page import HERO_ROW, PagePlan
 from streamflix import queue
 
 logger = logging.getLogger(__name__)
 
-BATCH_VERSION = 1
+BATCH_VERSION = 2  # 2: the decision context (taste, candidates, their probabilities) and experiments
 
 # The batch's shape, written once. What all impressions of a page view share travels once...
 SHARED_FIELDS = (
@@ -44,7 +46,12 @@ SHARED_FIELDS = (
     "experiment_variant",
     "model_version",
 )
+# (The page view's own context, "taste" and "simulated", goes to its PageView row.)
 # ...and each per-card field as one list.
+
+
+def _spaced(values) -> str:
+    return " ".join(str(value) for value in values)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class _Column:
     sql_type: str
     read: Callable[[Any], Any] = lambda value: value
     write: Callable[[Any], Any] = lambda value: value
+    since: int = 1  # the batch version that introduced it (older batches get `default`)
+    default: Any = None
 
 
 CARD_COLUMNS = (
@@ -64,7 +73,17 @@ CARD_COLUMNS = (
     _Column("rows", "row_index", "smallint", read=int),
     _Column("positions", "position", "smallint", read=int),
     _Column("propensities", "propensity", "float8", read=float, write=lambda value: round(value, 6)),
-)
+    _Column(
+        "candidates", "candidates", "varchar", read=lambda ids: _spaced(int(i) for i in ids), write=list, since=2,
+        default="",
+    ),
+    _Column(
+        "candidate_propensities", "candidate_propensities", "varchar",
+        read=lambda ps: _spaced(f"{float(p):.6g}" for p in ps), write=lambda ps: [round(p, 6) for p in ps], since=2,
+        default="",
+    ),
+    _Column("teams", "team", "varchar", read=str, since=2, default=""),
+)  # fmt: skip
 
 
 class InvalidBatch(ValueError):
@@ -82,6 +101,9 @@ class ShownCard:
     row_index: int
     position: int
     propensity: float
+    candidates: tuple[int, ...] = ()  # the variants the policy chose among, in the card's order
+    candidate_propensities: tuple[float, ...] = ()  # its probability for each
+    team: str = ""  # interleaving: which ranker drafted the card
 
 
 def impression_batch(
@@ -97,6 +119,8 @@ def impression_batch(
     experiment_variant: str,
     row_keys: dict[int, str],
     cards: Sequence[ShownCard],
+    taste: Sequence[float] = (),
+    simulated: bool = False,
 ) -> dict:
     """The message for one page view: shared fields once, per-card fields as parallel lists (small JSON)."""
     shared = {
@@ -114,10 +138,34 @@ def impression_batch(
         c.key: [c.write(getattr(card, _ATTRIBUTE.get(c.field, c.field))) for card in cards] for c in CARD_COLUMNS
     }
     row_keys_json = {str(index): key for index, key in row_keys.items()}
-    return {"v": BATCH_VERSION, **shared, "row_keys": row_keys_json, **columns}
+    context = {"taste": [round(float(t), 3) for t in taste], "simulated": simulated}
+    return {"v": BATCH_VERSION, **shared, **context, "row_keys": row_keys_json, **columns}
 
 
-_ATTRIBUTE = {"id": "impression_id"}  # ShownCard names the id for what it is
+_ATTRIBUTE = {"id": "impression_id", "team": "team", "candidate_propensities": "candidate_propensities"}
+
+
+def impressions_log_page(plan: PagePlan, shown: Sequence[ShownCard]) -> None:
+    """Log the cards of a page view (or of one of its lazy rows) as one batch."""
+    if not shown:
+        return
+    row_keys = {c.row_index: "hero" if c.row_index == HERO_ROW else plan.rows[c.row_index].key for c in shown}
+    batch = impression_batch(
+        page_view_id=plan.page_view_id,
+        profile_id=plan.profile_id,
+        shown_at=timezone.now(),
+        daypart=plan.context.daypart,
+        device=plan.context.device,
+        policy=plan.policy,
+        policy_version=plan.policy_version,
+        model_version=plan.model_label,
+        experiment_variant=plan.experiments,
+        row_keys=row_keys,
+        cards=shown,
+        taste=plan.taste,
+        simulated=plan.simulated,
+    )
+    impressions_publish(batch)
 
 
 def impressions_publish(batch: dict) -> str:
@@ -155,6 +203,19 @@ def impressions_ingest(batches: Iterable[dict]) -> int:
     if connection.vendor == "postgresql":
         return sum(_insert_postgres(page) for page in pages)
     # SQLite (the zero-set-up demo): the ORM's INSERT OR IGNORE, then count what is new.
+    PageView.objects.bulk_create(
+        [
+            PageView(
+                id=page.shared["page_view_id"],
+                **{f: page.shared[f] for f in _PAGE_VIEW_FIELDS[1:]},
+                taste=page.taste,
+                simulated=page.simulated,
+            )
+            for page in pages
+            if page.taste is not None
+        ],
+        ignore_conflicts=True,
+    )
     rows = [row for page in pages for row in page.rows()]
     ids = [row["id"] for row in rows]
     before = Impression.objects.filter(id__in=ids).count()
@@ -171,6 +232,8 @@ class _Page:
 
     shared: dict  # SHARED_FIELDS, parsed
     columns: dict[str, list]  # Impression field -> one value per card (row_key included)
+    taste: bytes | None  # float16 theme lift (None in a version-1 batch: no PageView row then)
+    simulated: bool
 
     def rows(self) -> list[dict]:
         names = list(self.columns)
@@ -182,9 +245,11 @@ class _Page:
 
 def _page(batch: dict) -> _Page:
     try:
-        if batch.get("v") != BATCH_VERSION:
-            raise InvalidBatch(f"unknown batch version {batch.get('v')!r}")
-        lengths = {len(batch[c.key]) for c in CARD_COLUMNS}
+        version = batch.get("v")
+        if version not in (1, BATCH_VERSION):
+            raise InvalidBatch(f"unknown batch version {version!r}")
+        columns_here = [c for c in CARD_COLUMNS if c.since <= version]
+        lengths = {len(batch[c.key]) for c in columns_here}
         if len(lengths) != 1:
             raise InvalidBatch(f"columns of different lengths {sorted(lengths)}")
         shared = {name: batch[name] for name in SHARED_FIELDS}
@@ -193,18 +258,23 @@ def _page(batch: dict) -> _Page:
             raise InvalidBatch(f"shown_at {batch['shown_at']!r} is not a timestamp")
         shared["page_view_id"] = uuid.UUID(batch["page_view_id"])
         shared["profile_id"] = int(batch["profile_id"])
-        columns = {c.field: [c.read(value) for value in batch[c.key]] for c in CARD_COLUMNS}
+        columns = {c.field: [c.read(value) for value in batch[c.key]] for c in columns_here}
+        count = len(columns["id"])
+        for column in CARD_COLUMNS:
+            columns.setdefault(column.field, [column.default] * count)
+        columns["n_candidates"] = [len(value.split()) for value in columns["candidates"]]
         columns["row_key"] = [batch["row_keys"][str(row)] for row in columns["row_index"]]
         if not all(0.0 < p <= 1.0 for p in columns["propensity"]):
             raise InvalidBatch("propensities must be in (0, 1]")
-        return _Page(shared=shared, columns=columns)
+        taste = np.asarray(batch["taste"], dtype=np.float16).tobytes() if version >= 2 else None
+        return _Page(shared=shared, columns=columns, taste=taste, simulated=bool(batch.get("simulated", False)))
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidBatch(f"malformed impression batch: {exc!r}") from exc
 
 
 # What a page's impressions share is sent once; only the varying fields travel as arrays, in
 # binary (%b: psycopg's text array format costs more than the insert itself).
-_PG_COLUMNS = {c.field: c.sql_type for c in CARD_COLUMNS} | {"row_key": "varchar"}
+_PG_COLUMNS = {c.field: c.sql_type for c in CARD_COLUMNS} | {"row_key": "varchar", "n_candidates": "smallint"}
 _PG_INSERT = f"""
 INSERT INTO personalization_impression ({", ".join(SHARED_FIELDS)}, {", ".join(_PG_COLUMNS)}, ingested_at)
 SELECT {", ".join(["%s"] * len(SHARED_FIELDS))}, u.*, clock_timestamp()
@@ -225,7 +295,19 @@ def _insert_postgres(page: _Page) -> int:
     # array element into the SQL text, which costs more than the insert itself.
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_PG_INSERT, params)
-        return cursor.rowcount
+        inserted = cursor.rowcount
+        if page.taste is not None:
+            cursor.execute(_PG_PAGE_VIEW, [*(page.shared[f] for f in _PAGE_VIEW_FIELDS), page.taste, page.simulated])
+        return inserted
+
+
+_PAGE_VIEW_FIELDS = ("page_view_id", "profile_id", "shown_at", "daypart", "device", "policy", "policy_version",
+                     "model_version", "experiment_variant")  # fmt: skip
+_PG_PAGE_VIEW = f"""
+INSERT INTO personalization_pageview (id, {", ".join(_PAGE_VIEW_FIELDS[1:])}, taste, simulated, ingested_at)
+VALUES ({", ".join(["%s"] * (len(_PAGE_VIEW_FIELDS) + 2))}, clock_timestamp())
+ON CONFLICT (id) DO NOTHING
+"""  # noqa: S608 (built from the constants above; values travel as parameters)
 
 
 def impressions_quarantine(batch: object, error: str) -> None:

@@ -19,7 +19,7 @@ from personalization.personal import viewer_tastes
 from personalization.selectors.serving import bandit_params, published_bandit, published_bandit_forget
 from personalization.selectors.viewers import viewer_history
 from personalization.services import artwork as artwork_service
-from personalization.services.artwork import artwork_chooser, bandit_learn, policy_for_page_view
+from personalization.services.artwork import artwork_chooser, bandit_learn
 from personalization.services.impressions import ShownCard, impressions_ingest
 from tests.conftest import require_postgres
 from tests.factories import impression_batch_for, make_profile, make_title, rate
@@ -133,15 +133,6 @@ def test_the_logged_propensity_is_the_policys_probability_of_the_shown_variant(w
     for i, (title_id, choice) in enumerate(zip(titles, choices, strict=True)):
         arm = [v.artwork_id for v in snapshot.artworks[title_id]].index(choice.variant.artwork_id)
         assert choice.propensity == pytest.approx(expected[i][arm], abs=1e-12)
-
-
-def test_a_control_share_of_page_views_gets_random_artwork(settings):
-    settings.ARTWORK_CONTROL_SHARE = 0.2
-    policies = [policy_for_page_view(uuid.uuid4().hex) for _ in range(4000)]
-    share = policies.count("uniform") / len(policies)
-    assert abs(share - 0.2) < 4.5 * (0.2 * 0.8 / 4000) ** 0.5  # binomial tolerance
-    assert set(policies) == {"uniform", "thompson"}
-    assert policy_for_page_view("abc") == policy_for_page_view("abc")  # lazy rows keep their page's policy
 
 
 def test_a_second_learning_pass_skips_while_one_is_running(world):

@@ -12,10 +12,13 @@ from catalog import selectors as catalog_selectors
 from catalog.models import Artwork, Title
 from catalog.selectors import catalog_snapshot_clear
 from catalog.services import catalog_changed
+from personalization.abtest import assign
 from personalization.context import Context, daypart_for_hour, device_from_user_agent
 from personalization.models import Impression
+from personalization.selectors import experiments
 from personalization.selectors import serving as selectors
 from personalization.services.artwork import artwork_chooser
+from personalization.services.experiments import experiment_start
 from personalization.services.homepage import FIRST_SCREEN_ROWS, PageExpired, homepage_build, homepage_row
 from personalization.services.title_stats import title_stats_refresh
 from streamflix.celery import celery_override
@@ -186,34 +189,41 @@ def test_the_homepage_renders_hero_rows_and_lazy_placeholders(browsing):
     assert body.count('class="card"') == sum(len(r.cards) for r in page.rows)
 
 
-def test_the_homepage_runs_a_fixed_number_of_queries(browsing, django_assert_num_queries, settings, monkeypatch):
+def test_the_homepage_runs_a_fixed_number_of_queries(browsing, viewer, django_assert_num_queries, monkeypatch):
     """Session, profile (one query that also checks whose it is), the history's version (the history
     itself is kept per process until it changes), and the outbox row that makes the page view's
     impressions durable: four, none per card or per row.
 
-    Exact, not a bound. What a process loads once (catalog snapshot, model, bandit) is loaded by the
-    warm-up page and then re-checked every few seconds; here the checks are made not due, then due.
-    The warm-up is a bandit page: a page on the uniform control never loads the bandit, so the next
-    bandit page would load it (this was the flake where a page counted 6 queries).
+    Exact, not a bound. What a process loads once (catalog snapshot, model, bandit, the running
+    experiments) is loaded by the warm-up page and then re-checked every few seconds; here the checks
+    are made not due, then due. The warm-up is a bandit page: a page on the uniform control never
+    loads the bandit, so the next bandit page would load it (this was the flake where a page counted 6).
     """
-    settings.ARTWORK_CONTROL_SHARE = 0.0
     home = reverse("personalization:home")
     browsing.get(home)
     celery_override(task_always_eager=False)  # count the web request's queries, not the worker's
-    for refreshed in (catalog_selectors._snapshots, selectors._serving, selectors._published):
+    checks = (catalog_selectors._snapshots, selectors._serving, selectors._published, experiments._running)
+    for refreshed in checks:
         monkeypatch.setattr(refreshed, "check_seconds", 3600.0)
     with django_assert_num_queries(4):
         browsing.get(home)
-    settings.ARTWORK_CONTROL_SHARE = 1.0
+    uniform_for_viewer = next(  # an artwork experiment whose hash puts this viewer on the uniform control
+        name for name in (f"control-{n}" for n in range(100)) if assign(name, viewer.pk, HALVES) == "uniform"
+    )
+    experiment_start(name=uniform_for_viewer, surface="artwork", variants="uniform=0.5,bandit=0.5")
+    experiments.running_experiments_forget()
+    browsing.get(home)  # (loads the running experiments)
     with django_assert_num_queries(4):  # a control page: the same four
-        browsing.get(home)
+        assert browsing.get(home).context["page"].hero is not None
     monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
     with django_assert_num_queries(5):  # the model's version check reads the registry
         browsing.get(home)
-    settings.ARTWORK_CONTROL_SHARE = 0.0
-    monkeypatch.setattr(selectors._published, "check_seconds", 0.0)
-    with django_assert_num_queries(6):  # ... and the bandit's, the newest learning pass
+    monkeypatch.setattr(experiments._running, "check_seconds", 0.0)
+    with django_assert_num_queries(6):  # ... and the running experiments' version
         browsing.get(home)
+
+
+HALVES = [("uniform", 0.5), ("bandit", 0.5)]
 
 
 def test_a_lazy_row_fragment_is_just_the_row(browsing):
