@@ -4,10 +4,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from personalization.models import Account, Engagement, Event, ModelVersion, Profile, Rating
+from personalization.models import Account, Engagement, Event, Experiment, ModelVersion, Profile, Rating, Variant
+from personalization.services.experiments import experiment_begin, experiment_stop
 from personalization.services.training import model_retrain_enqueue
+from streamflix.errors import ApplicationError
 
 
 class ProfileInline(admin.TabularInline):
@@ -134,3 +137,58 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # the log is append-only
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["name", "weight", "is_control", "artwork_policy", "row_policy", "model_version"]
+    raw_id_fields = ["model_version"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A running (or finished) experiment's split never changes: stop it and start a new one.
+        return (obj is None or obj.status == Experiment.Status.DRAFT) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return (obj is None or obj.status == Experiment.Status.DRAFT) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return (obj is None or obj.status == Experiment.Status.DRAFT) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    """Experiments: draft one with its variants, start it, stop it; its results page has the analysis."""
+
+    list_display = ["name", "surface", "kind", "status", "primary_metric", "started_at", "stopped_at", "results"]
+    list_filter = ["status", "surface", "kind"]
+    search_fields = ["name", "hypothesis"]
+    inlines = [VariantInline]
+    actions = ["start_selected", "stop_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        locked = ["status", "started_at", "stopped_at", "analysed_at", "built_in"]
+        if obj is not None and obj.status != Experiment.Status.DRAFT:
+            locked += ["name", "surface", "kind", "salt", "primary_metric"]
+        return locked
+
+    @admin.display(description="Results")
+    def results(self, obj: Experiment) -> str:
+        url = reverse("personalization:experiment", args=[obj.name])
+        return format_html('<a href="{}">results</a>', url) if obj.status != Experiment.Status.DRAFT else "—"
+
+    @admin.action(description="Start the selected draft experiments")
+    def start_selected(self, request, queryset):
+        for experiment in queryset:
+            try:
+                experiment_begin(experiment=experiment)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, f"Started {experiment.name}.", messages.SUCCESS)
+
+    @admin.action(description="Stop the selected running experiments")
+    def stop_selected(self, request, queryset):
+        for experiment in queryset.filter(status=Experiment.Status.RUNNING):
+            experiment_stop(name=experiment.name)
+            self.message_user(request, f"Stopped {experiment.name}.", messages.SUCCESS)

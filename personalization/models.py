@@ -316,7 +316,7 @@ class ImpressionDaily(models.Model):
     )
     theme = models.CharField(max_length=40, blank=True)
     policy = models.CharField(max_length=20)
-    experiment_variant = models.CharField(max_length=40, blank=True)
+    experiment_variant = models.CharField(max_length=200, blank=True)
     device = models.CharField(max_length=10)
     impressions = models.PositiveIntegerField()
     clicks = models.PositiveIntegerField()

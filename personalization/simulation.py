@@ -31,26 +31,37 @@ class ClickWorld:
     noise_sd: float = 0.15  # hidden per-viewer, per-theme taste the policies cannot see
     row_decay: float = 0.03  # attention fades down the page...
     position_decay: float = 0.015  # ...and along a row
+    title_weight: float = 0.0  # logits per unit of how much the viewer likes the title's genres (0: artwork only)
 
     @classmethod
-    def make(cls, n_themes: int, seed: int) -> ClickWorld:
+    def make(cls, n_themes: int, seed: int, **parameters: float) -> ClickWorld:
         rng = np.random.default_rng([seed, 1])
-        return cls(appeal=rng.normal(0.0, 0.25, n_themes), seed=seed)
+        return cls(appeal=rng.normal(0.0, 0.25, n_themes), seed=seed, **parameters)
 
     def affinity(self, profile_id: int, taste: np.ndarray) -> np.ndarray:
         """The viewer's true affinity per theme: observed taste plus their own hidden noise."""
         noise = np.random.default_rng([self.seed, 2, profile_id]).normal(0.0, self.noise_sd, len(taste))
         return np.clip(taste, -2.0, 2.0) + noise
 
-    def click_probability(self, affinity: np.ndarray, theme: int, row: int, position: int) -> float:
+    def click_probability(
+        self, affinity: np.ndarray, theme: int, row: int, position: int, relevance: float = 0.0
+    ) -> float:
         logit = (
             self.alpha
             + self.beta * affinity[theme]
             + self.appeal[theme]
+            + self.title_weight * relevance
             - self.row_decay * row
             - self.position_decay * position
         )
         return float(1.0 / (1.0 + np.exp(-logit)))
+
+    @staticmethod
+    def relevance(genre_taste: np.ndarray, title_genres: np.ndarray) -> float:
+        """How much a viewer likes a title's genres: their mean lift over them, clipped to +-2."""
+        if not title_genres.any():
+            return 0.0
+        return float(np.clip(genre_taste[title_genres], -2.0, 2.0).mean())
 
 
 class OracleChooser:

@@ -13,7 +13,9 @@ from celery_batches import Batches
 from django.conf import settings
 from django.db import DatabaseError
 
+from personalization.models import Experiment
 from personalization.services.artwork import bandit_learn
+from personalization.services.experiments import experiment_analyse, experiments_to_analyse
 from personalization.services.impressions import (
     InvalidBatch,
     impressions_ingest,
@@ -102,3 +104,14 @@ def bandit_learn_task() -> int:
     elif stats.impressions or stats.clicks:
         logger.info("Bandit learned from %d impressions and %d clicks", stats.impressions, stats.clicks)
     return stats.impressions
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, soft_time_limit=540, time_limit=600)
+def experiment_analyse_task(experiment_id: int | None = None) -> int:
+    """Hourly (every experiment that is running or owes its final report), or one on demand."""
+    experiments = (
+        list(Experiment.objects.filter(pk=experiment_id)) if experiment_id is not None else experiments_to_analyse()
+    )
+    for experiment in experiments:
+        experiment_analyse(experiment=experiment)
+    return len(experiments)

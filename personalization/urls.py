@@ -18,4 +18,8 @@ urlpatterns = [
     path("context/", views.context_override, name="context"),
     path("insights/artwork/", views.insights, name="insights"),
     path("insights/artwork/<int:pk>/", views.insights_title, name="insights_title"),
+    path("insights/experiments/", views.experiments, name="experiments"),
+    path("insights/experiments/<slug:name>/", views.experiment, name="experiment"),
+    path("insights/experiments/<slug:name>/analyse/", views.experiment_analyse, name="experiment_analyse"),
+    path("insights/experiments/<slug:name>/results.csv", views.experiment_csv, name="experiment_csv"),
 ]

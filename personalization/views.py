@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -24,12 +26,13 @@ from personalization.http import (
     profile_for_request,
     viewing_context,
 )
-from personalization.models import Account, Engagement, Event, Profile, SimulationReport
+from personalization.models import Account, Engagement, Event, Experiment, Profile, SimulationReport
 from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, stats_by_source, variant_stats
 from personalization.services.events import event_submit, onboarding_complete
+from personalization.services.experiments import experiment_analyse_enqueue
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.profiles import profile_create
-from streamflix.errors import ApplicationError, Conflict, Gone, InvalidInput, clip
+from streamflix.errors import ApplicationError, Conflict, Gone, InvalidInput, NotFound, clip
 from streamflix.ratelimit import client_address, rate_limit
 
 BROWSE_PAGE_SIZE = 48
@@ -257,3 +260,95 @@ def insights_title(request: HttpRequest, pk: int) -> HttpResponse:
 def _is_id(value: str) -> bool:
     """An ASCII decimal id ("²".isdigit() is True, and int("²") fails)."""
     return value.isascii() and value.isdigit() and len(value) < 19
+
+
+# Experiments (staff) ---------------------------------------------------------------------------
+
+
+@staff_member_required
+@require_GET
+def experiments(request: HttpRequest) -> HttpResponse:
+    """Every experiment, newest first, with its latest result's headline."""
+    rows = []
+    for experiment in Experiment.objects.all():
+        latest = experiment.results.first()
+        rows.append((experiment, latest.report.get("fixed") if latest else None))
+    return render(request, "personalization/experiments.html", {"rows": rows})
+
+
+@staff_member_required
+@require_GET
+def experiment(request: HttpRequest, name: str) -> HttpResponse:
+    """One experiment's results as last computed (hourly, or on demand), in either mode."""
+    found = get_object_or_404(Experiment, name=name)
+    latest = found.results.first()
+    mode = "sequential" if request.GET.get("mode") == "sequential" else "fixed"
+    report = latest.report.get(mode) if latest else None
+    return render(
+        request,
+        "personalization/experiment.html",
+        {
+            "experiment": found,
+            "result": latest,
+            "report": report,
+            "mode": mode,
+            "metric_chart": _styled(svg_lines(report["series"]["metric"])) if report and "series" in report else None,
+            "lift_chart": _lift_chart(report) if report and "series" in report else None,
+        },
+    )
+
+
+@staff_member_required
+@require_POST
+def experiment_analyse(request: HttpRequest, name: str) -> HttpResponse:
+    found = get_object_or_404(Experiment, name=name)
+    experiment_analyse_enqueue(experiment=found)
+    messages.success(request, "The analysis is being computed: reload in a moment.")
+    return redirect("personalization:experiment", name=name)
+
+
+@staff_member_required
+@require_GET
+def experiment_csv(request: HttpRequest, name: str) -> HttpResponse:
+    """The results table of the latest computation as CSV."""
+    found = get_object_or_404(Experiment, name=name)
+    latest = found.results.first()
+    if latest is None:
+        raise NotFound(f"{name} has no results yet; compute them on its page first.")
+    report = latest.report["sequential" if request.GET.get("mode") == "sequential" else "fixed"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-results.csv"'
+    writer = csv.writer(response)
+    columns = [c for c in CSV_COLUMNS if any(c in v for v in report.get("variants", []))]
+    writer.writerow(columns)
+    for variant in report.get("variants", []):
+        writer.writerow([variant.get(c) for c in columns])
+    return response
+
+
+CSV_COLUMNS = [
+    "name", "control", "weight", "profiles", "page_views", "impressions", "clicks", "plays", "ctr", "ctr_ci_low",
+    "ctr_ci_high", "play_rate", "play_rate_ci_low", "play_rate_ci_high", "metric", "metric_ci_low", "metric_ci_high",
+    "lift", "lift_ci_low", "lift_ci_high", "p_value", "prob_best",
+]  # fmt: skip
+PALETTE = ["#e5e5e5", "#46d369", "#f5b50a", "#2f80ed", "#eb5757", "#9b51e0"]
+
+
+def _lift_chart(report: dict) -> dict:
+    """Each treatment's cumulative lift with its 95% interval (the bounds dashed)."""
+    series = {}
+    for name, points in report["series"]["cumulative_lift"].items():
+        series[name] = [p[0] for p in points]
+        series[f"{name} low"] = [p[1] for p in points]
+        series[f"{name} high"] = [p[2] for p in points]
+    return _styled(svg_lines(series), offset=1)
+
+
+def _styled(chart: dict, offset: int = 0) -> dict:
+    """A colour per series (bounds share their estimate's, dashed), for the template to draw."""
+    colours: dict[str, str] = {}
+    for name, line in chart["lines"].items():
+        base = name.rsplit(" ", 1)[0] if name.endswith((" low", " high")) else name
+        colours.setdefault(base, PALETTE[(len(colours) + offset) % len(PALETTE)])
+        line["colour"], line["dashed"] = colours[base], base != name
+    return chart

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 IMPRESSIONS_LOG = "personalization.tasks.impressions_log_task"
 MODEL_RETRAIN = "personalization.tasks.model_retrain_task"
+EXPERIMENT_ANALYSE = "personalization.tasks.experiment_analyse_task"
 ARTWORK_DRAW_PENDING = "catalog.tasks.artwork_generate_pending_task"
 FRAME_PROPOSALS = "catalog.tasks.frame_proposals_task"
 

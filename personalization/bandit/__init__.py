@@ -18,7 +18,13 @@ from personalization.bandit.model import (
     publish,
     state_new,
 )
-from personalization.bandit.ope import ips_estimate, snips_estimate
+from personalization.bandit.ope import (
+    Decisions,
+    cross_fitted_rewards,
+    ips_estimate,
+    off_policy_estimates,
+    snips_estimate,
+)
 from personalization.bandit.params import BanditParams
 from personalization.bandit.policies import (
     POLICY_NAMES,
@@ -34,15 +40,18 @@ __all__ = [
     "POLICY_NAMES",
     "BanditParams",
     "BanditState",
+    "Decisions",
     "FeatureSpace",
     "PageChoice",
     "PageContext",
     "Policy",
     "PublishedModel",
     "choose_page",
+    "cross_fitted_rewards",
     "fold",
     "fold_rewards",
     "ips_estimate",
+    "off_policy_estimates",
     "page_probabilities",
     "publish",
     "snips_estimate",

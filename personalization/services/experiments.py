@@ -15,8 +15,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from personalization.abtest import parse_variants
-from personalization.models import Experiment, ModelVersion, Variant
+from personalization.models import Experiment, ExperimentResult, ModelVersion, Variant
 from personalization.rows import RANKERS
+from personalization.selectors.experiment_report import experiment_report
+from personalization.selectors.logged import NoDecisions, logged_impressions, off_policy_report
+from streamflix import queue
 from streamflix.errors import Conflict, InvalidInput, NotFound
 
 HOLDOUT = "artwork-holdout"
@@ -158,3 +161,53 @@ def _refuse_if_surface_busy(surface: str) -> None:
             f"{running.name} is running on the {surface} surface; two experiments on one surface would "
             f"clash. Stop it first (python manage.py experiment_stop {running.name})."
         )
+
+
+def experiment_analyse(*, experiment: Experiment) -> ExperimentResult:
+    """Compute and keep the experiment's report (both modes). The first analysis after it stopped is
+    its final one: from then on its raw impressions may be rolled up."""
+    started = timezone.now()
+    report = {
+        "fixed": experiment_report(experiment),
+        "sequential": experiment_report(experiment, sequential=True),
+    }
+    if experiment.surface == Experiment.Surface.ARTWORK and experiment.kind == Experiment.Kind.AB:
+        report["fixed"]["off_policy"] = report["sequential"]["off_policy"] = _off_policy(experiment, report["fixed"])
+    result = ExperimentResult.objects.create(experiment=experiment, report=report)
+    if experiment.status == Experiment.Status.STOPPED and experiment.analysed_at is None:
+        Experiment.objects.filter(pk=experiment.pk).update(analysed_at=started)
+    return result
+
+
+TARGET_OF = {"thompson": "bandit", "uniform": "uniform", "editorial": "editorial"}
+
+
+def _off_policy(experiment: Experiment, report: dict) -> dict | None:
+    """Each variant's policy (and top-genre) estimated from the impressions logged under the most
+    exploratory variant (uniform when there is one), beside the CTR each variant measured."""
+    variants = list(experiment.variants.all())
+    logging = next((v for v in variants if v.artwork_policy == "uniform"), None)
+    impressions = logged_impressions(experiment=experiment, logged_policy=logging.artwork_policy if logging else None)
+    measured = {
+        TARGET_OF.get(v.artwork_policy): row["ctr"] for v, row in zip(variants, report["variants"], strict=True)
+    }
+    policies = []
+    for target in (*dict.fromkeys(TARGET_OF.get(v.artwork_policy) for v in variants if v.artwork_policy), "top-genre"):
+        try:
+            policies.append({**off_policy_report(target, impressions, resamples=500), "measured": measured.get(target)})
+        except NoDecisions:
+            return None
+    return {"logged_policy": logging.name if logging else "every variant", "policies": policies}
+
+
+def experiments_to_analyse() -> list[Experiment]:
+    """Running experiments, and stopped ones whose final analysis is still owed."""
+    return list(
+        Experiment.objects.filter(status=Experiment.Status.RUNNING)
+        | Experiment.objects.filter(status=Experiment.Status.STOPPED, analysed_at__isnull=True)
+    )
+
+
+def experiment_analyse_enqueue(*, experiment: Experiment) -> None:
+    """Recompute the report in the background (the results page's button)."""
+    queue.send_on_commit(queue.EXPERIMENT_ANALYSE, experiment.pk)

@@ -26,7 +26,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from personalization.models import Event, Impression, ImpressionDaily, ImpressionOutbox, PageView
+from personalization.models import (
+    Event,
+    Experiment,
+    ExperimentDaily,
+    Impression,
+    ImpressionDaily,
+    ImpressionOutbox,
+    PageView,
+)
 from personalization.page import HERO_ROW, PagePlan
 from streamflix import queue
 
@@ -360,37 +368,55 @@ class RollupStats:
 def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) -> RollupStats:
     """Fold raw impressions older than the retention age into daily counts, then delete those rows.
 
-    Counts, clicks and inverse-propensity clicks per day, title, artwork, policy, variant and device
-    are added to `ImpressionDaily` in the same transaction that deletes the rows.
+    Per day, title, artwork, policy, experiments and device: counts, clicks and inverse-propensity
+    clicks (`ImpressionDaily`); per day, experiment, variant, policy and device: what a cluster-robust
+    interval needs, sums over profile-day clusters (`ExperimentDaily`). Both are written in the same
+    transaction that deletes the rows. Impressions of an experiment still running, or stopped but not
+    yet given its final analysis, stay raw: its report needs them.
     """
     started = timezone.now()
     cutoff = (now or started) - older_than
     # Rows ingested after this pass began are left for the next one, so reading and deleting agree.
     old = Impression.objects.filter(shown_at__lt=cutoff, ingested_at__lte=started)
-    clicked = set(
-        Event.objects.filter(kind=Event.Kind.CLICK, impression_id__in=old.values("id")).values_list(
-            "impression_id", flat=True
-        )
-    )
+    for name in (
+        Experiment.objects.filter(analysed_at__isnull=True)
+        .exclude(status=Experiment.Status.DRAFT)
+        .values_list("name", flat=True)
+    ):
+        old = old.exclude(experiment_variant__contains=f";{name}=")
+    events = Event.objects.filter(impression_id__in=old.values("id"))
+    clicked = set(events.filter(kind=Event.Kind.CLICK).values_list("impression_id", flat=True))
+    played = set(events.filter(kind=Event.Kind.PLAY).values_list("impression_id", flat=True))
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0])
+    clusters: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0.0]))
     count = 0
-    for impression_id, shown_at, title_id, artwork_id, theme, policy, variant, device, propensity in old.values_list(
-        "id", "shown_at", "title_id", "artwork_id", "theme", "policy", "experiment_variant", "device", "propensity"
-    ).iterator(chunk_size=5000):
-        key = (timezone.localdate(shown_at), title_id, artwork_id, theme, policy, variant, device)
-        total = totals[key]
-        total[0] += 1
-        if impression_id in clicked:
-            total[1] += 1
-            total[2] += 1.0 / propensity if propensity > 0 else 0.0
+    for impression_id, shown_at, profile_id, title_id, artwork_id, theme, policy, label, device, propensity in (
+        old.values_list(
+            "id", "shown_at", "profile_id", "title_id", "artwork_id", "theme", "policy", "experiment_variant",
+            "device", "propensity",
+        ).iterator(chunk_size=5000)
+    ):  # fmt: skip
+        day = timezone.localdate(shown_at)
+        click, play = impression_id in clicked, impression_id in played
+        ipw = 1.0 / propensity if click and propensity > 0 else 0.0
+        total = totals[(day, title_id, artwork_id, theme, policy, label, device)]
+        total[0], total[1], total[2] = total[0] + 1, total[1] + click, total[2] + ipw
+        for experiment, variant in _experiments(label):
+            cluster = clusters[(day, experiment, variant, policy, device)][profile_id]
+            cluster[0], cluster[1], cluster[2], cluster[3] = (
+                cluster[0] + 1,
+                cluster[1] + click,
+                cluster[2] + play,
+                cluster[3] + ipw,
+            )
         count += 1
-    for (day, title_id, artwork_id, theme, policy, variant, device), (shown, clicks, ipw) in totals.items():
+    for (day, title_id, artwork_id, theme, policy, label, device), (shown, clicks, ipw) in totals.items():
         daily, _ = ImpressionDaily.objects.select_for_update().get_or_create(
             day=day,
             title_id=title_id,
             artwork_id=artwork_id,
             policy=policy,
-            experiment_variant=variant,
+            experiment_variant=label,
             device=device,
             defaults={"theme": theme, "impressions": 0, "clicks": 0},
         )
@@ -398,7 +424,30 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
         daily.clicks += clicks
         daily.inverse_propensity_clicks += ipw
         daily.save(update_fields=["impressions", "clicks", "inverse_propensity_clicks"])
-    deleted, _ = old.delete()
+    for (day, experiment, variant, policy, device), profiles in clusters.items():
+        n, c, p, w = (np.array([v[i] for v in profiles.values()], dtype=np.float64) for i in range(4))
+        daily, _ = ExperimentDaily.objects.select_for_update().get_or_create(
+            day=day, experiment=experiment, variant=variant, policy=policy, device=device, defaults=_EMPTY_DAILY
+        )
+        for field, value in (
+            ("clusters", len(n)), ("impressions", n.sum()), ("clicks", c.sum()), ("plays", p.sum()),
+            ("impressions_sq", (n * n).sum()), ("clicks_sq", (c * c).sum()), ("impressions_clicks", (n * c).sum()),
+            ("plays_sq", (p * p).sum()), ("impressions_plays", (n * p).sum()), ("inverse_propensity_clicks", w.sum()),
+        ):  # fmt: skip
+            setattr(daily, field, getattr(daily, field) + type(getattr(daily, field))(value))
+        daily.save()
+    deleted = old.delete()[1].get(Impression._meta.label, 0)
     if deleted != count:  # rows arrived between reading and deleting: undo rather than lose them
         raise RuntimeError(f"Rollup read {count} impressions but would delete {deleted}; try again.")
     return RollupStats(impressions=count, aggregates=len(totals))
+
+
+_EMPTY_DAILY = {
+    "clusters": 0, "impressions": 0, "clicks": 0, "plays": 0, "impressions_sq": 0.0, "clicks_sq": 0.0,
+    "impressions_clicks": 0.0, "plays_sq": 0.0, "impressions_plays": 0.0, "inverse_propensity_clicks": 0.0,
+}  # fmt: skip
+
+
+def _experiments(label: str) -> list[tuple[str, str]]:
+    """[(experiment, variant)] from an impression's ';name=variant;...;' label."""
+    return [tuple(part.split("=", 1)) for part in label.strip(";").split(";") if "=" in part]

@@ -46,6 +46,13 @@ PERIODIC_TASKS: list[PeriodicTaskSpec] = [
         crontab={"minute": "30", "hour": "3"},
     ),
     PeriodicTaskSpec(
+        name="Analyse experiments",
+        task="personalization.tasks.experiment_analyse_task",
+        why="Hourly: every running experiment's report (and a stopped one's final report), so results pages "
+        "stay fast with millions of impressions; the page can also ask for one now.",
+        crontab={"minute": "5"},
+    ),
+    PeriodicTaskSpec(
         name="Draw missing artwork",
         task="catalog.tasks.artwork_generate_pending_task",
         why="Hourly: cards for titles added or un-retired since the last run, popular titles first.",

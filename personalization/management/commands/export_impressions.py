@@ -1,0 +1,83 @@
+"""One CSV row per impression: `python manage.py export_impressions --out FILE.csv [--experiment NAME] [--since ISO]`.
+
+Streams from the database (memory does not grow with the table). `counted` is 1 for exactly the rows
+the experiment's report counts (with --experiment); `clicked`/`played` are 0/1 from the events
+attributed to the impression.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Exists, OuterRef
+from django.utils.dateparse import parse_datetime
+from tqdm import tqdm
+
+from personalization.abtest import label_variant
+from personalization.models import Experiment, Impression
+from personalization.selectors.experiment_report import counted_impressions, with_outcomes
+
+COLUMNS = [
+    "impression_id", "shown_at", "profile_id", "page_view_id", "title_id", "artwork_id", "row", "position", "device",
+    "daypart", "policy", "policy_version", "propensity", "n_candidates", "candidate_artwork_ids",
+    "candidate_propensities", "experiment", "variant", "team", "clicked", "played", "counted",
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Write every impression (or an experiment's, or those since a time) as CSV, streaming."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", required=True, help="the CSV file to write ('-' for stdout)")
+        parser.add_argument("--experiment", help="only this experiment's impressions (its `counted` column set)")
+        parser.add_argument("--since", help="only impressions shown at or after this ISO time")
+
+    def handle(self, *args, out, experiment=None, since=None, **options):
+        impressions = Impression.objects.all()
+        counted_ids = None
+        if experiment:
+            found = Experiment.objects.filter(name=experiment).first()
+            if found is None:
+                raise CommandError(f"There is no experiment named {experiment!r}.")
+            impressions = impressions.filter(experiment_variant__contains=f";{experiment}=")
+            counted_ids = counted_impressions(found).values("id")
+        if since:
+            moment = parse_datetime(since)
+            if moment is None:
+                raise CommandError(f"--since {since!r} is not an ISO date-time (e.g. 2026-11-30T00:00:00Z).")
+            impressions = impressions.filter(shown_at__gte=moment)
+        rows = with_outcomes(impressions).order_by("shown_at", "id")
+        if counted_ids is not None:
+            rows = rows.annotate(counted=Exists(counted_ids.filter(id=OuterRef("id"))))
+        total = impressions.count()
+        handle = sys.stdout if out == "-" else open(out, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        written = 0
+        try:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for impression in tqdm(
+                rows.iterator(chunk_size=5000), total=total, unit="row", disable=None, file=sys.stderr
+            ):
+                variant = _variant(impression.experiment_variant, experiment)
+                writer.writerow(
+                    [
+                        impression.id, impression.shown_at.isoformat(), impression.profile_id, impression.page_view_id,
+                        impression.title_id, impression.artwork_id or "", impression.row_index, impression.position,
+                        impression.device, impression.daypart, impression.policy, impression.policy_version,
+                        f"{impression.propensity:.6g}", impression.n_candidates, impression.candidates,
+                        impression.candidate_propensities, experiment or "", variant, impression.team,
+                        int(impression.clicked), int(impression.played),
+                        int(getattr(impression, "counted", True)) if experiment else 1,
+                    ]
+                )  # fmt: skip
+                written += 1
+        finally:
+            if handle is not sys.stdout:
+                handle.close()
+        self.stderr.write(f"Wrote {written} impressions to {out}.")
+
+
+def _variant(label: str, experiment: str | None) -> str:
+    return (label_variant(label, experiment) or "") if experiment else label
