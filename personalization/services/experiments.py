@@ -167,6 +167,7 @@ def experiment_analyse(*, experiment: Experiment) -> ExperimentResult:
     """Compute and keep the experiment's report (both modes). The first analysis after it stopped is
     its final one: from then on its raw impressions may be rolled up."""
     started = timezone.now()
+    experiment.refresh_from_db()  # its status and window as stored, not as the caller last saw them
     report = {
         "fixed": experiment_report(experiment),
         "sequential": experiment_report(experiment, sequential=True),
