@@ -89,3 +89,64 @@ def test_a_short_replay_reports_every_policy_and_leaves_the_site_as_it_was(clust
 def test_without_data_the_simulator_says_what_to_do():
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("simulate_traffic", "--sessions", "1")
+
+
+@pytest.mark.django_db
+def test_a_live_experiment_run_is_kept_and_the_report_and_estimators_read_it(clustered_data, capsys, tmp_path):
+    from personalization.services.experiments import experiment_start
+
+    experiment_start(name="sim-art", surface="artwork", variants="uniform=0.5,bandit=0.5")
+
+    call_command("simulate_traffic", "--sessions", "20", "--seed", "5", "--learn-every", "10",
+                 "--experiment", "sim-art", "--json")  # fmt: skip
+
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["impressions_logged"] == summary["impressions"] == Impression.objects.count() > 0
+    assert summary["clicks"] == Event.objects.filter(kind="click").count()
+    assert summary["learning_passes"] == 2 and BanditSnapshot.objects.exists()  # the real bandit learned
+    variants = {v.split("=")[1].strip(";") for v in Impression.objects.values_list("experiment_variant", flat=True)}
+    assert variants <= {"uniform", "bandit"} and variants
+
+    call_command("experiment_report", "sim-art", "--json")
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sum(v["impressions"] for v in report["variants"]) == summary["impressions"]
+    assert sum(v["clicks"] for v in report["variants"]) == summary["clicks"]
+
+    call_command("evaluate_policy", "top-genre", "--experiment", "sim-art", "--logged-policy", "uniform",
+                 "--resamples", "200", "--json")  # fmt: skip
+    estimate = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    logged_uniform = Impression.objects.filter(policy="uniform").exclude(n_candidates__lt=2).count()
+    assert 0 < estimate["n_impressions"] <= logged_uniform
+    for name in ("ips", "snips", "dr"):
+        assert estimate[f"{name}_ci_low"] <= estimate[name] <= estimate[f"{name}_ci_high"]
+    assert 0 < estimate["effective_sample_size"] <= estimate["n_impressions"]
+
+
+@pytest.mark.django_db
+def test_without_a_running_experiment_the_live_run_says_how_to_start_one(clustered_data):
+    with pytest.raises(CommandError, match="experiment_start nope --surface artwork"):
+        call_command("simulate_traffic", "--sessions", "2", "--experiment", "nope")
+
+
+@pytest.mark.django_db
+def test_interleaving_against_ab_reports_both_designs_and_keeps_nothing(clustered_data, capsys):
+    call_command("simulate_traffic", "--sessions", "30", "--seed", "2", "--interleave", "personalized,popularity",
+                 "--json")  # fmt: skip
+
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["rankers"] == {"A": "personalized", "B": "popularity"} and summary["sessions"] == 30
+    assert 0 <= summary["interleaving_p_value"] <= 1 and 0 <= summary["ab_p_value"] <= 1
+    assert set(summary["ab_clicks_per_session"]) == {"personalized", "popularity"}
+    for key in ("sessions_to_p05_interleaving", "sessions_to_p05_ab"):
+        assert summary[key] is None or 1 <= summary[key] <= 30
+    assert not Impression.objects.exists() and not Event.objects.exists()
+    from personalization.models import Experiment
+
+    assert not Experiment.objects.exists()  # the two simulated experiments were rolled back
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spec", ["personalized", "personalized,personalized", "personalized,nonsense"])
+def test_interleave_needs_two_known_rankers(clustered_data, spec):
+    with pytest.raises(CommandError, match="two different rankers"):
+        call_command("simulate_traffic", "--sessions", "2", "--interleave", spec)
