@@ -98,7 +98,7 @@ def experiment_report(experiment: Experiment, *, sequential: bool = False, use_c
         "mode": "sequential (always-valid, mSPRT)" if sequential else "fixed horizon",
         "cuped": use_cuped,
         "cuped_variance_reduction": round(reduction, 4),
-        "srm_p_value": round(srm, 6),
+        "srm_p_value": _significant(srm),
         "srm_flag": srm < abtest.SRM_ALPHA,
         "variants": rows,
         "series": _series(daily, variants, control, numerator, denominator),
@@ -195,13 +195,13 @@ def _versus(treatment: abtest.RatioEstimate, control: abtest.RatioEstimate, sequ
         "lift": _round(comparison.lift),
         "lift_ci_low": _round(comparison.lift_ci[0]),
         "lift_ci_high": _round(comparison.lift_ci[1]),
-        "p_value": _round(comparison.p_value, 6),
+        "p_value": _significant(comparison.p_value),
     }
     if sequential and np.isfinite(comparison.difference_stderr) and control.value > 0:
         tau2 = (SEQUENTIAL_TAU * control.value) ** 2
         p_value, (low, high) = abtest.msprt(comparison.difference, comparison.difference_stderr**2, tau2=tau2)
         result.update(
-            p_value=_round(p_value, 6),
+            p_value=_significant(p_value),
             lift_ci_low=_round(low / control.value),
             lift_ci_high=_round(high / control.value),
         )
@@ -256,7 +256,7 @@ def _interleaving_report(experiment: Experiment, daily: list[dict]) -> dict:
         "wins_b": result.wins_b,
         "ties": result.ties,
         "share_a": _round(result.share_a),
-        "p_value": _round(result.p_value, 6),
+        "p_value": _significant(result.p_value),
         "computed_at": timezone.now().isoformat(),
     }
 
@@ -269,3 +269,10 @@ def _round(value: float | None, digits: int = 5) -> float | None:
     if value is None or not np.isfinite(value):
         return None
     return round(float(value), digits)
+
+
+def _significant(p_value: float | None) -> float | None:
+    """A p-value to 4 significant figures: 3.2e-12 stays readable instead of rounding to 0."""
+    if p_value is None or not np.isfinite(p_value):
+        return None
+    return float(f"{p_value:.4g}")

@@ -37,19 +37,24 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report))
 
     def _table(self, report: dict, out) -> None:
+        srm = report["srm_p_value"]
         if report["srm_flag"]:
-            out.write(f"SAMPLE RATIO MISMATCH (p = {report['srm_p_value']:.2g}): do not trust these results.")
+            out.write(f"SAMPLE RATIO MISMATCH (p = {srm:.2g}): do not trust these results.")
         reduction = report["cuped_variance_reduction"]
         out.write(f"{report['experiment']} ({report['metric']}, {report['mode']}; CUPED removed {reduction:.0%})")
-        header = ("variant", "profiles", "impr.", "clicks", "CTR", "lift")
-        out.write(f"  {header[0]:<14}" + "".join(f"{h:>9}" for h in header[1:]) + "  95% interval      p")
+        header = ("variant", "profiles", "impr.", "clicks", "plays", "CTR", "lift")
+        columns = "".join(f"{h:>9}" for h in header[1:])
+        out.write(f"  {header[0]:<14}{columns}  95% interval      p         P(best)")
         for v in report["variants"]:
             lift = "" if v["control"] else f"{v['lift']:+.1%}" if v["lift"] is not None else "n/a"
             interval = "(control)" if v["control"] else _interval(v)
             ctr = f"{v['ctr']:.2%}" if v["ctr"] is not None else "n/a"
-            p = "" if v["p_value"] is None else f"{v['p_value']:.3g}"
-            cells = (v["profiles"], v["impressions"], v["clicks"], ctr, lift)
-            out.write(f"  {v['name']:<14}" + "".join(f"{c:>9}" for c in cells) + f"  {interval:<17} {p}")
+            p = "" if v["p_value"] is None else "< 0.0001" if v["p_value"] < 1e-4 else f"{v['p_value']:.4f}"
+            cells = (v["profiles"], v["impressions"], v["clicks"], v["plays"], ctr, lift)
+            row = "".join(f"{c:>9}" for c in cells) + f"  {interval:<17} {p:<9} {v['prob_best']:.1%}"
+            out.write(f"  {v['name']:<14}" + row)
+        if not report["srm_flag"] and srm is not None:
+            out.write(f"Sample ratio check: profiles per variant as the weights say (chi-square p = {srm:.2g}).")
 
 
 def _interval(variant: dict) -> str:
