@@ -69,7 +69,7 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
             for index, choices in enumerate(row_choices)
             if index >= FIRST_SCREEN_ROWS
         },
-        matches=match_badges(personal.predicted, snapshot, [t for row in planned.rows for t in row.title_ids]),
+        matches=match_badges(personal.match, snapshot, [t for row in planned.rows for t in row.title_ids]),
     )
     cache.set(_plan_key(page_view_id), plan.to_dict(), PAGE_PLAN_TTL)
 

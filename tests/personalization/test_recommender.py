@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from personalization.recommender import RecommenderModel, RecommenderParams, Viewer, train
 from personalization.recommender.item_model import _inverse_gram
+from personalization.recommender.training import train_parts
 
 CLUSTER_A = list(range(100, 130))
 CLUSTER_B = list(range(200, 230))
@@ -38,10 +39,6 @@ def model(ratings) -> RecommenderModel:
     return train(ratings, params=PARAMS)
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def test_vectorised_predicted_ratings_equal_surprise_predict(model):
     algo = model.rating_algo
     rng = np.random.default_rng(1)
@@ -62,9 +59,9 @@ def test_an_item_known_only_from_signals_gets_surprises_fallback_estimate(rating
     assert abs(predicted[position] - model.rating_algo.predict(3, 999, clip=False).est) < 1e-9
 
 
-def test_known_user_scores_equal_an_independent_recomputation(ratings, model):
+def test_known_user_generator_scores_equal_an_independent_recomputation(ratings, model):
     """EASE by a direct inverse of the Gram matrix (the model takes the Woodbury route here: 24 users < 60
-    items) and the gate from the Surprise estimator's own parameters."""
+    items), the stars from the Surprise estimator's own parameters, the 0/1 model as p_u . q_i."""
     p = PARAMS
     users, items = np.unique(ratings["user"]), np.unique(ratings["item"])
     weights = np.zeros((len(users), len(items)))
@@ -73,7 +70,6 @@ def test_known_user_scores_equal_an_independent_recomputation(ratings, model):
         weights[np.searchsorted(users, user), np.searchsorted(items, item)] = weight
     precision = np.linalg.inv(weights.T @ weights + p.ease_lambda * np.eye(len(items)))
     b = np.eye(len(items)) - precision / np.diag(precision)  # I - P diag(1/diag P): zero diagonal
-    popularity = (weights > 0).sum(axis=0)
     algo = model.rating_algo
     trainset = algo.trainset
     assert model.n_users < len(items)
@@ -88,10 +84,14 @@ def test_known_user_scores_equal_an_independent_recomputation(ratings, model):
             + algo.bi[inner_items]
             + algo.qi[inner_items] @ algo.pu[inner_user]
         )
-        gate = _sigmoid((stars - p.gate_center) / p.gate_scale)
-        expected = (np.maximum(weights[row] @ b, 0) + p.popularity_prior * popularity / popularity.max()) * gate
 
-        np.testing.assert_allclose(model.scores(model.viewer_for(user)), expected, rtol=1e-4, atol=1e-7)
+        generated = model.generator_scores(model.viewer_for(user))
+
+        np.testing.assert_allclose(generated["ease"], weights[row] @ b, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(generated["stars"], np.clip(stars, 0.5, 5.0), atol=1e-9)
+        implicit = model.implicit.item_factors @ model.implicit.user_factors[row]
+        np.testing.assert_allclose(generated["implicit"], implicit, atol=1e-12)
+        np.testing.assert_array_equal(generated["popularity"], (weights > 0).sum(axis=0))
 
 
 def test_inverse_gram_agrees_with_a_direct_inverse_both_ways():
@@ -135,8 +135,11 @@ def test_a_thumb_down_pushes_the_title_to_the_bottom_and_lowers_its_neighbours(m
     assert after[position] < before[position]
     assert after[position] < np.delete(after, position).min()
     assert disliked not in model.top_k(with_thumb, 20)
+    # The thumb down is a negative input to EASE, so titles like it get less evidence.
+    evidence_before = model.generator_scores(base)["ease"]
+    evidence_after = model.generator_scores(with_thumb)["ease"]
     others = np.isin(model.item_ids, CLUSTER_A[4:]) & (model.item_ids != disliked)
-    assert after[others].sum() < before[others].sum()
+    assert evidence_after[others].sum() < evidence_before[others].sum()
 
 
 def test_a_thumb_down_in_training_is_a_negative_not_a_positive(ratings):
@@ -177,10 +180,10 @@ def test_top_k_excludes_the_history_unless_asked_not_to(model):
     viewer = model.viewer_for(1)
 
     top = model.top_k(viewer, 10)
-    with_seen = model.top_k(viewer, 10, exclude_seen=False)
+    everything = model.top_k(viewer, model.n_items, exclude_seen=False)
 
     assert not set(top) & set(viewer.items)
-    assert set(with_seen) & set(viewer.items)
+    assert set(viewer.items) <= set(everything)  # scored (below the candidates), not dropped
 
 
 def test_batch_top_k_matches_the_per_viewer_path(model):
@@ -219,13 +222,17 @@ def test_training_is_deterministic(ratings, model):
     np.testing.assert_array_equal(again.scores(again.viewer_for(7)), model.scores(model.viewer_for(7)))
 
 
-def test_the_ablation_without_the_rating_gate_changes_only_the_blend(model):
-    plain = model.variant(rating_gate=False)
+def test_an_ablation_retrains_only_the_ranker_without_the_groups_features(ratings):
+    parts = train_parts(ratings, params=PARAMS)
 
-    assert plain.params.rating_gate is False and model.params.rating_gate is True
-    assert not np.array_equal(plain.scores(model.viewer_for(2)), model.scores(model.viewer_for(2)))
-    with pytest.raises(ValueError, match="scoring parameters"):
-        model.variant(ease_lambda=1.0)
+    full, without = parts.model(), parts.model(without=("surprise",))
+
+    assert without.params.without == ("surprise",) and full.params.without == ()
+    assert not any(name in without.ranker.names for name in ("stars", "implicit_score", "user_bias"))
+    assert {"stars", "implicit_score", "ease_score"} <= set(full.ranker.names)
+    assert without.rating_factors is full.rating_factors  # stage 1 is shared, not refitted
+    viewer = full.viewer_for(2)
+    assert not np.array_equal(without.scores(viewer), full.scores(viewer))
 
 
 def test_bad_params_and_misaligned_viewers_are_refused():
@@ -233,6 +240,8 @@ def test_bad_params_and_misaligned_viewers_are_refused():
         RecommenderParams(ease_lambda=0)
     with pytest.raises(ValueError, match="thumb_down_weight"):
         RecommenderParams(thumb_down_weight=0.5)
+    with pytest.raises(ValueError, match="without must name groups"):
+        RecommenderParams(without=("gate",))
     with pytest.raises(ValueError, match="align"):
         Viewer(items=np.array([1, 2]), ratings=np.array([4.0]))
     assert RecommenderParams.from_dict(PARAMS.to_dict()) == PARAMS
