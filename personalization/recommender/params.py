@@ -72,7 +72,7 @@ class RecommenderParams:
     # is similar_content_shrink / (similar_content_shrink + viewers of the seed). Neighbours with
     # fewer than similar_min_viewers viewers, or a blended similarity below similar_floor, are
     # dropped: the row gets shorter (or goes) rather than filling up with noise.
-    similar_content_shrink: float = 20.0
+    similar_content_shrink: float = 5.0
     similar_floor: float = 0.1
     similar_min_viewers: int = 5
     # Fold-in of viewers the rating model has not seen: ridge penalty = per_rating * n + floor.

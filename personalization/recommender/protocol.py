@@ -196,8 +196,8 @@ def evaluate(
     model = parts.model()
     train_seconds = time.perf_counter() - fit_started
     resamples = bootstrap_indices(len(users))
-    ours, ours_per_user = _top10(model, users, relevant)
-    ease = _top10(parts.full, users, relevant)[0]  # stage 1's own order: EASE + popularity prior
+    ours, ours_per_user = top10_metrics(model, users, relevant)
+    ease = top10_metrics(parts.full, users, relevant)[0]  # stage 1's own order: EASE + popularity prior
     popularity = ranking_metrics(popularity_baseline(train_df, users), relevant)
     low, high = bootstrap_interval(ours_per_user, resamples)
     report(f"NDCG@10 {ours['ndcg_at_k']:.4f} [{low:.4f}, {high:.4f}] (popularity {popularity['ndcg_at_k']:.4f})")
@@ -220,7 +220,7 @@ def evaluate(
     if ablation:
         result["ablation"] = []
         for group in ABLATION_GROUPS:
-            without, per_user = _top10(parts.model(without=(group,)), users, relevant)
+            without, per_user = top10_metrics(parts.model(without=(group,)), users, relevant)
             delta = per_user - ours_per_user
             delta_low, delta_high = bootstrap_interval(delta, resamples)
             report(f"without {group}: NDCG@10 {without['ndcg_at_k']:.4f}, delta {delta.mean():+.4f}")
@@ -259,13 +259,7 @@ def because_hit_rates(
     params = params or RecommenderParams()
     report = progress or (lambda message: None)
     frame = _movielens(ratings_df)
-    order = ["userId", "timestamp", "movieId"] if "timestamp" in frame else ["userId", "movieId"]
-    liked = frame[frame["rating"] >= RELEVANT_RATING].sort_values(order)
-    last_two = liked.groupby("userId").tail(2)
-    counts = last_two.groupby("userId")["movieId"].transform("size")
-    pairs = last_two[counts == 2]
-    seeds = pairs.groupby("userId")["movieId"].first()
-    hidden = pairs.groupby("userId")["movieId"].last()
+    seeds, hidden = because_pairs(frame)
     hidden_rows = pd.MultiIndex.from_arrays([hidden.index, hidden.to_numpy()])
     keep = ~pd.MultiIndex.from_frame(frame[["userId", "movieId"]]).isin(hidden_rows)
     model = fit_stage_one(model_ratings(frame[keep]), None, items, params, report)
@@ -289,6 +283,16 @@ def because_hit_rates(
         + ", ".join(f"{kind} {out[f'because_hit_rate_at_{k}_{kind}']:.3f}" for kind in SIMILARITIES)
     )
     return out
+
+
+def because_pairs(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(seed, hidden) title per user with two or more ratings >= 4: their last two liked titles by
+    timestamp, ties by movieId (both Series indexed by userId)."""
+    order = ["userId", "timestamp", "movieId"] if "timestamp" in frame else ["userId", "movieId"]
+    liked = frame[frame["rating"] >= RELEVANT_RATING].sort_values(order, kind="stable")
+    last_two = liked.groupby("userId").tail(2)
+    pairs = last_two[last_two.groupby("userId")["movieId"].transform("size") == 2]
+    return pairs.groupby("userId")["movieId"].first(), pairs.groupby("userId")["movieId"].last()
 
 
 def match_calibration(model: RecommenderModel, test_df: pd.DataFrame, bins: int = 10) -> list[dict[str, float]]:
@@ -333,9 +337,9 @@ def holdout_metrics(
     relevant = relevant_items(test_df)
     users = sorted(user for user in relevant if user in set(train_df["userId"]))
     model = train(model_ratings(train_df), signals, items=items, params=params, progress=progress)
-    ranking = _top10(model, users, {user: relevant[user] for user in users})[0]
+    ranking = top10_metrics(model, users, {user: relevant[user] for user in users})[0]
     popularity = ranking_metrics(popularity_baseline(train_df, users), relevant)
-    errors = _rating_errors(model, test_df)
+    errors = rating_errors(model, test_df)
     return {
         "ndcg_at_10": ranking["ndcg_at_k"],
         "p_at_10": ranking["p_at_k"],
@@ -348,7 +352,7 @@ def holdout_metrics(
     }
 
 
-def _rating_errors(model: RecommenderModel, test_df: pd.DataFrame) -> dict[str, float]:
+def rating_errors(model: RecommenderModel, test_df: pd.DataFrame) -> dict[str, float]:
     """RMSE/MAE of predicted stars on held-out ratings of users the model knows."""
     known = set(model.user_ids.tolist())
     errors = []
@@ -368,7 +372,7 @@ def _rating_errors(model: RecommenderModel, test_df: pd.DataFrame) -> dict[str, 
     return {"rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))}
 
 
-def _top10(model: RecommenderModel, users: list[int], relevant: dict[int, set[int]]) -> tuple[dict, np.ndarray]:
+def top10_metrics(model: RecommenderModel, users: list[int], relevant: dict[int, set[int]]) -> tuple[dict, np.ndarray]:
     """Mean metrics and per-user NDCG@10 (sorted user order) of the model's top 10."""
     frame = recommend_all(model, users, k=10)
     recommended = frame.sort_values(["userId", "rank"]).groupby("userId")["movieId"].agg(list).to_dict()

@@ -70,7 +70,7 @@ def fit_ranker(
             "seed": params.ranker_seed,
             "deterministic": True,
             "force_row_wise": True,
-            "num_threads": 2,
+            "num_threads": 1,
             "verbose": -1,
         },
         dataset,
