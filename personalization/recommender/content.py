@@ -48,7 +48,9 @@ class ItemContent:
 def _weighted_unit(matrix: sp.csr_matrix, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if matrix.shape[1] == 0 or len(positions) == 0:
         return np.zeros(matrix.shape[1])
-    vector = np.asarray(matrix[positions].T @ np.asarray(weights, dtype=np.float64)).reshape(-1)
+    spread = np.zeros(matrix.shape[0])
+    np.add.at(spread, positions, np.asarray(weights, dtype=np.float64))
+    vector = np.asarray(matrix.T @ spread).reshape(-1)  # a transposed mat-vec: no row slicing
     norm = np.linalg.norm(vector)
     return vector / norm if norm > 0 else vector
 

@@ -387,7 +387,7 @@ class RecommenderModel:
             bias, factors = self._rating_side(viewer, inputs)
             stars[index] = np.clip(self.rating_factors.estimates(bias, factors), *RATING_SCALE)
             user_bias[index] = bias
-            implicit[index] = self.implicit.item_factors @ self._implicit_side(viewer, inputs)
+            implicit[index] = np.einsum("ij,j->i", self.implicit.item_factors, self._implicit_side(viewer, inputs))
             genre_profile, tag_profile = self.content.profile(inputs.positions, np.maximum(inputs.weights, 0.0))
             genre[index] = self.content.genres @ genre_profile
             tag[index] = self.content.tags @ tag_profile

@@ -47,7 +47,7 @@ class RecommenderParams:
     implicit_lr: float = 0.005
     implicit_reg: float = 0.02
     # Stage 1: each generator's top unseen titles (per viewer) are the ranker's candidates.
-    candidates_per_generator: int = 150
+    candidates_per_generator: int = 50
     # Stage 2: LightGBM LambdaRank, trained on an inner split (random_state=1) of the training data.
     ranker_rounds: int = 150
     ranker_learning_rate: float = 0.05
@@ -55,6 +55,7 @@ class RecommenderParams:
     ranker_min_data_in_leaf: int = 300
     ranker_l2: float = 10.0
     ranker_seed: int = 0
+    ranker_subsample: float = 0.8  # share of rows (bagging) and of features each tree sees
     # LambdaRank is quadratic in a query's size: each viewer's training query keeps their labelled
     # candidates and this many others drawn at random (all candidates are scored at serving time).
     ranker_negatives: int = 100
@@ -100,6 +101,7 @@ class RecommenderParams:
                 self.ranker_rounds, self.ranker_leaves, self.ranker_min_data_in_leaf
             )
             >= 1,
+            "ranker_subsample must be in (0, 1]": 0 < self.ranker_subsample <= 1,
             f"without must name groups among {FEATURE_GROUPS}": set(self.without) <= set(FEATURE_GROUPS),
             "popularity_prior must be >= 0": self.popularity_prior >= 0,
             "similar settings must be >= 0": min(

@@ -35,7 +35,12 @@ class RatingFactors:
     def estimates(self, user_bias: float | np.ndarray, user_factors: np.ndarray) -> np.ndarray:
         """Unclipped predicted stars of every item: (n_items,) for one viewer, (n, n_items) for n viewers."""
         user_bias = np.asarray(user_bias, dtype=np.float64)
-        return self.global_mean + user_bias[..., None] + self.item_bias + user_factors @ self.item_factors.T
+        if user_factors.ndim == 1:
+            # One viewer: einsum's plain loop beats a threaded BLAS call on a busy web server (~0.5 ms).
+            products = np.einsum("ij,j->i", self.item_factors, user_factors)
+        else:
+            products = user_factors @ self.item_factors.T
+        return self.global_mean + user_bias[..., None] + self.item_bias + products
 
     def fold_in(
         self, positions: np.ndarray, stars: np.ndarray, *, reg_per_rating: float, reg_floor: float

@@ -10,6 +10,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from personalization.recommender import RecommenderParams
 from personalization.recommender.content import movielens_items
 from personalization.recommender.protocol import evaluate, rating_models_cv
 
@@ -38,6 +39,12 @@ class Command(BaseCommand):
             help="Also retrain the ranker without each feature group and report the paired deltas (~2 min more).",
         )
         parser.add_argument(
+            "--ranker-seed",
+            type=int,
+            default=RecommenderParams().ranker_seed,
+            help="Seed of the ranker's sampling and bagging (to see how much the figures move with it).",
+        )
+        parser.add_argument(
             "--rating-models",
             action="store_true",
             help="Also cross-validate SVD++ and KNNBaseline against SVD (several minutes more).",
@@ -54,7 +61,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path} lacks the columns {sorted(missing)}; is it a MovieLens ratings file?")
         items = self._items(path.parent)
         report = lambda message: self.stderr.write(message)  # noqa: E731
-        metrics = evaluate(frame, items, progress=report, ablation=options["ablation"])
+        params = RecommenderParams(ranker_seed=options["ranker_seed"])
+        metrics = evaluate(frame, items, params, progress=report, ablation=options["ablation"])
         if options["rating_models"]:
             metrics["rating_models"] = rating_models_cv(frame, progress=report)
         if options["json"]:
