@@ -257,6 +257,7 @@ class RecommenderModel:
             "params": self.params.to_dict(),
             "counts": self.counts(),
             "ranker_features": self.ranker.names if self.ranker else None,
+            "ranker_base_weight": self.ranker.base_weight if self.ranker else 0.0,
         }
         factors, content, items = self.rating_factors, self.content, self.items
         arrays = {
@@ -347,7 +348,9 @@ class RecommenderModel:
                 data_end=float(arrays["data_end"]),
             ),
             user_activity=arrays["user_activity"],
-            ranker=Ranker(model_string, meta["ranker_features"]) if meta.get("ranker_features") is not None else None,
+            ranker=Ranker(model_string, meta["ranker_features"], meta.get("ranker_base_weight", 0.0))
+            if meta.get("ranker_features") is not None
+            else None,
             calibration=Calibration(arrays["calibration_stars"], arrays["calibration_probability"]),
         )
 
@@ -359,7 +362,7 @@ class RecommenderModel:
         empty = block.history_size == 0
         fallback[empty] = self._popularity_score  # no history: popularity order
         out = fallback
-        if self.ranker is not None and self.ranker.model_string:
+        if self.ranker is not None and (self.ranker.model_string or self.ranker.base_weight):
             rows, cols = candidate_pairs(block, self.items, self.params)
             ranked = self.ranker.predict(feature_matrix(block, self.items, rows, cols, self.params))
             has_history = ~empty[rows]

@@ -56,6 +56,10 @@ class RecommenderParams:
     ranker_l2: float = 10.0
     ranker_seed: int = 0
     ranker_subsample: float = 0.8  # share of rows (bagging) and of features each tree sees
+    # Boost from EASE's order: the ranker's score is this times ease_share (the viewer's EASE score
+    # over their best one) plus what the trees learn, so features that do not help leave EASE's
+    # ranking alone instead of replacing it with a noisier one. 0 = start from nothing.
+    ranker_base_weight: float = 3.0
     # LambdaRank is quadratic in a query's size: each viewer's training query keeps their labelled
     # candidates and this many others drawn at random (all candidates are scored at serving time).
     ranker_negatives: int = 100
@@ -102,6 +106,7 @@ class RecommenderParams:
             )
             >= 1,
             "ranker_subsample must be in (0, 1]": 0 < self.ranker_subsample <= 1,
+            "ranker_base_weight must be >= 0": self.ranker_base_weight >= 0,
             f"without must name groups among {FEATURE_GROUPS}": set(self.without) <= set(FEATURE_GROUPS),
             "popularity_prior must be >= 0": self.popularity_prior >= 0,
             "similar settings must be >= 0": min(

@@ -13,20 +13,30 @@ import numpy as np
 
 from personalization.recommender.params import RecommenderParams
 
+BASE_FEATURE = "ease_share"
+
 
 class Ranker:
-    """A fitted booster and the feature names it expects (in order). No pickles: LightGBM's text format."""
+    """A fitted booster, the feature names it expects (in order) and the weight of its base score
+    (`base_weight` * ease_share, what boosting started from). No pickles: LightGBM's text format."""
 
-    def __init__(self, model_string: str, names: list[str]) -> None:
+    def __init__(self, model_string: str, names: list[str], base_weight: float = 0.0) -> None:
         self.model_string = model_string
         self.names = list(names)
+        self.base_weight = float(base_weight) if BASE_FEATURE in self.names else 0.0
         self._booster = lgb.Booster(model_str=model_string) if model_string else None
+
+    def base(self, features: np.ndarray) -> np.ndarray:
+        if self.base_weight == 0.0 or len(features) == 0:
+            return np.zeros(len(features))
+        return self.base_weight * features[:, self.names.index(BASE_FEATURE)].astype(np.float64)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         if self._booster is None or len(features) == 0:
-            return np.zeros(len(features))
+            return self.base(features)
         # One viewer's few hundred rows: a single thread (no hand-off); all viewers at once: both cores.
-        return self._booster.predict(features, num_threads=1 if len(features) < 20_000 else 2)
+        learned = self._booster.predict(features, num_threads=1 if len(features) < 20_000 else 2)
+        return self.base(features) + learned
 
     def importance(self) -> dict[str, float]:
         """Total split gain per feature (what the trees lean on), for reports."""
@@ -44,16 +54,18 @@ def fit_ranker(
     Queries without a single positive teach nothing and are dropped. With no usable query at all (a
     tiny site), the ranker is empty and the model falls back to its stage-1 order.
     """
+    empty = Ranker("", names, params.ranker_base_weight)
     if len(features) == 0 or not names:
-        return Ranker("", names)
+        return empty
     keep = _training_rows(rows, labels, params.ranker_negatives, params.ranker_seed)
     if not keep.any():
-        return Ranker("", names)
+        return empty
     _, group_sizes = np.unique(rows[keep], return_counts=True)
     dataset = lgb.Dataset(
         features[keep],
         labels[keep],
         group=group_sizes,
+        init_score=empty.base(features[keep]),
         feature_name=names,
         free_raw_data=True,
         params={"verbose": -1, "min_data_in_bin": 1},
@@ -77,7 +89,7 @@ def fit_ranker(
         dataset,
         num_boost_round=params.ranker_rounds,
     )
-    return Ranker(booster.model_to_string(), names)
+    return Ranker(booster.model_to_string(), names, params.ranker_base_weight)
 
 
 def _training_rows(rows: np.ndarray, labels: np.ndarray, negatives: int, seed: int) -> np.ndarray:

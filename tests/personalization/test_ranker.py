@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
@@ -315,3 +316,23 @@ def test_neighbours_drop_the_seed_rare_titles_and_those_below_the_floor():
     found = neighbours(similarity, 0, popularity, 10, min_viewers=5, floor=0.1)
 
     assert found.tolist() == [1, 4, 5]
+
+
+def test_the_ranker_boosts_from_the_ease_share_it_was_started_at():
+    rng = np.random.default_rng(3)
+    rows = np.repeat(np.arange(60), 20)
+    share = rng.uniform(size=len(rows))
+    labels = np.zeros(len(rows), dtype=np.int64)
+    labels[np.arange(60) * 20 + np.argmax(share.reshape(60, 20), axis=1)] = 2  # the best EASE title is liked
+    features = np.column_stack([share, rng.normal(size=len(rows))]).astype(np.float32)
+    params = RecommenderParams(ranker_base_weight=3.0, ranker_rounds=5, ranker_min_data_in_leaf=20)
+
+    ranker = fit_ranker(features, labels, rows, ["ease_share", "noise"], params)
+
+    booster = lgb.Booster(model_str=ranker.model_string)
+    np.testing.assert_allclose(
+        ranker.predict(features), 3.0 * features[:, 0].astype(np.float64) + booster.predict(features), rtol=1e-6
+    )
+    untrained = fit_ranker(features, np.zeros(len(rows)), rows, ["ease_share", "noise"], params)
+    np.testing.assert_allclose(untrained.predict(features), 3.0 * features[:, 0], rtol=1e-6)  # EASE's own order
+    assert fit_ranker(features, labels, rows, ["noise", "other"], params).base_weight == 0.0  # no EASE, no base

@@ -52,8 +52,8 @@ def test_top10_ranking_reaches_the_floor_and_beats_popularity(split, model):
 
     popularity = ranking_metrics(popularity_baseline(train_df, users), relevant)
     assert metrics["n_users"] == 599
-    assert metrics["ndcg_at_10"] >= 0.315
-    assert metrics["ndcg_at_10"] > popularity["ndcg_at_k"] + 0.1
+    assert metrics["ndcg_at_k"] >= 0.32  # README: 0.329; EASE alone 0.324
+    assert metrics["ndcg_at_k"] > popularity["ndcg_at_k"] + 0.1
 
 
 def test_rating_predictions_are_at_least_as_good_as_the_reference_svd(split, model):
