@@ -38,7 +38,7 @@ class ItemContent:
 
     def combined(self) -> sp.csr_matrix:
         """Genres and tags side by side, each half weighted equally, rows L2-normalised (for cosines)."""
-        return _normalise_rows(sp.hstack([self.genres, self.tags], format="csr"))
+        return unit_rows(sp.hstack([self.genres, self.tags], format="csr"))
 
     def profile(self, positions: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A viewer's genre and tag profiles: the weighted mean of their titles' vectors, L2-normalised."""
@@ -71,11 +71,11 @@ def build_content(items: pd.DataFrame | None, item_ids: np.ndarray) -> ItemConte
         year[positions] = pd.to_numeric(frame["year"], errors="coerce").to_numpy(dtype=np.float64)
     genres = _bag(frame.get("genres"), positions, n_items, ignore={NO_GENRES.lower()})
     tags = _bag(frame.get("tags"), positions, n_items)
-    genres = _normalise_rows(genres)
+    genres = unit_rows(genres)
     # Tags: tf-idf, so "atmospheric" on 200 titles says less than "time travel" on 12.
     document_frequency = np.bincount(tags.indices, minlength=tags.shape[1])
     idf = np.log((1 + n_items) / (1 + document_frequency)) + 1.0
-    tags = _normalise_rows(tags @ sp.diags(idf))
+    tags = unit_rows(tags @ sp.diags(idf))
     return ItemContent(year=year, genres=genres, tags=tags)
 
 
@@ -120,7 +120,9 @@ def _bag(
     return matrix
 
 
-def _normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+def unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """Each row divided by its L2 norm (all-zero rows stay zero)."""
+    matrix = sp.csr_matrix(matrix)
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).reshape(-1))
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return sp.csr_matrix(sp.diags(scale) @ matrix)

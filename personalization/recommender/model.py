@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from personalization.recommender import similar as similarity
 from personalization.recommender.calibration import Calibration
-from personalization.recommender.content import ItemContent
+from personalization.recommender.content import ItemContent, unit_rows
 from personalization.recommender.features import (
     ItemArrays,
     ViewerBlock,
@@ -31,7 +31,7 @@ from personalization.recommender.features import (
     feature_matrix,
     generator_scores,
 )
-from personalization.recommender.interactions import rating_weights
+from personalization.recommender.interactions import rating_weights, stored_pairs
 from personalization.recommender.item_model import ItemModel
 from personalization.recommender.params import RecommenderParams, Viewer
 from personalization.recommender.ranker import Ranker
@@ -417,12 +417,12 @@ class RecommenderModel:
         stars = np.clip(factors.estimates(bias, user_factors), *RATING_SCALE)
         implicit = implicit_factors @ self.implicit.item_factors.T
         liked = history.maximum(0)
-        genre = (_unit_rows(liked @ self.content.genres) @ self.content.genres.T).toarray()
-        tag = (_unit_rows(liked @ self.content.tags) @ self.content.tags.T).toarray()
+        genre = (unit_rows(liked @ self.content.genres) @ self.content.genres.T).toarray()
+        tag = (unit_rows(liked @ self.content.tags) @ self.content.tags.T).toarray()
         seen = np.zeros(history.shape, dtype=bool)
-        seen[_pairs(history)] = True
+        seen[stored_pairs(history)] = True
         negative_mask = np.zeros(history.shape, dtype=bool)
-        negative_mask[_pairs(negatives)] = True
+        negative_mask[stored_pairs(negatives)] = True
         seen |= negative_mask
         activity = self.user_activity[rows]
         end = self.items.data_end
@@ -520,13 +520,6 @@ class RecommenderModel:
         return rows
 
 
-def _unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
-    matrix = sp.csr_matrix(matrix)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).reshape(-1))
-    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return sp.csr_matrix(sp.diags(scale) @ matrix)
-
-
 def _sparse_arrays(name: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
     return {
         f"{name}_indptr": matrix.indptr,
@@ -539,11 +532,6 @@ def _sparse_arrays(name: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
 def _sparse_from(arrays: dict[str, np.ndarray], name: str, n_rows: int) -> sp.csr_matrix:
     shape = (n_rows, int(arrays[f"{name}_columns"]))
     return sp.csr_matrix((arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape)
-
-
-def _pairs(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, columns) of every stored entry, explicit zeros included (a 0-weight title is still seen)."""
-    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.indices
 
 
 def _top_indices(scores: np.ndarray, k: int) -> np.ndarray:

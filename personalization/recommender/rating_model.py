@@ -14,6 +14,8 @@ import pandas as pd
 import scipy.sparse as sp
 from surprise import SVD, Dataset, Reader
 
+from personalization.recommender.interactions import stored_pairs
+
 RATING_SCALE = (0.5, 5.0)
 
 
@@ -129,7 +131,7 @@ def fit_implicit_model(
     """Surprise's SVD as a ranking model: each (user, title) with any positive interaction is a 1,
     and `negatives_per_positive` titles per positive, drawn in proportion to popularity among those
     the user never touched, are 0s (popularity sampling teaches "not this blockbuster, this one")."""
-    rows, cols = _nonzero_pairs(positives)
+    rows, cols = stored_pairs(positives)
     rng = np.random.default_rng(kwargs.get("random_state", 0))
     counts = np.bincount(cols, minlength=len(item_ids)).astype(np.float64)
     draws = len(rows) * negatives_per_positive
@@ -163,8 +165,3 @@ def fit_implicit_model(
         user_factors[user_pos], user_known[user_pos] = algo.pu, True
         item_factors[item_pos] = algo.qi
     return ImplicitFactors(user_factors=user_factors, user_known=user_known, item_factors=item_factors)
-
-
-def _nonzero_pairs(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of every stored entry, explicit zeros included (a 0-weight title was still watched)."""
-    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.indices.astype(np.int64)
