@@ -42,6 +42,10 @@ BELOW_CANDIDATES = 2.0  # gap between the lowest candidate and the best non-cand
 THUMBED_DOWN = 1e6  # how far below everything a thumbed-down title goes
 
 
+class UnsupportedArtifact(ValueError):
+    """An artifact written by another format of the model (an older release): retrain to replace it."""
+
+
 class _Inputs(NamedTuple):
     """A viewer resolved against the model's item index (unknown raw ids dropped)."""
 
@@ -303,7 +307,7 @@ class RecommenderModel:
             arrays = {name: data[name] for name in data.files}
         meta = json.loads(str(arrays["meta"]))
         if meta.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(
+            raise UnsupportedArtifact(
                 f"unsupported recommender artifact format {meta.get('format')!r} in {path}; retrain to replace it"
             )
         shape = (len(arrays["user_ids"]), len(arrays["item_ids"]))

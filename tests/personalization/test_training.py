@@ -74,6 +74,25 @@ def test_training_items_carry_year_genres_and_tags(clustered_data):
     assert len(items) == Title.objects.count()
 
 
+def test_an_artifact_from_an_older_release_serves_nothing_until_the_next_retrain(trained, monkeypatch):
+    import json
+
+    monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
+    path = Path(trained.artifact_path)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    arrays["meta"] = np.array(json.dumps({**meta, "format": 1}))
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    active_model_forget()
+
+    assert active_model() is None  # pages fall back to popularity rather than fail
+
+    newer = model_retrain(trigger="test")
+    assert active_model().version_id == newer.pk
+
+
 def test_a_newer_version_retires_the_old_one(trained):
     newer = model_retrain(trigger="test")
     trained.refresh_from_db()
