@@ -100,6 +100,11 @@ class RecommenderModel:
         )
         self._watched_by_item = self._watched_by_user.T.tocsr()
         self._content_vectors = content.combined()
+        # float32 copies for one viewer's ranking features (half the memory traffic of float64); the
+        # badge's predicted stars stay float64 so they equal Surprise's own `predict()`.
+        self._star_bias32 = (rating_factors.global_mean + rating_factors.item_bias).astype(np.float32)
+        self._star_factors32 = np.ascontiguousarray(rating_factors.item_factors, dtype=np.float32)
+        self._implicit_factors32 = np.ascontiguousarray(implicit.item_factors, dtype=np.float32)
 
     def with_ranker(self, ranker: Ranker, calibration: Calibration, params: RecommenderParams) -> RecommenderModel:
         """The same stage-1 arrays with a trained second stage (and the params it was trained with)."""
@@ -392,9 +397,11 @@ class RecommenderModel:
             weights = np.concatenate([inputs.weights, np.full(len(inputs.negatives), self.params.thumb_down_weight)])
             ease[index] = self.item_model.scores(np.concatenate([inputs.positions, inputs.negatives]), weights)
             bias, factors = self._rating_side(viewer, inputs)
-            stars[index] = np.clip(self.rating_factors.estimates(bias, factors), *RATING_SCALE)
+            products = np.einsum("ij,j->i", self._star_factors32, factors.astype(np.float32))
+            stars[index] = np.clip(self._star_bias32 + np.float32(bias) + products, *RATING_SCALE)
             user_bias[index] = bias
-            implicit[index] = np.einsum("ij,j->i", self.implicit.item_factors, self._implicit_side(viewer, inputs))
+            implicit_user = self._implicit_side(viewer, inputs).astype(np.float32)
+            implicit[index] = np.einsum("ij,j->i", self._implicit_factors32, implicit_user)
             genre_profile, tag_profile = self.content.profile(inputs.positions, np.maximum(inputs.weights, 0.0))
             genre[index] = self.content.genres @ genre_profile
             tag[index] = self.content.tags @ tag_profile

@@ -88,9 +88,10 @@ def test_known_user_generator_scores_equal_an_independent_recomputation(ratings,
         generated = model.generator_scores(model.viewer_for(user))
 
         np.testing.assert_allclose(generated["ease"], weights[row] @ b, rtol=1e-4, atol=1e-6)
-        np.testing.assert_allclose(generated["stars"], np.clip(stars, 0.5, 5.0), atol=1e-9)
+        # The ranking features run in float32 (the badge's stars are float64: see the test above).
+        np.testing.assert_allclose(generated["stars"], np.clip(stars, 0.5, 5.0), atol=1e-5)
         implicit = model.implicit.item_factors @ model.implicit.user_factors[row]
-        np.testing.assert_allclose(generated["implicit"], implicit, atol=1e-12)
+        np.testing.assert_allclose(generated["implicit"], implicit, atol=1e-5)
         np.testing.assert_array_equal(generated["popularity"], (weights > 0).sum(axis=0))
 
 
