@@ -33,8 +33,9 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _latencies_us(function, viewers: list[Viewer], repeats: int = 3) -> np.ndarray:
-    """Per viewer, the fastest of `repeats` calls: the compute time, not time spent preempted (2 shared cores)."""
+def _latencies_us(function, viewers: list[Viewer], repeats: int = 5) -> np.ndarray:
+    """Per viewer, the fastest of `repeats` calls: the compute time, not time spent preempted (2 cores shared
+    with other services; with 3 repeats the p95 was still mostly preemption)."""
     function(viewers[0])  # warm-up
     out = np.full(len(viewers), np.inf)
     for _ in range(repeats):
