@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,6 +217,15 @@ def test_save_and_load_round_trip_gives_identical_scores(model, tmp_path):
         np.testing.assert_array_equal(loaded.scores(viewer), model.scores(viewer))
         np.testing.assert_array_equal(loaded.predicted_ratings(viewer), model.predicted_ratings(viewer))
     np.testing.assert_array_equal(loaded.similar_items(CLUSTER_A[2], 5), model.similar_items(CLUSTER_A[2], 5))
+    assert loaded.ranker.model_string == model.ranker.model_string and model.ranker.model_string
+    assert loaded.ranker.names == model.ranker.names and loaded.ranker.base_weight == model.ranker.base_weight
+    np.testing.assert_array_equal(loaded.calibration.stars, model.calibration.stars)
+    viewer = model.viewer_for(9)
+    np.testing.assert_array_equal(loaded.match_probabilities(viewer), model.match_probabilities(viewer))
+    for name, values in model.generator_scores(viewer).items():
+        np.testing.assert_array_equal(loaded.generator_scores(viewer)[name], values)
+    with np.load(path, allow_pickle=False) as data:  # plain arrays and JSON: nothing needs unpickling
+        assert all(data[name].dtype != object for name in data.files)
 
 
 def test_training_is_deterministic(ratings, model):
@@ -277,3 +288,23 @@ def test_a_zero_weight_title_still_counts_as_seen(ratings):
     single = model.top_k(model.viewer_for(1), 60)
 
     assert disliked and not disliked & set(batch) and not disliked & set(single)
+
+
+def test_a_rarely_watched_seed_finds_neighbours_by_content_and_a_floor_leaves_noise_out(ratings):
+    # Title 999 is a cluster-A film (its genres say so) that one cluster-B viewer happened to watch.
+    items = pd.DataFrame(
+        {
+            "item": CLUSTER_A + CLUSTER_B + [999],
+            "genres": ["Romance|Drama"] * 30 + ["Horror|Thriller"] * 30 + ["Romance|Drama"],
+        }
+    )
+    rare = pd.concat([ratings, pd.DataFrame({"user": [20], "item": [999], "rating": [4.0]})], ignore_index=True)
+    model = train(rare, items=items, params=PARAMS)
+
+    by_cowatch = model.similar_items(999, 5, kind="cowatch")
+    served = model.similar_items(999, 5)
+
+    assert len(set(by_cowatch) & set(CLUSTER_B)) >= 3  # what its one viewer (a cluster-B fan) watched
+    assert len(served) == 5 and set(served) <= set(CLUSTER_A)  # one viewer is little evidence: content leads
+    strict = train(rare, items=items, params=replace(PARAMS, similar_floor=0.99))
+    assert len(strict.similar_items(999, 5)) == 0  # nothing that similar: no row rather than noise
