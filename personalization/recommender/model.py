@@ -14,13 +14,13 @@ with nothing to learn the ranking from) orders everything that second way.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
+from personalization.recommender import artifact
 from personalization.recommender import similar as similarity
 from personalization.recommender.calibration import Calibration
 from personalization.recommender.content import ItemContent, unit_rows
@@ -37,13 +37,8 @@ from personalization.recommender.params import RecommenderParams, Viewer
 from personalization.recommender.ranker import Ranker
 from personalization.recommender.rating_model import RATING_SCALE, ImplicitFactors, RatingFactors
 
-ARTIFACT_FORMAT = 2
 BELOW_CANDIDATES = 2.0  # gap between the lowest candidate and the best non-candidate
 THUMBED_DOWN = 1e6  # how far below everything a thumbed-down title goes
-
-
-class UnsupportedArtifact(ValueError):
-    """An artifact written by another format of the model (an older release): retrain to replace it."""
 
 
 class _Inputs(NamedTuple):
@@ -260,108 +255,13 @@ class RecommenderModel:
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """One uncompressed .npz (fast to load in web processes); no pickles, no training data.
-        The ranker is LightGBM's own text model, stored as a string."""
-        meta = {
-            "format": ARTIFACT_FORMAT,
-            "params": self.params.to_dict(),
-            "counts": self.counts(),
-            "ranker_features": self.ranker.names if self.ranker else None,
-            "ranker_base_weight": self.ranker.base_weight if self.ranker else 0.0,
-        }
-        factors, content, items = self.rating_factors, self.content, self.items
-        arrays = {
-            "meta": np.array(json.dumps(meta)),
-            "ranker": np.array(self.ranker.model_string if self.ranker else ""),
-            "user_ids": self.user_ids,
-            "item_ids": self.item_ids,
-            "history_indptr": self.history.indptr,
-            "history_indices": self.history.indices,
-            "history_weights": self.history.data,
-            "history_stars": self.stars.data,
-            "negatives_indptr": self.negatives.indptr,
-            "negatives_indices": self.negatives.indices,
-            "user_activity": self.user_activity,
-            "item_model_columns": self.item_model.columns,
-            "item_model_weights": self.item_model.weights,
-            "global_mean": np.array(factors.global_mean),
-            "user_bias": factors.user_bias,
-            "user_factors": factors.user_factors,
-            "user_known": factors.user_known,
-            "item_bias": factors.item_bias,
-            "item_factors": factors.item_factors,
-            "implicit_user_factors": self.implicit.user_factors,
-            "implicit_user_known": self.implicit.user_known,
-            "implicit_item_factors": self.implicit.item_factors,
-            "year": content.year,
-            **_sparse_arrays("genres", content.genres),
-            **_sparse_arrays("tags", content.tags),
-            "popularity": items.popularity,
-            "recent": items.recent,
-            "rated": items.rated,
-            "time_keys": items.time_keys,
-            "data_end": np.array(items.data_end),
-            "calibration_stars": self.calibration.stars,
-            "calibration_probability": self.calibration.probability,
-        }
-        with open(path, "wb") as handle:
-            np.savez(handle, **arrays)
+        The ranker is LightGBM's own text model, stored as a string (see `artifact`)."""
+        artifact.write(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> RecommenderModel:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        meta = json.loads(str(arrays["meta"]))
-        if meta.get("format") != ARTIFACT_FORMAT:
-            raise UnsupportedArtifact(
-                f"unsupported recommender artifact format {meta.get('format')!r} in {path}; retrain to replace it"
-            )
-        shape = (len(arrays["user_ids"]), len(arrays["item_ids"]))
-        layout = (arrays["history_indices"], arrays["history_indptr"])
-        negatives_data = np.ones(len(arrays["negatives_indices"]))
-        model_string = str(arrays["ranker"])
-        return cls(
-            params=RecommenderParams.from_dict(meta["params"]),
-            user_ids=arrays["user_ids"],
-            item_ids=arrays["item_ids"],
-            history=sp.csr_matrix((arrays["history_weights"], *layout), shape=shape),
-            stars=sp.csr_matrix((arrays["history_stars"], *layout), shape=shape),
-            negatives=sp.csr_matrix(
-                (negatives_data, arrays["negatives_indices"], arrays["negatives_indptr"]), shape=shape
-            ),
-            item_model=ItemModel(arrays["item_model_columns"], arrays["item_model_weights"], shape[1]),
-            rating_factors=RatingFactors(
-                global_mean=float(arrays["global_mean"]),
-                user_bias=arrays["user_bias"],
-                user_factors=arrays["user_factors"],
-                user_known=arrays["user_known"],
-                item_bias=arrays["item_bias"],
-                item_factors=arrays["item_factors"],
-            ),
-            implicit=ImplicitFactors(
-                user_factors=arrays["implicit_user_factors"],
-                user_known=arrays["implicit_user_known"],
-                item_factors=arrays["implicit_item_factors"],
-            ),
-            content=ItemContent(
-                year=arrays["year"],
-                genres=_sparse_from(arrays, "genres", shape[1]),
-                tags=_sparse_from(arrays, "tags", shape[1]),
-            ),
-            items=ItemArrays(
-                popularity=arrays["popularity"],
-                recent=arrays["recent"],
-                rated=arrays["rated"],
-                item_bias=arrays["item_bias"],
-                year=arrays["year"],
-                time_keys=arrays["time_keys"],
-                data_end=float(arrays["data_end"]),
-            ),
-            user_activity=arrays["user_activity"],
-            ranker=Ranker(model_string, meta["ranker_features"], meta.get("ranker_base_weight", 0.0))
-            if meta.get("ranker_features") is not None
-            else None,
-            calibration=Calibration(arrays["calibration_stars"], arrays["calibration_probability"]),
-        )
+        """A saved model; `UnsupportedArtifact` if an older release wrote it."""
+        return cls(**artifact.read(path))
 
     # -- internals ----------------------------------------------------------------------------
     def _score_block(self, block: ViewerBlock) -> np.ndarray:
@@ -529,20 +429,6 @@ class RecommenderModel:
         if len(missing):
             raise KeyError(f"users not in the model: {missing[:5].tolist()}")
         return rows
-
-
-def _sparse_arrays(name: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
-    return {
-        f"{name}_indptr": matrix.indptr,
-        f"{name}_indices": matrix.indices,
-        f"{name}_data": matrix.data,
-        f"{name}_columns": np.array(matrix.shape[1]),
-    }
-
-
-def _sparse_from(arrays: dict[str, np.ndarray], name: str, n_rows: int) -> sp.csr_matrix:
-    shape = (n_rows, int(arrays[f"{name}_columns"]))
-    return sp.csr_matrix((arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape)
 
 
 def _top_indices(scores: np.ndarray, k: int) -> np.ndarray:

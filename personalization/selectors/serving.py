@@ -19,7 +19,7 @@ from catalog.themes import ALL_THEMES
 from personalization.bandit import BanditParams, BanditState, PublishedModel, publish, state_new
 from personalization.models import BanditSnapshot, ModelVersion
 from personalization.recommender import RecommenderModel
-from personalization.recommender.model import UnsupportedArtifact
+from personalization.recommender.artifact import UnsupportedArtifact
 from streamflix.refreshed import Refreshed
 
 VERSION_CHECK_SECONDS = 5.0
