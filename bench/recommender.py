@@ -2,7 +2,8 @@
 
 Run from the repo root: `python bench/recommender.py --json`. Progress goes to stderr; the last stdout
 line is one JSON object. Data: $MOVIELENS_DIR (default ../shared/datasets/ml-latest-small).
-Targets: full retrain < 30 s, top-50 for all viewers < 1 s, one viewer's scores well under 1 ms.
+Targets: the nightly retrain (holdout measurement + training, both stages each) < 60 s, one viewer's
+scores (candidates + features + ranker) < 5 ms, top-50 for all 610 viewers < 2 s.
 """
 
 from __future__ import annotations
@@ -24,15 +25,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from personalization.recommender import RecommenderModel, Viewer, train  # noqa: E402
-from personalization.recommender.protocol import model_ratings  # noqa: E402
+from personalization.recommender.content import movielens_items  # noqa: E402
+from personalization.recommender.protocol import holdout_metrics, model_ratings  # noqa: E402
 
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _latencies_us(function, viewers: list[Viewer], repeats: int = 3) -> np.ndarray:
-    """Per viewer, the fastest of `repeats` calls: the compute time, not time spent preempted (2 shared cores)."""
+def _latencies_us(function, viewers: list[Viewer], repeats: int = 5) -> np.ndarray:
+    """Per viewer, the fastest of `repeats` calls: the compute time, not time spent preempted (2 cores shared
+    with other services; with 3 repeats the p95 was still mostly preemption)."""
     function(viewers[0])  # warm-up
     out = np.full(len(viewers), np.inf)
     for _ in range(repeats):
@@ -57,12 +60,22 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(os.environ.get("MOVIELENS_DIR", REPO.parent / "shared" / "datasets" / "ml-latest-small"))
     ratings = model_ratings(pd.read_csv(data_dir / "ratings.csv"))
-    _log(f"loaded {len(ratings)} ratings from {data_dir}")
+    items = movielens_items(pd.read_csv(data_dir / "movies.csv"), pd.read_csv(data_dir / "tags.csv"))
+    _log(f"loaded {len(ratings)} ratings and {len(items)} titles from {data_dir}")
 
+    # The nightly pipeline's model work (services.training.model_retrain without the database):
+    # measure on the holdout split, then train on everything. Each trains both stages.
     started = time.perf_counter()
-    model = train(ratings, progress=lambda message: _log(f"  {time.perf_counter() - started:6.2f}s {message}"))
+    holdout_metrics(ratings, None, items=items)
+    holdout_seconds = time.perf_counter() - started
+    _log(f"holdout measurement in {holdout_seconds:.2f}s")
+    started = time.perf_counter()
+    model = train(
+        ratings, items=items, progress=lambda message: _log(f"  {time.perf_counter() - started:6.2f}s {message}")
+    )
     train_seconds = time.perf_counter() - started
-    _log(f"trained in {train_seconds:.2f}s")
+    nightly_seconds = holdout_seconds + train_seconds
+    _log(f"trained in {train_seconds:.2f}s; nightly retrain {nightly_seconds:.2f}s")
 
     known = [model.viewer_for(int(user)) for user in model.user_ids]
     folded = [Viewer(items=viewer.items, ratings=viewer.ratings) for viewer in known]
@@ -97,11 +110,13 @@ def main() -> None:
 
     # Training again under tracemalloc (it slows Python-level code, so its time is not the one reported).
     tracemalloc.start()
-    train(ratings)
+    train(ratings, items=items)
     _, training_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     result = {
+        "nightly_retrain_seconds": round(nightly_seconds, 3),
+        "holdout_measurement_seconds": round(holdout_seconds, 3),
         "train_seconds": round(train_seconds, 3),
         "score_one_viewer_us": _summary(scores_known),
         "score_one_viewer_fold_in_us": _summary(scores_folded),
@@ -115,7 +130,12 @@ def main() -> None:
         "tracemalloc_peak_load_and_serve_mb": round(serving_peak / 1e6, 1),
         "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         **model.counts(),
-        "targets_met": {"train_under_30s": train_seconds < 30, "all_top50_under_1s": all_top50_seconds < 1},
+        "targets_met": {
+            "nightly_retrain_under_60s": nightly_seconds < 60,
+            "score_one_viewer_p95_under_5ms": float(np.percentile(scores_known, 95)) < 5000,
+            "score_one_viewer_fold_in_p95_under_5ms": float(np.percentile(scores_folded, 95)) < 5000,
+            "all_top50_under_2s": all_top50_seconds < 2,
+        },
     }
     if not args.json:
         _log(json.dumps(result, indent=2))

@@ -45,10 +45,10 @@ def viewer_tastes(history: History, snapshot: CatalogSnapshot) -> Tastes:
 
 @dataclass(frozen=True)
 class Personal:
-    """The planner's view of the viewer, plus the predicted stars for the match badges."""
+    """The planner's view of the viewer, plus the match probabilities for the badges."""
 
     signals: ViewerSignals
-    predicted: np.ndarray | None  # stars per snapshot position (nan where unknown)
+    match: np.ndarray | None  # calibrated P(rates it >= 4) per snapshot position (nan where unknown)
 
 
 def personal_signals(
@@ -75,10 +75,10 @@ def personal_signals(
         my_list=tuple(snapshot.positions_of(history.my_list).tolist()),
     )
     if model is None or alignment is None or history.is_empty:
-        return Personal(signals=base, predicted=None)
+        return Personal(signals=base, match=None)
     viewer = history.viewer(model_user)
     scores = with_unseen_titles(_align(model.scores(viewer), alignment, len(snapshot), fill=-np.inf), snapshot)
-    predicted = _align(model.predicted_ratings(viewer), alignment, len(snapshot), fill=np.nan)
+    match = _align(model.match_probabilities(viewer), alignment, len(snapshot), fill=np.nan)
     because = []
     for anchor in history.recent_likes[:BECAUSE_ANCHORS_TRIED]:
         anchor_position = snapshot.index_of([anchor])[0]
@@ -88,6 +88,8 @@ def personal_signals(
             similar = model.similar_items(int(anchor), k=SIMILAR_DEPTH)
         except KeyError:
             continue  # too new or too rare for the model
+        if len(similar) == 0:
+            continue  # nothing clears the similarity floor: no row rather than a row of noise
         because.append((int(anchor_position), snapshot.positions_of(similar)))
         if len(because) == BECAUSE_ROWS:
             break
@@ -100,7 +102,7 @@ def personal_signals(
         my_list=base.my_list,
         because=tuple(because),
     )
-    return Personal(signals=signals, predicted=predicted)
+    return Personal(signals=signals, match=match)
 
 
 def with_unseen_titles(scores: np.ndarray, snapshot: CatalogSnapshot) -> np.ndarray:
@@ -121,15 +123,16 @@ def _align(values: np.ndarray, positions: np.ndarray, n: int, *, fill: float) ->
     return out
 
 
-def match_badges(predicted: np.ndarray | None, snapshot: CatalogSnapshot, title_ids: list[int]) -> dict[int, int]:
-    """ "NN% match" per title: predicted stars out of five, shown only when promising."""
-    if predicted is None or not title_ids:
+def match_badges(match: np.ndarray | None, snapshot: CatalogSnapshot, title_ids: list[int]) -> dict[int, int]:
+    """ "NN% match" per title: the calibrated chance the viewer rates it 4 stars or more (among
+    held-out ratings, about NN% of titles with that badge were), shown only when promising."""
+    if match is None or not title_ids:
         return {}
-    stars = predicted[snapshot.index_of(title_ids)]
+    chances = match[snapshot.index_of(title_ids)]
     return {
-        t: min(99, round(20 * s))
-        for t, s in zip(title_ids, stars.tolist(), strict=True)
-        if np.isfinite(s) and 20 * s >= MATCH_MIN
+        t: min(99, round(100 * p))
+        for t, p in zip(title_ids, chances.tolist(), strict=True)
+        if np.isfinite(p) and 100 * p >= MATCH_MIN
     }
 
 

@@ -198,7 +198,7 @@ def _candidate_rows(
                     f"Because you watched {snapshot.names[anchor]}",
                     "because",
                     similar[:depth],
-                    reason="similar titles in the item factors",
+                    reason="watched by the same viewers, or about the same things",
                 )
             )
     else:

@@ -167,3 +167,8 @@ def _csr(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int,
     order = np.lexsort((cols, rows))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=shape[0]))]).astype(np.int64)
     return sp.csr_matrix((np.asarray(data, dtype=np.float64)[order], cols[order].astype(np.int32), indptr), shape=shape)
+
+
+def stored_pairs(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of every stored entry, explicit zeros included (a 0-weight title was still watched)."""
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.indices.astype(np.int64)

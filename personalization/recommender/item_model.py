@@ -29,7 +29,10 @@ class ItemModel:
         covered = local >= 0
         out = np.zeros(self.n_items, dtype=np.float32)
         if covered.any():
-            out[self.columns] = input_weights[covered].astype(np.float32) @ self.weights[local[covered]]
+            weights, rows = input_weights[covered].astype(np.float32), self.weights[local[covered]]
+            # A short history: einsum's plain loop, no BLAS thread hand-off (slow on a busy web server);
+            # a long one (hundreds of titles, millions of multiply-adds): BLAS.
+            out[self.columns] = np.einsum("i,ij->j", weights, rows) if len(weights) < 256 else weights @ rows
         return out
 
     def score_matrix(self, inputs: sp.csr_matrix) -> np.ndarray:

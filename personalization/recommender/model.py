@@ -1,38 +1,44 @@
-"""The trained recommender: scores, predicted stars, top-k and similar titles, plus its artifact format.
+"""The trained recommender: scores, predicted stars, match badges, top-k, similar titles, artifacts.
 
-Ranking score of item j for a viewer (higher is better):
+Ranking is two-stage (see `features` for every formula):
 
-    score_j = (max(x . B_j, 0) + prior * pop_j / max(pop)) * sigmoid((r_hat_j - center) / scale)
+1. candidates: the union of each generator's best unseen titles for the viewer (EASE, Surprise SVD
+   on the stars, Surprise SVD on 0/1 interactions, popularity, trend, genre affinity);
+2. a LightGBM LambdaRank model (`ranker`) orders them from per-(viewer, title) features.
 
-x . B_j is the item model's (EASE) "will watch next" evidence from the viewer's history, r_hat_j the
-rating model's (Surprise SVD) predicted stars, so the gate says "and will like it". Thumbed-down titles
-get -1, below everything else. A viewer with no positive history gets popularity order.
-The ranking path runs in float32 (a 4x faster exp and half the memory traffic); predicted stars for the
-badge stay float64 so they equal Surprise's own `predict()`.
+`scores(viewer)` covers every title: candidates get the ranker's score; every other title a score
+below all candidates, ordered by EASE evidence plus a popularity prior (genre and trending rows sort
+by it); thumbed-down titles get a score below everything. A model without a ranker (a tiny site
+with nothing to learn the ranking from) orders everything that second way.
 """
 
 from __future__ import annotations
 
-import copy
-import json
-from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-from personalization.recommender.interactions import rating_weights
+from personalization.recommender import artifact
+from personalization.recommender import similar as similarity
+from personalization.recommender.calibration import Calibration
+from personalization.recommender.content import ItemContent, unit_rows
+from personalization.recommender.features import (
+    ItemArrays,
+    ViewerBlock,
+    candidate_pairs,
+    feature_matrix,
+    generator_scores,
+)
+from personalization.recommender.interactions import rating_weights, stored_pairs
 from personalization.recommender.item_model import ItemModel
 from personalization.recommender.params import RecommenderParams, Viewer
-from personalization.recommender.rating_model import RATING_SCALE, RatingFactors
+from personalization.recommender.ranker import Ranker
+from personalization.recommender.rating_model import RATING_SCALE, ImplicitFactors, RatingFactors
 
-ARTIFACT_FORMAT = 1
-# Knobs that only change how learned arrays are combined, so `variant()` may change them.
-SCORING_PARAMS = frozenset(
-    {"rating_gate", "gate_center", "gate_scale", "popularity_prior", "thumb_down_weight", "implicit_rating"}
-    | {"fold_in_reg_per_rating", "fold_in_reg_floor"}
-)
+BELOW_CANDIDATES = 2.0  # gap between the lowest candidate and the best non-candidate
+THUMBED_DOWN = 1e6  # how far below everything a thumbed-down title goes
 
 
 class _Inputs(NamedTuple):
@@ -45,7 +51,7 @@ class _Inputs(NamedTuple):
 
 
 class RecommenderModel:
-    """Learned arrays of both models over one index of users and items; no training data needed to score."""
+    """Learned arrays of every stage over one index of users and items; no training data needed to score."""
 
     def __init__(
         self,
@@ -56,9 +62,14 @@ class RecommenderModel:
         history: sp.csr_matrix,
         stars: sp.csr_matrix,
         negatives: sp.csr_matrix,
-        popularity: np.ndarray,
         item_model: ItemModel,
         rating_factors: RatingFactors,
+        implicit: ImplicitFactors,
+        content: ItemContent,
+        items: ItemArrays,
+        user_activity: np.ndarray,
+        ranker: Ranker | None = None,
+        calibration: Calibration | None = None,
         rating_algo: object | None = None,
     ) -> None:
         self.params = params
@@ -67,15 +78,35 @@ class RecommenderModel:
         self.history = history  # users x items item-model weights of the training history
         self.stars = stars  # same layout, explicit stars or NaN
         self.negatives = negatives
-        self._popularity = np.asarray(popularity, dtype=np.int64)
         self.item_model = item_model
         self.rating_factors = rating_factors
+        self.implicit = implicit
+        self.content = content
+        self.items = items
+        self.user_activity = np.asarray(user_activity, dtype=np.float64)  # (n_users, 2) first/last, NaN unknown
+        self.ranker = ranker
+        self.calibration = calibration or Calibration.identity()
         # The fitted surprise.SVD after `train()` (for checks against `predict()`); not saved.
         self.rating_algo = rating_algo
-        self._popularity_score = (self._popularity / max(int(self._popularity.max(initial=0)), 1)).astype(np.float32)
-        # float32 copies for the ranking gate: mu + b_i, and q_i
-        self._gate_item_bias = (rating_factors.global_mean + rating_factors.item_bias).astype(np.float32)
-        self._gate_item_factors = np.ascontiguousarray(rating_factors.item_factors, dtype=np.float32)
+        popularity = self.items.popularity
+        self._popularity_score = popularity / max(int(popularity.max(initial=0)), 1)
+        self._watched_by_user = sp.csr_matrix(
+            (np.ones(history.nnz), history.indices, history.indptr), shape=history.shape
+        )
+        self._watched_by_item = self._watched_by_user.T.tocsr()
+        self._content_vectors = content.combined()
+        # float32 copies for one viewer's ranking features (half the memory traffic of float64); the
+        # badge's predicted stars stay float64 so they equal Surprise's own `predict()`.
+        self._star_bias32 = (rating_factors.global_mean + rating_factors.item_bias).astype(np.float32)
+        self._star_factors32 = np.ascontiguousarray(rating_factors.item_factors, dtype=np.float32)
+        self._implicit_factors32 = np.ascontiguousarray(implicit.item_factors, dtype=np.float32)
+
+    def with_ranker(self, ranker: Ranker, calibration: Calibration, params: RecommenderParams) -> RecommenderModel:
+        """The same stage-1 arrays with a trained second stage (and the params it was trained with)."""
+        other = object.__new__(RecommenderModel)
+        other.__dict__.update(self.__dict__)
+        other.ranker, other.calibration, other.params = ranker, calibration, params
+        return other
 
     # -- counts -------------------------------------------------------------------------------
     @property
@@ -100,202 +131,237 @@ class RecommenderModel:
 
     def popularity(self) -> np.ndarray:
         """Viewers with a positive interaction, per item (aligned with `item_ids`)."""
-        return self._popularity.copy()
+        return self.items.popularity.copy()
 
     # -- viewers ------------------------------------------------------------------------------
     def viewer_for(self, user: int) -> Viewer:
-        """The viewer as the model saw them in training (history, stars, weights, thumbs down)."""
+        """The viewer as the model saw them in training (history, stars, weights, thumbs down, dates)."""
         row = self._user_row(user)
         if row is None:
             raise KeyError(f"user {user} is not in the model; build a Viewer from their history instead")
         span = slice(self.history.indptr[row], self.history.indptr[row + 1])
         negative = self.negatives.indices[self.negatives.indptr[row] : self.negatives.indptr[row + 1]]
+        first, last = self.user_activity[row]
         return Viewer(
             user=user,
             items=self.item_ids[self.history.indices[span]],
             ratings=self.stars.data[span],
             weights=self.history.data[span],
             negative_items=self.item_ids[negative],
+            first_active=None if np.isnan(first) else float(first),
+            last_active=None if np.isnan(last) else float(last),
         )
 
     # -- scoring ------------------------------------------------------------------------------
     def scores(self, viewer: Viewer) -> np.ndarray:
-        """Ranking score per item (float32, aligned with `item_ids`), higher is better."""
-        return self._scores(viewer, self._resolve(viewer))
+        """Ranking score per item (aligned with `item_ids`), higher is better."""
+        return self._score_block(self._block([viewer]))[0]
+
+    def generator_scores(self, viewer: Viewer) -> dict[str, np.ndarray]:
+        """Each stage-1 generator's score per item for the viewer (`features.generator_scores`)."""
+        block = self._block([viewer])
+        return {
+            name: np.broadcast_to(values, block.seen.shape)[0]
+            for name, values in generator_scores(block, self.items).items()
+        }
 
     def predicted_ratings(self, viewer: Viewer, *, clip: bool = True) -> np.ndarray:
-        """Predicted stars per item for the "NN% match" badge (clipped to 0.5..5 unless clip=False)."""
-        bias, user_factors = self._user_side(viewer, self._resolve(viewer))
+        """Predicted stars per item (clipped to 0.5..5 unless clip=False)."""
+        bias, user_factors = self._rating_side(viewer, self._resolve(viewer))
         estimates = self.rating_factors.estimates(bias, user_factors)
         return np.clip(estimates, *RATING_SCALE) if clip else estimates
 
+    def match_probabilities(self, viewer: Viewer) -> np.ndarray:
+        """Calibrated P(viewer rates it >= 4) per item: the "NN% match" badge."""
+        return self.calibration(self.predicted_ratings(viewer))
+
     def top_k(self, viewer: Viewer, k: int = 10, *, exclude_seen: bool = True) -> np.ndarray:
         """Raw ids of the k best items; exclude_seen drops the history and the thumbed-down titles."""
-        inputs = self._resolve(viewer)
-        scores = self._scores(viewer, inputs)
+        scores = self.scores(viewer)
         if exclude_seen:
+            inputs = self._resolve(viewer)
             scores[inputs.positions] = -np.inf
             scores[inputs.negatives] = -np.inf
         return self.item_ids[_top_indices(scores, k)]
 
     def scores_for_users(self, users: np.ndarray) -> np.ndarray:
         """`scores` of many known users at once from their training history, as (len(users), n_items)."""
-        rows = self._user_rows(users)
-        history, negatives = self.history[rows], self.negatives[rows]
-        evidence = self.item_model.score_matrix(history + negatives * self.params.thumb_down_weight)
-        factors = self.rating_factors
-        bias, user_factors = factors.user_bias[rows].copy(), factors.user_factors[rows].copy()
-        # Users known only from plays or list adds have no learned factors: fold their history in.
-        for index in np.flatnonzero(~factors.user_known[rows]):
-            viewer = self.viewer_for(int(self.user_ids[rows[index]]))
-            bias[index], user_factors[index] = self._user_side(viewer, self._resolve(viewer))
-        out = self._blend(evidence, bias, user_factors)
-        out[np.diff(history.indptr) == 0] = self._popularity_score
-        out[_pairs(negatives)] = -1.0
-        return out
+        return self._score_block(self._known_block(self._user_rows(users)))
 
     def top_k_for_users(
-        self, users: np.ndarray, k: int = 10, *, exclude_seen: bool = True, chunk: int = 512
+        self, users: np.ndarray, k: int = 10, *, exclude_seen: bool = True, chunk: int = 256
     ) -> np.ndarray:
-        """Raw ids of each known user's k best items, (len(users), k); -1 pads users with fewer candidates.
-
-        Scores `chunk` users at a time so memory stays at a few (chunk x n_items) float32 blocks.
-        """
+        """Raw ids of each known user's k best items, (len(users), k); -1 pads users with fewer candidates."""
         users = np.asarray(users, dtype=np.int64).reshape(-1)
         out = np.full((len(users), k), -1, dtype=np.int64)
         for start in range(0, len(users), chunk):
-            block = users[start : start + chunk]
-            scores = self.scores_for_users(block)
+            rows = self._user_rows(users[start : start + chunk])
+            block = self._known_block(rows)
+            scores = self._score_block(block)
             if exclude_seen:
-                rows = self._user_rows(block)
-                scores[_pairs(self.history[rows])] = -np.inf
-                scores[_pairs(self.negatives[rows])] = -np.inf
+                scores[block.seen] = -np.inf
             for index, row_scores in enumerate(scores):
                 top = _top_indices(row_scores, k)
                 out[start + index, : len(top)] = self.item_ids[top]
         return out
 
-    def similar_items(self, item_id: int, k: int = 10) -> np.ndarray:
-        """Raw ids of the k titles most like `item_id` (never itself), for "Because you watched X".
+    def candidates_for_users(
+        self, users: np.ndarray, params: RecommenderParams | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows into `users`, item positions, ranker features) of known users' candidates under
+        `params` (default: the model's own; an ablation passes its `without`)."""
+        params = params or self.params
+        block = self._known_block(self._user_rows(users))
+        rows, cols = candidate_pairs(block, self.items, params)
+        return rows, cols, feature_matrix(block, self.items, rows, cols, params)
 
-        Similar in taste: cosine of Surprise's item factors, which place titles loved by the same
-        viewers close together (Fellowship of the Ring -> the Hobbit films). Plus co-watching from the
-        item model, so the neighbours are also titles its fans actually watch. Titles with fewer than
-        `similar_min_viewers` viewers are left out: their factors are mostly noise.
-        Measured on ml-latest-small, the blend reads better than either part alone: factors alone
-        drift to obscure titles, co-watching alone to blockbusters (Toy Story -> Independence Day).
+    # -- "Because you watched" ------------------------------------------------------------------
+    def similarity(self, item_id: int, kind: str = "blend") -> np.ndarray:
+        """Similarity of every item to `item_id` by one of `similar.SIMILARITIES`."""
+        position = self._position(item_id)
+        if kind == "factors":
+            return similarity.cosine_rows(self.rating_factors.item_factors, position)
+        if kind == "ease":
+            row = self.item_model.neighbours(position)
+            return np.zeros(self.n_items) if row is None else row
+        if kind == "cowatch":
+            return similarity.cowatch_cosine(self._watched_by_item, self._watched_by_user, position)
+        if kind == "content":
+            return similarity.cosine_rows(self._content_vectors, position)
+        if kind == "blend":
+            return similarity.blend(
+                self.similarity(item_id, "cowatch"),
+                self.similarity(item_id, "content"),
+                float(self.items.popularity[position]),
+                self.params.similar_content_shrink,
+            )
+        raise ValueError(f"unknown similarity {kind!r}; expected one of {similarity.SIMILARITIES}")
+
+    def similar_items(self, item_id: int, k: int = 10, *, kind: str = "blend") -> np.ndarray:
+        """Raw ids of up to k titles most like `item_id` (never itself), for "Because you watched X".
+
+        Fewer than k (or none) when not enough titles clear the similarity floor: a short row reads
+        better than one padded with Air Bud. See `similar` for the blend of co-watching and content.
         """
-        position = self._positions(np.array([item_id]))
-        if len(position) == 0:
-            raise KeyError(f"item {item_id} is not in the model")
-        position = int(position[0])
-        similarity = self._factor_cosine(position)
-        cowatch = self.item_model.neighbours(position)
-        if cowatch is not None and cowatch.max() > 0:
-            similarity = similarity + self.params.similar_cowatch_weight * np.maximum(cowatch, 0) / cowatch.max()
-        # On a small catalogue (tests, a fresh site) the threshold is capped at the median title.
-        floor = min(self.params.similar_min_viewers, float(np.median(self._popularity)))
-        similarity[self._popularity < floor] = -np.inf
-        similarity[position] = -np.inf
-        return self.item_ids[_top_indices(similarity, k)]
-
-    def variant(self, **changes: float | bool) -> RecommenderModel:
-        """The same learned arrays scored with other blend knobs (for ablations such as rating_gate=False)."""
-        unknown = set(changes) - SCORING_PARAMS
-        if unknown:
-            raise ValueError(f"only scoring parameters can change without retraining, not {sorted(unknown)}")
-        other = copy.copy(self)
-        other.params = replace(self.params, **changes)
-        return other
+        position = self._position(item_id)
+        floor = self.params.similar_floor if kind == "blend" else -np.inf
+        # On a small catalogue (tests, a fresh site) the viewer threshold is capped at the median title.
+        min_viewers = min(self.params.similar_min_viewers, float(np.median(self.items.popularity)))
+        found = similarity.neighbours(
+            self.similarity(item_id, kind), position, self.items.popularity, k, min_viewers=min_viewers, floor=floor
+        )
+        return self.item_ids[found]
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """One uncompressed .npz (fast to load in web processes); no pickles, no training data."""
-        meta = {"format": ARTIFACT_FORMAT, "params": self.params.to_dict(), "counts": self.counts()}
-        factors = self.rating_factors
-        arrays = {
-            "meta": np.array(json.dumps(meta)),
-            "user_ids": self.user_ids,
-            "item_ids": self.item_ids,
-            "history_indptr": self.history.indptr,
-            "history_indices": self.history.indices,
-            "history_weights": self.history.data,
-            "history_stars": self.stars.data,
-            "negatives_indptr": self.negatives.indptr,
-            "negatives_indices": self.negatives.indices,
-            "popularity": self._popularity,
-            "item_model_columns": self.item_model.columns,
-            "item_model_weights": self.item_model.weights,
-            "global_mean": np.array(factors.global_mean),
-            "user_bias": factors.user_bias,
-            "user_factors": factors.user_factors,
-            "user_known": factors.user_known,
-            "item_bias": factors.item_bias,
-            "item_factors": factors.item_factors,
-        }
-        with open(path, "wb") as handle:
-            np.savez(handle, **arrays)
+        """One uncompressed .npz (fast to load in web processes); no pickles, no training data.
+        The ranker is LightGBM's own text model, stored as a string (see `artifact`)."""
+        artifact.write(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> RecommenderModel:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        meta = json.loads(str(arrays["meta"]))
-        if meta.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"unsupported recommender artifact format {meta.get('format')!r} in {path}")
-        shape = (len(arrays["user_ids"]), len(arrays["item_ids"]))
-        layout = (arrays["history_indices"], arrays["history_indptr"])
-        negatives_data = np.ones(len(arrays["negatives_indices"]))
-        return cls(
-            params=RecommenderParams.from_dict(meta["params"]),
-            user_ids=arrays["user_ids"],
-            item_ids=arrays["item_ids"],
-            history=sp.csr_matrix((arrays["history_weights"], *layout), shape=shape),
-            stars=sp.csr_matrix((arrays["history_stars"], *layout), shape=shape),
-            negatives=sp.csr_matrix(
-                (negatives_data, arrays["negatives_indices"], arrays["negatives_indptr"]), shape=shape
-            ),
-            popularity=arrays["popularity"],
-            item_model=ItemModel(arrays["item_model_columns"], arrays["item_model_weights"], shape[1]),
-            rating_factors=RatingFactors(
-                global_mean=float(arrays["global_mean"]),
-                user_bias=arrays["user_bias"],
-                user_factors=arrays["user_factors"],
-                user_known=arrays["user_known"],
-                item_bias=arrays["item_bias"],
-                item_factors=arrays["item_factors"],
-            ),
-        )
+        """A saved model; `UnsupportedArtifact` if an older release wrote it."""
+        return cls(**artifact.read(path))
 
     # -- internals ----------------------------------------------------------------------------
-    def _scores(self, viewer: Viewer, inputs: _Inputs) -> np.ndarray:
-        if len(inputs.positions) == 0:
-            out = self._popularity_score.copy()
-        else:
-            negative_weights = np.full(len(inputs.negatives), self.params.thumb_down_weight)
-            evidence = self.item_model.scores(
-                np.concatenate([inputs.positions, inputs.negatives]),
-                np.concatenate([inputs.weights, negative_weights]),
-            )
-            out = self._blend(evidence, *self._user_side(viewer, inputs))
-        out[inputs.negatives] = -1.0
-        return out
+    def _score_block(self, block: ViewerBlock) -> np.ndarray:
+        """Scores of a block of viewers: the ranker's on candidates, the fallback order below them."""
+        fallback = np.maximum(block.ease, 0.0) + self.params.popularity_prior * self._popularity_score
+        fallback = fallback / np.maximum(fallback.max(axis=1, keepdims=True), 1e-12)  # in [0, 1]
+        empty = block.history_size == 0
+        fallback[empty] = self._popularity_score  # no history: popularity order
+        out = fallback
+        if self.ranker is not None and (self.ranker.model_string or self.ranker.base_weight):
+            rows, cols = candidate_pairs(block, self.items, self.params)
+            ranked = self.ranker.predict(feature_matrix(block, self.items, rows, cols, self.params))
+            has_history = ~empty[rows]
+            rows, cols, ranked = rows[has_history], cols[has_history], ranked[has_history]
+            lowest = np.full(len(block.seen), np.inf)
+            np.minimum.at(lowest, rows, ranked)
+            lowest[~np.isfinite(lowest)] = 0.0
+            out = fallback + (lowest - BELOW_CANDIDATES)[:, None]
+            out[rows, cols] = ranked
+        return np.where(block.thumbed_down, out.min(axis=1, keepdims=True) - THUMBED_DOWN, out)
 
-    def _blend(self, evidence: np.ndarray, user_bias: float | np.ndarray, user_factors: np.ndarray) -> np.ndarray:
-        """(max(evidence, 0) + prior * popularity) * gate, for one viewer (1-d) or a block (2-d), float32."""
-        out = np.maximum(evidence, 0.0, dtype=np.float32)
-        out += np.float32(self.params.popularity_prior) * self._popularity_score
-        if self.params.rating_gate:
-            logits = user_factors.astype(np.float32) @ self._gate_item_factors.T
-            logits += self._gate_item_bias
-            logits += np.asarray(user_bias, dtype=np.float32)[..., None] - np.float32(self.params.gate_center)
-            logits *= np.float32(-1.0 / self.params.gate_scale)
-            np.exp(logits, out=logits)
-            logits += 1.0
-            out /= logits
-        return out
+    def _block(self, viewers: list[Viewer]) -> ViewerBlock:
+        """The generator scores and facts of arbitrary viewers (folded in where the model lacks them)."""
+        n, m = len(viewers), self.n_items
+        ease, stars, implicit = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m))
+        genre, tag = np.zeros((n, m)), np.zeros((n, m))
+        seen = np.zeros((n, m), dtype=bool)
+        negatives = np.zeros((n, m), dtype=bool)
+        user_bias, size = np.zeros(n), np.zeros(n)
+        first, last = np.zeros(n), np.zeros(n)
+        for index, viewer in enumerate(viewers):
+            inputs = self._resolve(viewer)
+            weights = np.concatenate([inputs.weights, np.full(len(inputs.negatives), self.params.thumb_down_weight)])
+            ease[index] = self.item_model.scores(np.concatenate([inputs.positions, inputs.negatives]), weights)
+            bias, factors = self._rating_side(viewer, inputs)
+            products = np.einsum("ij,j->i", self._star_factors32, factors.astype(np.float32))
+            stars[index] = np.clip(self._star_bias32 + np.float32(bias) + products, *RATING_SCALE)
+            user_bias[index] = bias
+            implicit_user = self._implicit_side(viewer, inputs).astype(np.float32)
+            implicit[index] = np.einsum("ij,j->i", self._implicit_factors32, implicit_user)
+            genre_profile, tag_profile = self.content.profile(inputs.positions, np.maximum(inputs.weights, 0.0))
+            genre[index] = self.content.genres @ genre_profile
+            tag[index] = self.content.tags @ tag_profile
+            seen[index, inputs.positions] = True
+            seen[index, inputs.negatives] = True
+            negatives[index, inputs.negatives] = True
+            size[index] = len(inputs.positions)
+            first[index], last[index] = self._activity(viewer)
+        return ViewerBlock(ease, stars, implicit, genre, tag, seen, negatives, user_bias, size, first, last)
 
-    def _user_side(self, viewer: Viewer, inputs: _Inputs) -> tuple[float, np.ndarray]:
+    def _known_block(self, rows: np.ndarray) -> ViewerBlock:
+        """The same for users the model was trained on, from their stored history (vectorised)."""
+        history, negatives = self.history[rows], self.negatives[rows]
+        ease = self.item_model.score_matrix(history + negatives * self.params.thumb_down_weight).astype(np.float64)
+        factors = self.rating_factors
+        bias, user_factors = factors.user_bias[rows].copy(), factors.user_factors[rows].copy()
+        implicit_factors = self.implicit.user_factors[rows].copy()
+        unknown = np.flatnonzero(~factors.user_known[rows] | ~self.implicit.user_known[rows])
+        for index in unknown:  # known only from plays or list adds: fold their history in
+            viewer = self.viewer_for(int(self.user_ids[rows[index]]))
+            inputs = self._resolve(viewer)
+            bias[index], user_factors[index] = self._rating_side(viewer, inputs)
+            implicit_factors[index] = self._implicit_side(viewer, inputs)
+        stars = np.clip(factors.estimates(bias, user_factors), *RATING_SCALE)
+        implicit = implicit_factors @ self.implicit.item_factors.T
+        liked = history.maximum(0)
+        genre = (unit_rows(liked @ self.content.genres) @ self.content.genres.T).toarray()
+        tag = (unit_rows(liked @ self.content.tags) @ self.content.tags.T).toarray()
+        seen = np.zeros(history.shape, dtype=bool)
+        seen[stored_pairs(history)] = True
+        negative_mask = np.zeros(history.shape, dtype=bool)
+        negative_mask[stored_pairs(negatives)] = True
+        seen |= negative_mask
+        activity = self.user_activity[rows]
+        end = self.items.data_end
+        return ViewerBlock(
+            ease=ease,
+            stars=stars,
+            implicit=implicit,
+            genre=genre,
+            tag=tag,
+            seen=seen,
+            thumbed_down=negative_mask,
+            user_bias=bias,
+            history_size=np.diff(history.indptr).astype(np.float64),
+            first_active=np.where(np.isnan(activity[:, 0]), end, activity[:, 0]),
+            last_active=np.where(np.isnan(activity[:, 1]), end, activity[:, 1]),
+        )
+
+    def _activity(self, viewer: Viewer) -> tuple[float, float]:
+        row = self._user_row(viewer.user)
+        stored = self.user_activity[row] if row is not None else (np.nan, np.nan)
+        end = self.items.data_end
+        first = viewer.first_active if viewer.first_active is not None else stored[0]
+        last = viewer.last_active if viewer.last_active is not None else stored[1]
+        last = end if last is None or np.isnan(last) else last
+        first = last if first is None or np.isnan(first) else first
+        return float(first), float(last)
+
+    def _rating_side(self, viewer: Viewer, inputs: _Inputs) -> tuple[float, np.ndarray]:
         """b_u, p_u: learned for a user the rating model knows, else a fold-in of the viewer's history."""
         factors = self.rating_factors
         row = self._user_row(viewer.user)
@@ -307,6 +373,12 @@ class RecommenderModel:
             reg_per_rating=self.params.fold_in_reg_per_rating,
             reg_floor=self.params.fold_in_reg_floor,
         )
+
+    def _implicit_side(self, viewer: Viewer, inputs: _Inputs) -> np.ndarray:
+        row = self._user_row(viewer.user)
+        if row is not None and self.implicit.user_known[row]:
+            return self.implicit.user_factors[row]
+        return self.implicit.fold_in(inputs.positions, reg=self.params.implicit_reg)
 
     def _resolve(self, viewer: Viewer) -> _Inputs:
         known = self._known_mask(viewer.items)
@@ -338,6 +410,12 @@ class RecommenderModel:
         raw = np.asarray(raw, dtype=np.int64)
         return np.searchsorted(self.item_ids, raw[self._known_mask(raw)])
 
+    def _position(self, item_id: int) -> int:
+        position = self._positions(np.array([item_id]))
+        if len(position) == 0:
+            raise KeyError(f"item {item_id} is not in the model")
+        return int(position[0])
+
     def _user_row(self, user: int | None) -> int | None:
         if user is None or self.n_users == 0:
             return None
@@ -351,18 +429,6 @@ class RecommenderModel:
         if len(missing):
             raise KeyError(f"users not in the model: {missing[:5].tolist()}")
         return rows
-
-    def _factor_cosine(self, position: int) -> np.ndarray:
-        factors = self.rating_factors.item_factors
-        norms = np.linalg.norm(factors, axis=1)
-        if norms[position] == 0:
-            return self._popularity_score.copy()
-        return factors @ factors[position] / (np.maximum(norms, 1e-12) * norms[position])
-
-
-def _pairs(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, columns) of every stored entry, explicit zeros included (a 0-weight title is still seen)."""
-    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.indices
 
 
 def _top_indices(scores: np.ndarray, k: int) -> np.ndarray:

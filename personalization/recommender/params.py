@@ -8,17 +8,19 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 SIGNAL_KINDS = ("play", "thumb_up", "thumb_down", "my_list")
+# What an ablation removes: every ranker feature (and candidate generator) belongs to one group.
+FEATURE_GROUPS = ("ease", "surprise", "popularity", "content", "viewer")
 
 
 @dataclass(frozen=True)
 class RecommenderParams:
     """Everything `train` and the scoring need to know; the defaults are the tuned setting.
 
-    Tuned on inner splits of the protocol's training part (never on its test rows), see
+    Tuned on the inner split of the protocol's training part (never on its test rows), see
     `personalization/recommender/__init__.py` for the measurements behind each choice.
     """
 
-    # Rating model: Surprise SVD (biased) on the explicit ratings. Also the "NN% match" badge.
+    # Rating model: Surprise SVD (biased) on the explicit ratings. Stars for the ranker and the badge.
     n_factors: int = 50
     n_epochs: int = 40
     lr_all: float = 0.007
@@ -37,22 +39,54 @@ class RecommenderParams:
     # Item model: EASE (closed-form item-item regression), on titles with enough interactions.
     ease_lambda: float = 200.0
     ease_min_count: int = 10
-    # Blend: item-model score times the rating model's "will like it" gate.
-    rating_gate: bool = True  # False = ablation without Surprise (item model + popularity only)
-    gate_center: float = 2.0  # predicted stars where the gate is 0.5
-    gate_scale: float = 1.0  # stars per e-fold of the gate's logistic curve
-    popularity_prior: float = 1e-4  # breaks ties among titles the item model cannot score
-    # "Because you watched X": cosine of Surprise's item factors (taste), plus co-watching from the
-    # item model scaled to [0, similar_cowatch_weight] (so the neighbours are also what fans watch),
-    # among titles with at least similar_min_viewers viewers (rare titles have noisy factors).
-    similar_cowatch_weight: float = 1.0
-    similar_min_viewers: int = 20
+    # Ranking model from Surprise: SVD (biased=False) on 0/1 interactions, each positive paired with
+    # `implicit_negatives` titles sampled by popularity as 0s ("will they pick it", not "how many stars").
+    implicit_factors: int = 64
+    implicit_epochs: int = 20
+    implicit_negatives: int = 3
+    implicit_lr: float = 0.005
+    implicit_reg: float = 0.02
+    # Stage 1: each generator's top unseen titles (per viewer) are the ranker's candidates.
+    candidates_per_generator: int = 50
+    # Stage 2: LightGBM LambdaRank, trained on an inner split (random_state=1) of the training data.
+    ranker_rounds: int = 150
+    ranker_learning_rate: float = 0.05
+    ranker_leaves: int = 7
+    ranker_min_data_in_leaf: int = 300
+    ranker_l2: float = 10.0
+    ranker_seed: int = 0
+    ranker_subsample: float = 0.8  # share of rows (bagging) and of features each tree sees
+    # Boost from EASE's order: the ranker's score is this times ease_share (the viewer's EASE score
+    # over their best one) plus what the trees learn, so features that do not help leave EASE's
+    # ranking alone instead of replacing it with a noisier one. 0 = start from nothing.
+    ranker_base_weight: float = 3.0
+    # LambdaRank is quadratic in a query's size: each viewer's training query keeps their labelled
+    # candidates and this many others drawn at random (all candidates are scored at serving time).
+    ranker_negatives: int = 100
+    # Labels: 2 for a held-out rating >= like_rating, this for a lower one (watched, not loved), else 0.
+    ranker_label_watched: int = 1
+    # Feature groups (with the candidates only they generate) left out, for ablations: ("surprise",).
+    without: tuple[str, ...] = ()
+    # Recency: an item's trend is its share of ratings in the last `trend_days` of the data; "popular
+    # then" counts its ratings within `active_window_days` of the viewer's own first and last rating.
+    trend_days: float = 365.0
+    active_window_days: float = 180.0
+    popularity_prior: float = 1e-4  # orders titles outside the candidates by popularity under EASE
+    # "Because you watched X": collaborative similarity (cosine of co-watching) blended with content
+    # (genres and tags) by how far the seed's collaborative signal can be trusted: the content share
+    # is similar_content_shrink / (similar_content_shrink + viewers of the seed). Neighbours with
+    # fewer than similar_min_viewers viewers, or a blended similarity below similar_floor, are
+    # dropped: the row gets shorter (or goes) rather than filling up with noise.
+    similar_content_shrink: float = 5.0
+    similar_floor: float = 0.1
+    similar_min_viewers: int = 5
     # Fold-in of viewers the rating model has not seen: ridge penalty = per_rating * n + floor.
     fold_in_reg_per_rating: float = 0.1
     fold_in_reg_floor: float = 1.0
     implicit_rating: float = 4.0  # stars assumed for history titles given without a rating
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "without", tuple(self.without))
         checks = {
             "n_factors must be >= 1": self.n_factors >= 1,
             "n_epochs must be >= 1": self.n_epochs >= 1,
@@ -63,10 +97,22 @@ class RecommenderParams:
             "okay_rating must be <= like_rating": self.okay_rating <= self.like_rating,
             "ease_lambda must be > 0": self.ease_lambda > 0,
             "ease_min_count must be >= 1": self.ease_min_count >= 1,
-            "gate_scale must be > 0": self.gate_scale > 0,
+            "implicit factors and epochs must be >= 1, negatives >= 0": min(self.implicit_factors, self.implicit_epochs)
+            >= 1
+            and self.implicit_negatives >= 0,
+            "candidates_per_generator must be >= 1": self.candidates_per_generator >= 1,
+            "ranker rounds, leaves and min_data_in_leaf must be >= 1": min(
+                self.ranker_rounds, self.ranker_leaves, self.ranker_min_data_in_leaf
+            )
+            >= 1,
+            "ranker_subsample must be in (0, 1]": 0 < self.ranker_subsample <= 1,
+            "ranker_base_weight must be >= 0": self.ranker_base_weight >= 0,
+            f"without must name groups among {FEATURE_GROUPS}": set(self.without) <= set(FEATURE_GROUPS),
             "popularity_prior must be >= 0": self.popularity_prior >= 0,
-            "similar_cowatch_weight and similar_min_viewers must be >= 0": self.similar_cowatch_weight >= 0
-            and self.similar_min_viewers >= 0,
+            "similar settings must be >= 0": min(
+                self.similar_content_shrink, self.similar_floor, self.similar_min_viewers
+            )
+            >= 0,
             "fold-in penalties must be >= 0 and not both 0": self.fold_in_reg_per_rating >= 0
             and self.fold_in_reg_floor >= 0
             and self.fold_in_reg_per_rating + self.fold_in_reg_floor > 0,
@@ -74,20 +120,26 @@ class RecommenderParams:
         for message, ok in checks.items():
             if not ok:
                 raise ValueError(f"{message}, got {self}")
-        numbers = [value for value in asdict(self).values() if not isinstance(value, bool)]
+        numbers = [value for value in asdict(self).values() if isinstance(value, int | float)]
         if not all(math.isfinite(value) for value in numbers):
             raise ValueError(f"parameters must be finite, got {self}")
 
-    def to_dict(self) -> dict[str, float | int | bool]:
-        return asdict(self)
+    def uses(self, group: str) -> bool:
+        """Whether a feature group (and the candidates only it generates) is in the ranker."""
+        return group not in self.without
+
+    def to_dict(self) -> dict[str, float | int | bool | list[str]]:
+        data = asdict(self)
+        data["without"] = list(self.without)  # JSON has no tuples
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, float | int | bool]) -> RecommenderParams:
-        """Rebuild from `to_dict()` output, ignoring keys a newer version may have added."""
+    def from_dict(cls, data: dict) -> RecommenderParams:
+        """Rebuild from `to_dict()` output, ignoring keys another version may have had."""
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
 
-    def surprise_kwargs(self) -> dict[str, float | int]:
+    def surprise_kwargs(self) -> dict[str, float | int | bool]:
         """The arguments of `surprise.SVD` for the rating model (the same in training and in CV)."""
         return {
             "n_factors": self.n_factors,
@@ -96,6 +148,17 @@ class RecommenderParams:
             "reg_all": self.reg_all,
             "random_state": self.random_state,
             "biased": True,
+        }
+
+    def implicit_kwargs(self) -> dict[str, float | int | bool]:
+        """The arguments of `surprise.SVD` for the ranking model on 0/1 interactions."""
+        return {
+            "n_factors": self.implicit_factors,
+            "n_epochs": self.implicit_epochs,
+            "lr_all": self.implicit_lr,
+            "reg_all": self.implicit_reg,
+            "random_state": self.random_state,
+            "biased": False,
         }
 
 
@@ -113,6 +176,9 @@ class Viewer:
     `items` is the positive history (rated, played, thumbed up, listed), `ratings` its stars (NaN where
     unrated), `weights` optional item-model input weights that override the ones derived from `ratings`,
     and `negative_items` the thumbed-down titles, which are pushed to the bottom and never recommended.
+    `first_active`/`last_active` (epoch seconds) date the viewer's activity for the ranker's time
+    features; None means the training data's dates for a known user, else "active now" (the end of
+    the training data).
     """
 
     user: int | None = None
@@ -120,6 +186,8 @@ class Viewer:
     ratings: np.ndarray | None = None
     weights: np.ndarray | None = None
     negative_items: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    first_active: float | None = None
+    last_active: float | None = None
 
     def __post_init__(self) -> None:
         items = _ids(self.items)

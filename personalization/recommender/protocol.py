@@ -6,29 +6,30 @@ frames out, so a management command, a Celery task, the benchmark and the tests 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
-from surprise import SVD, Dataset, Reader
+from surprise import SVD, Dataset, KNNBaseline, Reader, SVDpp
 from surprise.model_selection import KFold, cross_validate
 
 from personalization.recommender import RecommenderModel, RecommenderParams, train
+from personalization.recommender.calibration import reliability_table
 from personalization.recommender.rating_model import RATING_SCALE
+from personalization.recommender.similar import SIMILARITIES
+from personalization.recommender.training import SPLIT_SEED, fit_stage_one, holdout_split, train_parts
 
 RELEVANT_RATING = 4.0
-TEST_SHARE = 0.2
-SPLIT_SEED = 0
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 0
+ABLATION_GROUPS = ("surprise", "ease", "popularity", "content", "viewer")
+BECAUSE_DEPTH = 20
 
 
 def protocol_split(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(train, test): shuffle with seed 0, then each user's first 20% of rows (rounded up) are test."""
-    shuffled = df.sample(frac=1, random_state=SPLIT_SEED)
-    by_user = shuffled.groupby("userId")
-    in_test = by_user.cumcount() < TEST_SHARE * by_user["userId"].transform("size")
-    return shuffled[~in_test], shuffled[in_test]
+    return holdout_split(df, "userId", SPLIT_SEED)
 
 
 def relevant_items(test: pd.DataFrame, threshold: float = RELEVANT_RATING) -> dict[int, set[int]]:
@@ -37,23 +38,34 @@ def relevant_items(test: pd.DataFrame, threshold: float = RELEVANT_RATING) -> di
     return {int(user): set(group.tolist()) for user, group in liked.groupby("userId")["movieId"]}
 
 
+def per_user_ndcg(recommended: dict[int, list[int]], relevant: dict[int, set[int]], k: int = 10) -> np.ndarray:
+    """NDCG@k of each user with relevant items, in sorted user order (what the bootstrap resamples)."""
+    discounts = 1.0 / np.log2(np.arange(k) + 2)
+    out = []
+    for user in sorted(relevant):
+        wanted = relevant[user]
+        if not wanted:
+            continue
+        hits = np.array([item in wanted for item in list(recommended.get(user, []))[:k]], dtype=bool)
+        out.append(discounts[: len(hits)][hits].sum() / discounts[: min(k, len(wanted))].sum())
+    return np.asarray(out, dtype=np.float64)
+
+
 def ranking_metrics(recommended: dict[int, list[int]], relevant: dict[int, set[int]], k: int = 10) -> dict[str, float]:
     """Mean P@k, R@k and NDCG@k (binary gain, log2 discount) over users with relevant items.
 
     A user with relevant items but no recommendation list counts as all misses.
     """
-    precision, recall, ndcg = [], [], []
-    discounts = [1.0 / math.log2(rank + 2) for rank in range(k)]
-    for user, wanted in relevant.items():
+    precision, recall = [], []
+    for user in sorted(relevant):
+        wanted = relevant[user]
         if not wanted:
             continue
-        hits = [item in wanted for item in list(recommended.get(user, []))[:k]]
-        dcg = sum(discount for hit, discount in zip(hits, discounts, strict=False) if hit)
-        ideal = sum(discounts[: min(k, len(wanted))])
-        precision.append(sum(hits) / k)
-        recall.append(sum(hits) / len(wanted))
-        ndcg.append(dcg / ideal)
-    if not ndcg:
+        hits = sum(item in wanted for item in list(recommended.get(user, []))[:k])
+        precision.append(hits / k)
+        recall.append(hits / len(wanted))
+    ndcg = per_user_ndcg(recommended, relevant, k)
+    if not len(ndcg):
         return {"p_at_k": 0.0, "r_at_k": 0.0, "ndcg_at_k": 0.0, "n_users": 0}
     return {
         "p_at_k": float(np.mean(precision)),
@@ -61,6 +73,19 @@ def ranking_metrics(recommended: dict[int, list[int]], relevant: dict[int, set[i
         "ndcg_at_k": float(np.mean(ndcg)),
         "n_users": len(ndcg),
     }
+
+
+def bootstrap_indices(n: int, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> np.ndarray:
+    """(resamples, n) user indices drawn with replacement; shared by every figure so deltas are paired."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def bootstrap_interval(values: np.ndarray, indices: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the mean of `values` over the resampled index rows."""
+    means = np.asarray(values, dtype=np.float64)[indices].mean(axis=1)
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def popularity_baseline(train_df: pd.DataFrame, users: Iterable[int], k: int = 10) -> dict[int, list[int]]:
@@ -84,10 +109,35 @@ def popularity_baseline(train_df: pd.DataFrame, users: Iterable[int], k: int = 1
 def rating_cv(ratings_df: pd.DataFrame, params: RecommenderParams | None = None, folds: int = 5) -> dict[str, float]:
     """5-fold cross-validated RMSE/MAE of the rating model, with seeded folds so reruns agree."""
     params = params or RecommenderParams()
+    return _cross_validate(SVD(**params.surprise_kwargs()), ratings_df, folds, params.random_state)
+
+
+def rating_models_cv(ratings_df: pd.DataFrame, progress: Callable[[str], None] | None = None) -> dict[str, dict]:
+    """The rating model against Surprise's other candidates on the same seeded 5 folds:
+    plain SVD (the protocol's reference), the tuned SVD that serves, SVD++ and KNNBaseline (user-user
+    Pearson-baseline similarity, 40 neighbours). Slow (SVD++ takes minutes): `evaluate_recs --rating-models`."""
+    report = progress or (lambda message: None)
+    params = RecommenderParams()
+    candidates = {
+        "svd_reference": SVD(random_state=0),
+        "svd_tuned": SVD(**params.surprise_kwargs()),
+        "svdpp": SVDpp(random_state=0, cache_ratings=True),
+        "knn_baseline_user": KNNBaseline(
+            k=40, sim_options={"name": "pearson_baseline", "user_based": True}, verbose=False
+        ),
+    }
+    out = {}
+    for name, algo in candidates.items():
+        out[name] = _cross_validate(algo, ratings_df, 5, 0)
+        report(f"{name}: RMSE {out[name]['rmse']:.4f}, MAE {out[name]['mae']:.4f}")
+    return out
+
+
+def _cross_validate(algo: object, ratings_df: pd.DataFrame, folds: int, seed: int) -> dict[str, float]:
     frame = _movielens(ratings_df)
     data = Dataset.load_from_df(frame[["userId", "movieId", "rating"]], Reader(rating_scale=RATING_SCALE))
-    splitter = KFold(n_splits=folds, random_state=params.random_state, shuffle=True)
-    result = cross_validate(SVD(**params.surprise_kwargs()), data, measures=["rmse", "mae"], cv=splitter)
+    splitter = KFold(n_splits=folds, random_state=seed, shuffle=True)
+    result = cross_validate(algo, data, measures=["rmse", "mae"], cv=splitter)
     return {
         "rmse": float(np.mean(result["test_rmse"])),
         "mae": float(np.mean(result["test_mae"])),
@@ -96,9 +146,12 @@ def rating_cv(ratings_df: pd.DataFrame, params: RecommenderParams | None = None,
 
 
 def model_ratings(ratings_df: pd.DataFrame) -> pd.DataFrame:
-    """MovieLens columns -> the recommender's (user, item, rating)."""
+    """MovieLens columns -> the recommender's (user, item, rating[, timestamp])."""
     frame = _movielens(ratings_df)
-    return pd.DataFrame({"user": frame["userId"], "item": frame["movieId"], "rating": frame["rating"]})
+    out = pd.DataFrame({"user": frame["userId"], "item": frame["movieId"], "rating": frame["rating"]})
+    if "timestamp" in frame:
+        out["timestamp"] = frame["timestamp"]
+    return out
 
 
 def recommend_all(model: RecommenderModel, users: Iterable[int] | None = None, k: int = 10) -> pd.DataFrame:
@@ -118,13 +171,17 @@ def recommend_all(model: RecommenderModel, users: Iterable[int] | None = None, k
 
 def evaluate(
     ratings_df: pd.DataFrame,
+    items: pd.DataFrame | None = None,
     params: RecommenderParams | None = None,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, float]:
-    """The protocol's numbers for one setting: rating CV, then top-10 on the fixed split.
+    *,
+    ablation: bool = False,
+) -> dict:
+    """The protocol's numbers: rating CV, top-10 on the fixed split with bootstrap intervals, the
+    "Because you watched" hit rates, the match badge's reliability table, and (ablation=True) the
+    ranker retrained without each feature group, paired against the full model.
 
-    Also reports the ranking with and without the Surprise gate (`ndcg_at_10_with_surprise`,
-    `ndcg_at_10_without_surprise`), scored from the same learned arrays, to show what it contributes.
+    items: titles' year, genres and tags (`content.movielens_items`); None trains without content.
     """
     params = params or RecommenderParams()
     report = progress or (lambda message: None)
@@ -135,31 +192,126 @@ def evaluate(
     relevant = relevant_items(test_df)
     users = sorted(relevant)
     fit_started = time.perf_counter()
-    model = train(model_ratings(train_df), params=params, progress=report)
+    parts = train_parts(model_ratings(train_df), items=items, params=params, progress=report)
+    model = parts.model()
     train_seconds = time.perf_counter() - fit_started
-    ours = _top10_metrics(model, users, relevant)
-    other = _top10_metrics(model.variant(rating_gate=not params.rating_gate), users, relevant)
-    with_gate, without_gate = (ours, other) if params.rating_gate else (other, ours)
+    resamples = bootstrap_indices(len(users))
+    ours, ours_per_user = top10_metrics(model, users, relevant)
+    ease = top10_metrics(parts.full, users, relevant)[0]  # stage 1's own order: EASE + popularity prior
     popularity = ranking_metrics(popularity_baseline(train_df, users), relevant)
-    report(f"NDCG@10 {ours['ndcg_at_k']:.4f} (popularity {popularity['ndcg_at_k']:.4f})")
-    return {
+    low, high = bootstrap_interval(ours_per_user, resamples)
+    report(f"NDCG@10 {ours['ndcg_at_k']:.4f} [{low:.4f}, {high:.4f}] (popularity {popularity['ndcg_at_k']:.4f})")
+    result = {
         "rmse": cv["rmse"],
         "mae": cv["mae"],
         "p_at_10": ours["p_at_k"],
         "r_at_10": ours["r_at_k"],
         "ndcg_at_10": ours["ndcg_at_k"],
+        "ndcg_at_10_ci_low": low,
+        "ndcg_at_10_ci_high": high,
+        "ease_ndcg_at_10": ease["ndcg_at_k"],
         "popularity_ndcg_at_10": popularity["ndcg_at_k"],
         "popularity_p_at_10": popularity["p_at_k"],
         "popularity_r_at_10": popularity["r_at_k"],
-        "ndcg_at_10_with_surprise": with_gate["ndcg_at_k"],
-        "ndcg_at_10_without_surprise": without_gate["ndcg_at_k"],
-        "p_at_10_without_surprise": without_gate["p_at_k"],
-        "r_at_10_without_surprise": without_gate["r_at_k"],
         "n_eval_users": ours["n_users"],
-        "train_seconds": train_seconds,
-        "cv_fit_seconds": cv["fit_seconds"],
-        "total_seconds": time.perf_counter() - started,
+        "ranker_gain": model.ranker.importance() if model.ranker else {},
+        "match_calibration": match_calibration(model, test_df),
     }
+    if ablation:
+        result["ablation"] = []
+        for group in ABLATION_GROUPS:
+            without, per_user = top10_metrics(parts.model(without=(group,)), users, relevant)
+            delta = per_user - ours_per_user
+            delta_low, delta_high = bootstrap_interval(delta, resamples)
+            report(f"without {group}: NDCG@10 {without['ndcg_at_k']:.4f}, delta {delta.mean():+.4f}")
+            result["ablation"].append(
+                {
+                    "without": group,
+                    "ndcg_at_10": without["ndcg_at_k"],
+                    "delta": float(delta.mean()),
+                    "delta_ci_low": delta_low,
+                    "delta_ci_high": delta_high,
+                }
+            )
+    because = because_hit_rates(_movielens(ratings_df), items, params, progress=report)
+    result.update(because)
+    result.update(
+        {
+            "train_seconds": train_seconds,
+            "cv_fit_seconds": cv["fit_seconds"],
+            "total_seconds": time.perf_counter() - started,
+        }
+    )
+    return result
+
+
+def because_hit_rates(
+    ratings_df: pd.DataFrame,
+    items: pd.DataFrame | None = None,
+    params: RecommenderParams | None = None,
+    progress: Callable[[str], None] | None = None,
+    k: int = BECAUSE_DEPTH,
+) -> dict[str, float]:
+    """ "Because you watched" as the protocol measures it: per user with two or more ratings >= 4
+    (by timestamp, ties by movieId), hide the latest liked title, seed with the one before, hit when
+    the hidden title is among the seed's top k similar titles; the similarity is learned from all
+    ratings but the hidden ones. `because_hit_rate_at_20` is the similarity that serves (blend)."""
+    params = params or RecommenderParams()
+    report = progress or (lambda message: None)
+    frame = _movielens(ratings_df)
+    seeds, hidden = because_pairs(frame)
+    hidden_rows = pd.MultiIndex.from_arrays([hidden.index, hidden.to_numpy()])
+    keep = ~pd.MultiIndex.from_frame(frame[["userId", "movieId"]]).isin(hidden_rows)
+    model = fit_stage_one(model_ratings(frame[keep]), None, items, params, report)
+    out: dict[str, float] = {"because_users": len(seeds)}
+    lengths = []
+    for kind in SIMILARITIES:
+        hits = 0
+        for user, seed in seeds.items():
+            try:
+                found = model.similar_items(int(seed), k, kind=kind)
+            except KeyError:
+                found = np.empty(0, dtype=np.int64)
+            hits += int(hidden[user] in set(found.tolist()))
+            if kind == "blend":
+                lengths.append(len(found))
+        out[f"because_hit_rate_at_{k}_{kind}"] = hits / max(len(seeds), 1)
+    out[f"because_hit_rate_at_{k}"] = out[f"because_hit_rate_at_{k}_blend"]
+    out["because_mean_row_length"] = float(np.mean(lengths)) if lengths else 0.0
+    report(
+        f"because you watched, hit rate @{k}: "
+        + ", ".join(f"{kind} {out[f'because_hit_rate_at_{k}_{kind}']:.3f}" for kind in SIMILARITIES)
+    )
+    return out
+
+
+def because_pairs(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(seed, hidden) title per user with two or more ratings >= 4: their last two liked titles by
+    timestamp, ties by movieId (both Series indexed by userId)."""
+    order = ["userId", "timestamp", "movieId"] if "timestamp" in frame else ["userId", "movieId"]
+    liked = frame[frame["rating"] >= RELEVANT_RATING].sort_values(order, kind="stable")
+    last_two = liked.groupby("userId").tail(2)
+    pairs = last_two[last_two.groupby("userId")["movieId"].transform("size") == 2]
+    return pairs.groupby("userId")["movieId"].first(), pairs.groupby("userId")["movieId"].last()
+
+
+def match_calibration(model: RecommenderModel, test_df: pd.DataFrame, bins: int = 10) -> list[dict[str, float]]:
+    """Reliability of the "NN% match" badge on held-out ratings: per badge decile, how many test
+    ratings fell in it, their mean badge and the share the viewer actually rated >= 4."""
+    probabilities, liked = [], []
+    known = set(model.user_ids.tolist())
+    for user, group in test_df.groupby("userId"):
+        if user not in known:
+            continue
+        badge = model.match_probabilities(model.viewer_for(int(user)))
+        items = group["movieId"].to_numpy()
+        positions = np.searchsorted(model.item_ids, items).clip(max=model.n_items - 1)
+        found = model.item_ids[positions] == items
+        probabilities.append(badge[positions[found]])
+        liked.append(group["rating"].to_numpy()[found] >= RELEVANT_RATING)
+    if not probabilities:
+        return reliability_table(np.empty(0), np.empty(0), bins)
+    return reliability_table(np.concatenate(probabilities), np.concatenate(liked), bins)
 
 
 def holdout_metrics(
@@ -167,26 +319,27 @@ def holdout_metrics(
     signals: pd.DataFrame | None = None,
     params: RecommenderParams | None = None,
     progress: Callable[[str], None] | None = None,
+    items: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """What the retrain gate compares: the protocol's split of the site's own data.
 
-    `ratings` has the recommender's columns (user, item, rating), `signals` (user, item, kind). The
-    model learns from the training ratings and the signals, except signals on held-out pairs (a
-    play of a held-out title would give its answer away); it is scored on the held-out ratings:
-    top-10 ranking as in `evaluate`, and RMSE/MAE of its predicted stars.
+    `ratings` has the recommender's columns (user, item, rating[, timestamp]), `signals` (user, item,
+    kind), `items` the titles' content. The model learns from the training ratings and the signals,
+    except signals on held-out pairs (a play of a held-out title would give its answer away); it is
+    scored on the held-out ratings: top-10 ranking as in `evaluate`, and RMSE/MAE of its stars.
     """
     params = params or RecommenderParams()
-    frame = pd.DataFrame({"userId": ratings["user"], "movieId": ratings["item"], "rating": ratings["rating"]})
+    frame = ratings.rename(columns={"user": "userId", "item": "movieId"})
     train_df, test_df = protocol_split(frame)
     if signals is not None and len(signals):
         held_out = pd.MultiIndex.from_frame(test_df[["userId", "movieId"]])
         signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held_out)]
     relevant = relevant_items(test_df)
     users = sorted(user for user in relevant if user in set(train_df["userId"]))
-    model = train(model_ratings(train_df), signals, params=params, progress=progress)
-    ranking = _top10_metrics(model, users, relevant)
+    model = train(model_ratings(train_df), signals, items=items, params=params, progress=progress)
+    ranking = top10_metrics(model, users, {user: relevant[user] for user in users})[0]
     popularity = ranking_metrics(popularity_baseline(train_df, users), relevant)
-    errors = _rating_errors(model, test_df)
+    errors = rating_errors(model, test_df)
     return {
         "ndcg_at_10": ranking["ndcg_at_k"],
         "p_at_10": ranking["p_at_k"],
@@ -199,7 +352,7 @@ def holdout_metrics(
     }
 
 
-def _rating_errors(model: RecommenderModel, test_df: pd.DataFrame) -> dict[str, float]:
+def rating_errors(model: RecommenderModel, test_df: pd.DataFrame) -> dict[str, float]:
     """RMSE/MAE of predicted stars on held-out ratings of users the model knows."""
     known = set(model.user_ids.tolist())
     errors = []
@@ -219,10 +372,11 @@ def _rating_errors(model: RecommenderModel, test_df: pd.DataFrame) -> dict[str, 
     return {"rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))}
 
 
-def _top10_metrics(model: RecommenderModel, users: list[int], relevant: dict[int, set[int]]) -> dict[str, float]:
+def top10_metrics(model: RecommenderModel, users: list[int], relevant: dict[int, set[int]]) -> tuple[dict, np.ndarray]:
+    """Mean metrics and per-user NDCG@10 (sorted user order) of the model's top 10."""
     frame = recommend_all(model, users, k=10)
     recommended = frame.sort_values(["userId", "rank"]).groupby("userId")["movieId"].agg(list).to_dict()
-    return ranking_metrics(recommended, relevant, k=10)
+    return ranking_metrics(recommended, relevant, k=10), per_user_ndcg(recommended, relevant, k=10)
 
 
 def _movielens(ratings_df: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from surprise import SVD, Dataset, Reader
+
+from personalization.recommender.interactions import stored_pairs
 
 RATING_SCALE = (0.5, 5.0)
 
@@ -34,7 +37,12 @@ class RatingFactors:
     def estimates(self, user_bias: float | np.ndarray, user_factors: np.ndarray) -> np.ndarray:
         """Unclipped predicted stars of every item: (n_items,) for one viewer, (n, n_items) for n viewers."""
         user_bias = np.asarray(user_bias, dtype=np.float64)
-        return self.global_mean + user_bias[..., None] + self.item_bias + user_factors @ self.item_factors.T
+        if user_factors.ndim == 1:
+            # One viewer: einsum's plain loop beats a threaded BLAS call on a busy web server (~0.5 ms).
+            products = np.einsum("ij,j->i", self.item_factors, user_factors)
+        else:
+            products = user_factors @ self.item_factors.T
+        return self.global_mean + user_bias[..., None] + self.item_bias + products
 
     def fold_in(
         self, positions: np.ndarray, stars: np.ndarray, *, reg_per_rating: float, reg_floor: float
@@ -97,3 +105,63 @@ def _positions(sorted_ids: np.ndarray, raw: list) -> np.ndarray:
     if len(raw_array) and (positions.max() >= len(sorted_ids) or np.any(sorted_ids[positions] != raw_array)):
         raise ValueError("the rating model saw ids the recommender's index does not have")
     return positions
+
+
+@dataclass(frozen=True)
+class ImplicitFactors:
+    """Surprise SVD (biased=False) fitted on 0/1 "picked it" data: score(u, i) = p_u . q_i."""
+
+    user_factors: np.ndarray  # (n_users, n_factors), zeros for users it never saw
+    user_known: np.ndarray  # (n_users,) bool
+    item_factors: np.ndarray  # (n_items, n_factors)
+
+    def fold_in(self, positions: np.ndarray, *, reg: float) -> np.ndarray:
+        """p_u of a viewer it was not trained on: ridge regression of 1s on their titles' q_i."""
+        n_factors = self.item_factors.shape[1]
+        if len(positions) == 0:
+            return np.zeros(n_factors)
+        design = self.item_factors[positions]
+        gram = design.T @ design + reg * (len(positions) + 1) * np.eye(n_factors)
+        return np.linalg.solve(gram, design.sum(axis=0))
+
+
+def fit_implicit_model(
+    positives: sp.csr_matrix, user_ids: np.ndarray, item_ids: np.ndarray, *, negatives_per_positive: int, kwargs: dict
+) -> ImplicitFactors:
+    """Surprise's SVD as a ranking model: each (user, title) with any positive interaction is a 1,
+    and `negatives_per_positive` titles per positive, drawn in proportion to popularity among those
+    the user never touched, are 0s (popularity sampling teaches "not this blockbuster, this one")."""
+    rows, cols = stored_pairs(positives)
+    rng = np.random.default_rng(kwargs.get("random_state", 0))
+    counts = np.bincount(cols, minlength=len(item_ids)).astype(np.float64)
+    draws = len(rows) * negatives_per_positive
+    if draws and counts.sum() > 0:
+        negative_rows = np.repeat(rows, negatives_per_positive)
+        negative_cols = rng.choice(len(item_ids), size=draws, p=counts / counts.sum())
+        keys = negative_rows.astype(np.int64) * len(item_ids) + negative_cols
+        taken = rows.astype(np.int64) * len(item_ids) + cols
+        _, first = np.unique(keys, return_index=True)
+        keep = np.sort(first)
+        keep = keep[~np.isin(keys[keep], taken)]
+        negative_rows, negative_cols = negative_rows[keep], negative_cols[keep]
+    else:
+        negative_rows = negative_cols = np.empty(0, dtype=np.int64)
+    frame = pd.DataFrame(
+        {
+            "user": user_ids[np.concatenate([rows, negative_rows])],
+            "item": item_ids[np.concatenate([cols, negative_cols])],
+            "rating": np.concatenate([np.ones(len(rows)), np.zeros(len(negative_rows))]),
+        }
+    )
+    n_factors = int(kwargs["n_factors"])
+    user_factors, item_factors = np.zeros((len(user_ids), n_factors)), np.zeros((len(item_ids), n_factors))
+    user_known = np.zeros(len(user_ids), dtype=bool)
+    if len(frame):
+        trainset = Dataset.load_from_df(frame, Reader(rating_scale=(0, 1))).build_full_trainset()
+        algo = SVD(**kwargs)
+        algo.fit(trainset)
+        user_pos = _positions(user_ids, [trainset.to_raw_uid(inner) for inner in trainset.all_users()])
+        item_pos = _positions(item_ids, [trainset.to_raw_iid(inner) for inner in trainset.all_items()])
+        user_factors[user_pos], user_known[user_pos] = algo.pu, True
+        item_factors[item_pos] = algo.qi
+    return ImplicitFactors(user_factors=user_factors, user_known=user_known, item_factors=item_factors)

@@ -1,34 +1,151 @@
-"""`train`: from ratings and site signals to a `RecommenderModel`, with progress messages."""
+"""`train`: from ratings, site signals and titles' content to a two-stage `RecommenderModel`.
+
+1. Inner split: the protocol's recipe with random_state=1 holds out a fifth of each viewer's ratings
+   (`holdout_split`). Stage-1 models (EASE, Surprise SVD on stars, Surprise SVD on 0/1, popularity,
+   content) are fitted on the rest, score each viewer's candidates, and the held-out ratings label
+   them: the LambdaRank ranker and the match-badge calibration learn from that, and nothing else.
+2. The stage-1 models are fitted again on all the data given, and carry the ranker and calibration.
+
+`train_parts` keeps both stage-1 fits so ablations retrain only the ranker without some feature
+groups (`TrainedParts.model(without=...)`), on exactly the same data.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
+from personalization.recommender.calibration import Calibration, fit_calibration
+from personalization.recommender.content import build_content
+from personalization.recommender.features import DAY, TIME_KEY, ItemArrays, feature_names
 from personalization.recommender.interactions import build_interactions
 from personalization.recommender.item_model import fit_item_model
 from personalization.recommender.model import RecommenderModel
 from personalization.recommender.params import RecommenderParams
-from personalization.recommender.rating_model import fit_rating_model
+from personalization.recommender.ranker import Ranker, fit_ranker
+from personalization.recommender.rating_model import RATING_SCALE, fit_implicit_model, fit_rating_model
+
+HOLDOUT_SHARE = 0.2
+SPLIT_SEED = 0  # the protocol's split
+INNER_SPLIT_SEED = 1  # the inner split of a training part (the protocol's "tune on" split)
+
+Progress = Callable[[str], None]
+
+
+def holdout_split(frame: pd.DataFrame, user_column: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(kept, held out): shuffle with `seed`, then each user's first 20% of rows (rounded up) are held out.
+    The protocol's split with seed 0 (`protocol.protocol_split`); the inner split with seed 1."""
+    shuffled = frame.sample(frac=1, random_state=seed)
+    by_user = shuffled.groupby(user_column)
+    held_out = by_user.cumcount() < HOLDOUT_SHARE * by_user[user_column].transform("size")
+    return shuffled[~held_out], shuffled[held_out]
+
+
+@dataclass
+class TrainedParts:
+    """Stage 1 fitted twice (inner train part, all data) and the inner held-out ratings."""
+
+    params: RecommenderParams
+    inner: RecommenderModel
+    inner_test: pd.DataFrame  # user, item, rating
+    full: RecommenderModel
+    progress: Progress
+
+    def model(self, without: tuple[str, ...] | None = None) -> RecommenderModel:
+        """The served model: all-data stage 1 + a ranker trained on the inner split without `without`."""
+        params = self.params if without is None else replace(self.params, without=tuple(without))
+        ranker = self._ranker(params)
+        return self.full.with_ranker(ranker, self._calibration(), params)
+
+    def _ranker(self, params: RecommenderParams) -> Ranker:
+        test = self.inner_test
+        known = test[test["user"].isin(self.inner.user_ids) & test["item"].isin(self.inner.item_ids)]
+        users = np.unique(known["user"].to_numpy())
+        rows, cols, features = self.inner.candidates_for_users(users, params)
+        grade = np.where(known["rating"].to_numpy() >= params.like_rating, 2, params.ranker_label_watched)
+        keys = np.searchsorted(users, known["user"].to_numpy()) * len(self.inner.item_ids) + np.searchsorted(
+            self.inner.item_ids, known["item"].to_numpy()
+        )
+        label_of = pd.Series(grade, index=keys)
+        labels = label_of.reindex(rows.astype(np.int64) * len(self.inner.item_ids) + cols).fillna(0).to_numpy()
+        ranker = fit_ranker(features, labels.astype(np.int64), rows, feature_names(params), params)
+        self.progress(
+            f"ranker (LightGBM LambdaRank) fitted on {len(features)} candidates of {len(users)} viewers"
+            + (f" without {', '.join(params.without)}" if params.without else "")
+        )
+        return ranker
+
+    def _calibration(self) -> Calibration:
+        test = self.inner_test
+        factors = self.inner.rating_factors
+        user_rows = np.searchsorted(self.inner.user_ids, test["user"].to_numpy()).clip(max=self.inner.n_users - 1)
+        item_rows = np.searchsorted(self.inner.item_ids, test["item"].to_numpy()).clip(max=self.inner.n_items - 1)
+        known = (
+            (self.inner.user_ids[user_rows] == test["user"].to_numpy())
+            & (self.inner.item_ids[item_rows] == test["item"].to_numpy())
+            & factors.user_known[user_rows]
+        )
+        user_rows, item_rows = user_rows[known], item_rows[known]
+        predicted = (
+            factors.global_mean
+            + factors.user_bias[user_rows]
+            + factors.item_bias[item_rows]
+            + np.einsum("ij,ij->i", factors.user_factors[user_rows], factors.item_factors[item_rows])
+        )
+        liked = test["rating"].to_numpy()[known] >= self.params.like_rating
+        return fit_calibration(np.clip(predicted, *RATING_SCALE), liked)
 
 
 def train(
     ratings: pd.DataFrame,
     signals: pd.DataFrame | None = None,
     *,
+    items: pd.DataFrame | None = None,
     params: RecommenderParams | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> RecommenderModel:
-    """Fit the item model (EASE) and the rating model (Surprise SVD) on all the data given.
+    """Fit both stages on the data given (see the module docstring).
 
-    ratings: columns user, item, rating (raw ids are arbitrary ints, stars 0.5..5).
-    signals: optional columns user, item, kind with kind in play / thumb_up / thumb_down / my_list;
-    see `personalization.recommender.interactions` for how each kind is used.
-    Deterministic: the same data and params give the same model (Surprise is seeded by random_state).
+    ratings: columns user, item, rating, and optionally timestamp (epoch seconds; the time features
+    are 0 without it). signals: optional user, item, kind with kind in play / thumb_up / thumb_down /
+    my_list (see `interactions`). items: optional item, year, genres, tags (see `content`).
+    Deterministic: the same data and params give the same model.
     """
+    return train_parts(ratings, signals, items=items, params=params, progress=progress).model()
+
+
+def train_parts(
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None = None,
+    *,
+    items: pd.DataFrame | None = None,
+    params: RecommenderParams | None = None,
+    progress: Progress | None = None,
+) -> TrainedParts:
     params = params or RecommenderParams()
     report = progress or (lambda message: None)
+    inner_ratings, inner_test = holdout_split(ratings, "user", INNER_SPLIT_SEED)
+    inner_signals = signals
+    if signals is not None and len(signals):
+        held = pd.MultiIndex.from_frame(inner_test[["user", "item"]])
+        inner_signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held)]
+    report(f"inner split: {len(inner_ratings)} ratings to learn from, {len(inner_test)} to learn the ranking")
+    inner = fit_stage_one(inner_ratings, inner_signals, items, params, report)
+    full = fit_stage_one(ratings, signals, items, params, report)
+    return TrainedParts(params=params, inner=inner, inner_test=inner_test, full=full, progress=report)
+
+
+def fit_stage_one(
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    params: RecommenderParams,
+    report: Progress,
+) -> RecommenderModel:
+    """Every candidate generator and feature source on this data; the model it returns has no ranker."""
     interactions = build_interactions(ratings, signals, params)
     report(
         f"indexed {len(interactions.user_ids)} users, {len(interactions.item_ids)} items, "
@@ -38,11 +155,22 @@ def train(
     item_model = fit_item_model(
         interactions.weights, popularity, lam=params.ease_lambda, min_count=params.ease_min_count
     )
-    report(f"item model (EASE) fitted on {len(item_model.columns)} items")
     factors, algo = fit_rating_model(
         interactions.rating_rows, interactions.user_ids, interactions.item_ids, params.surprise_kwargs()
     )
-    report(f"rating model (Surprise SVD) fitted on {len(interactions.rating_rows)} ratings")
+    implicit = fit_implicit_model(
+        interactions.weights,
+        interactions.user_ids,
+        interactions.item_ids,
+        negatives_per_positive=params.implicit_negatives,
+        kwargs=params.implicit_kwargs(),
+    )
+    report(
+        f"stage 1 fitted: EASE on {len(item_model.columns)} items, Surprise SVD on "
+        f"{len(interactions.rating_rows)} ratings, Surprise SVD on 0/1 interactions"
+    )
+    items_arrays, activity = _time_arrays(ratings, interactions.user_ids, interactions.item_ids, params)
+    content = build_content(items, interactions.item_ids)
     return RecommenderModel(
         params=params,
         user_ids=interactions.user_ids,
@@ -50,8 +178,46 @@ def train(
         history=interactions.weights,
         stars=interactions.stars,
         negatives=interactions.negatives,
-        popularity=popularity,
         item_model=item_model,
         rating_factors=factors,
+        implicit=implicit,
+        content=content,
+        items=ItemArrays(
+            popularity=popularity,
+            item_bias=factors.item_bias,
+            year=content.year,
+            **items_arrays,
+        ),
+        user_activity=activity,
         rating_algo=algo,
     )
+
+
+def _time_arrays(
+    ratings: pd.DataFrame, user_ids: np.ndarray, item_ids: np.ndarray, params: RecommenderParams
+) -> tuple[dict, np.ndarray]:
+    """Per item: ratings in the last trend_days, dated ratings, sorted (item, time) keys; per user:
+    first and last rating time (NaN without timestamps)."""
+    activity = np.full((len(user_ids), 2), np.nan)
+    empty = {
+        "recent": np.zeros(len(item_ids)),
+        "rated": np.zeros(len(item_ids)),
+        "time_keys": np.empty(0, dtype=np.int64),
+        "data_end": 0.0,
+    }
+    if "timestamp" not in ratings or len(ratings) == 0:
+        return empty, activity
+    dated = ratings.dropna(subset=["timestamp"])
+    dated = dated[dated["item"].isin(item_ids) & dated["user"].isin(user_ids)]
+    if len(dated) == 0:
+        return empty, activity
+    times = dated["timestamp"].to_numpy(dtype=np.float64)
+    positions = np.searchsorted(item_ids, dated["item"].to_numpy(dtype=np.int64))
+    end = float(times.max())
+    recent = np.bincount(positions, weights=(times >= end - params.trend_days * DAY), minlength=len(item_ids))
+    rated = np.bincount(positions, minlength=len(item_ids)).astype(np.float64)
+    keys = np.sort(positions.astype(np.int64) * TIME_KEY + np.clip(times, 0, TIME_KEY - 1).astype(np.int64))
+    spans = pd.DataFrame({"user": dated["user"].to_numpy(), "t": times}).groupby("user")["t"].agg(["min", "max"])
+    rows = np.searchsorted(user_ids, spans.index.to_numpy(dtype=np.int64))
+    activity[rows, 0], activity[rows, 1] = spans["min"].to_numpy(), spans["max"].to_numpy()
+    return {"recent": recent, "rated": rated, "time_keys": keys, "data_end": end}, activity

@@ -9,6 +9,7 @@ would disagree with the registry; reading the registry has no such window and ne
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -19,9 +20,11 @@ from catalog.themes import ALL_THEMES
 from personalization.bandit import BanditParams, BanditState, PublishedModel, publish, state_new
 from personalization.models import BanditSnapshot, ModelVersion
 from personalization.recommender import RecommenderModel
+from personalization.recommender.artifact import UnsupportedArtifact
 from streamflix.refreshed import Refreshed
 
 VERSION_CHECK_SECONDS = 5.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,12 @@ def _load_model(version_id: int) -> ServingModel | None:
     # By id, whatever its status now: it was the active one when we looked, and the next look swaps
     # to its successor. (Refusing a just-retired version would fail a process's very first page.)
     version = ModelVersion.objects.get(pk=version_id)
-    model = RecommenderModel.load(version.artifact_path)
+    try:
+        model = RecommenderModel.load(version.artifact_path)
+    except UnsupportedArtifact:
+        # Trained by an older release: pages fall back to popularity until the next retrain.
+        logger.warning("%s was trained by an older release; run `python manage.py retrain`", version.label)
+        return None
     trained_at = (version.finished_at or version.created_at).timestamp()
     return ServingModel(version_id=version.pk, label=version.label, trained_at=trained_at, model=model)
 

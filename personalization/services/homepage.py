@@ -100,7 +100,7 @@ def homepage_build(
             for index, choices in enumerate(row_choices)
             if index >= FIRST_SCREEN_ROWS
         },
-        matches=match_badges(personal.predicted, snapshot, [t for row in planned.rows for t in row.title_ids]),
+        matches=match_badges(personal.match, snapshot, [t for row in planned.rows for t in row.title_ids]),
         experiments=assignments.label,
         simulated=simulated,
     )

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog.models import Title
 from personalization.models import Engagement, ModelVersion, Rating
 from personalization.recommender import RecommenderParams, train
 from personalization.recommender.protocol import holdout_metrics
@@ -41,11 +42,13 @@ class RetrainAlreadyRunning(Exception):
 
 
 def training_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The site's ratings and its implicit signals (plays, thumbs, My List) as plain frames."""
+    """The site's ratings (with their time, epoch seconds) and its implicit signals (plays, thumbs,
+    My List) as plain frames."""
     ratings = pd.DataFrame.from_records(
-        Rating.objects.values_list("profile_id", "title_id", "rating").iterator(chunk_size=20_000),
-        columns=["user", "item", "rating"],
+        Rating.objects.values_list("profile_id", "title_id", "rating", "rated_at").iterator(chunk_size=20_000),
+        columns=["user", "item", "rating", "rated_at"],
     )
+    ratings["timestamp"] = [moment.timestamp() for moment in ratings.pop("rated_at")]
     signals = []
     for user, item, thumb, in_my_list, plays in Engagement.objects.values_list(
         "profile_id", "title_id", "thumb", "in_my_list", "plays"
@@ -61,6 +64,18 @@ def training_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     return ratings, pd.DataFrame.from_records(signals, columns=["user", "item", "kind"])
 
 
+def training_items() -> pd.DataFrame:
+    """Every title's year, genres and tags, the content the ranker and "Because you watched" read."""
+    genres: dict[int, list[str]] = {}
+    for title_id, name in Title.genres.through.objects.values_list("title_id", "genre__name"):
+        genres.setdefault(title_id, []).append(name)
+    rows = [
+        (title_id, year, genres.get(title_id, []), list(tags or []))
+        for title_id, year, tags in Title.objects.values_list("id", "year", "tags").iterator(chunk_size=20_000)
+    ]
+    return pd.DataFrame.from_records(rows, columns=["item", "year", "genres", "tags"])
+
+
 def model_retrain(
     *, trigger: str, params: RecommenderParams | None = None, progress: Progress | None = None
 ) -> ModelVersion:
@@ -73,6 +88,7 @@ def model_retrain(
         report(f"{version.label}: refreshing title statistics, loading ratings and signals")
         title_stats_refresh()
         ratings, signals = training_frames()
+        items = training_items()
         if ratings.empty:
             raise ValueError("There are no ratings to learn from; run `python manage.py seed_demo` first.")
         version.data_counts = {
@@ -82,12 +98,12 @@ def model_retrain(
             "titles": int(pd.concat([ratings["item"], signals["item"]]).nunique()),
         }
         report(f"{version.label}: measuring on a holdout of {len(ratings)} ratings")
-        version.metrics = holdout_metrics(ratings, signals, params)
+        version.metrics = holdout_metrics(ratings, signals, params, items=items)
         rejection = _gate(version.metrics, ModelVersion.objects.active())
         if rejection:
             return _finish(version, started, status=ModelVersion.Status.REJECTED, reason=rejection, report=report)
         report(f"{version.label}: NDCG@10 {version.metrics['ndcg_at_10']:.4f}; training on all data")
-        model = train(ratings, signals, params=params)
+        model = train(ratings, signals, items=items, params=params)
         path = Path(settings.MODEL_DIR) / f"recommender-{version.label}.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)

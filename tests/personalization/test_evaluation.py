@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from personalization.recommender import RecommenderParams, train
+from personalization.recommender.content import movielens_items
 from personalization.recommender.protocol import (
+    ABLATION_GROUPS,
+    because_pairs,
+    bootstrap_indices,
+    bootstrap_interval,
+    evaluate,
+    per_user_ndcg,
     popularity_baseline,
     protocol_split,
     ranking_metrics,
@@ -18,6 +25,7 @@ from personalization.recommender.protocol import (
     recommend_all,
     relevant_items,
 )
+from tests.factories import write_clustered_movielens
 
 
 def _reference_metrics(recommended, relevant, k):
@@ -179,3 +187,87 @@ def test_rating_cv_is_deterministic_and_refuses_other_columns():
     assert 0 < first["mae"] <= first["rmse"]
     with pytest.raises(ValueError, match="userId"):
         rating_cv(df.rename(columns={"userId": "user"}), params)
+
+
+def test_the_bootstrap_interval_is_the_percentile_of_resampled_means():
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=37)
+
+    indices = bootstrap_indices(37)
+    low, high = bootstrap_interval(values, indices)
+
+    # The resamples are 1,000 rows of 37 user indices drawn with seed 0 ...
+    np.testing.assert_array_equal(indices, np.random.default_rng(0).integers(0, 37, size=(1000, 37)))
+    # ... and the interval the 2.5th / 97.5th percentiles of their means, interpolated linearly.
+    means = sorted(sum(values[j] for j in row) / 37 for row in indices.tolist())
+    position = 0.025 * 999
+    expected_low = means[24] + (position - 24) * (means[25] - means[24])
+    position = 0.975 * 999
+    expected_high = means[974] + (position - 974) * (means[975] - means[974])
+    assert low == pytest.approx(expected_low) and high == pytest.approx(expected_high)
+
+
+def test_the_bootstrap_interval_agrees_with_the_normal_approximation_on_many_users():
+    values = np.random.default_rng(6).uniform(size=3000)
+
+    low, high = bootstrap_interval(values, bootstrap_indices(3000))
+
+    half_width = 1.96 * values.std(ddof=1) / math.sqrt(3000)
+    assert low == pytest.approx(values.mean() - half_width, abs=0.15 * half_width)
+    assert high == pytest.approx(values.mean() + half_width, abs=0.15 * half_width)
+
+
+def test_per_user_ndcg_lines_up_with_the_mean_and_skips_users_without_relevant_items():
+    recommended = {1: [5, 6], 2: [7, 8], 3: [9]}
+    relevant = {2: {8}, 1: {5, 6}, 4: set()}
+
+    values = per_user_ndcg(recommended, relevant, k=2)
+
+    assert values.tolist() == pytest.approx([1.0, (1 / math.log2(3)) / 1.0])  # users 1, 2 in order
+    assert ranking_metrics(recommended, relevant, k=2)["ndcg_at_k"] == pytest.approx(values.mean())
+
+
+def test_because_pairs_are_each_users_last_two_liked_titles_in_time_order():
+    frame = pd.DataFrame(
+        {
+            "userId": [1, 1, 1, 1, 2, 2, 3, 3, 3],
+            "movieId": [10, 11, 12, 13, 20, 21, 30, 31, 32],
+            "rating": [5.0, 4.0, 2.0, 4.5, 4.0, 3.0, 4.0, 4.0, 5.0],
+            "timestamp": [1, 5, 9, 3, 1, 2, 7, 7, 1],
+        }
+    )
+
+    seeds, hidden = because_pairs(frame)
+
+    # A loop over users: liked titles sorted by (time, id); the last is hidden, the one before seeds.
+    expected = {}
+    for user, group in frame.groupby("userId"):
+        liked = sorted((t, m) for m, r, t in zip(group.movieId, group.rating, group.timestamp, strict=True) if r >= 4)
+        if len(liked) >= 2:
+            expected[user] = (liked[-2][1], liked[-1][1])
+    assert {user: (seeds[user], hidden[user]) for user in seeds.index} == expected
+    assert expected == {1: (13, 11), 3: (30, 31)}  # user 2 has one liked title
+
+
+def test_evaluate_with_ablation_pairs_every_group_against_the_full_model(tmp_path):
+    directory = write_clustered_movielens(tmp_path / "ml", titles_per_cluster=12, users_per_cluster=20)
+    ratings = pd.read_csv(directory / "ratings.csv")
+    items = movielens_items(pd.read_csv(directory / "movies.csv"))
+    params = RecommenderParams(
+        ease_min_count=1, ease_lambda=5.0, n_epochs=10, implicit_epochs=5, ranker_rounds=10, ranker_min_data_in_leaf=5
+    )
+
+    metrics = evaluate(ratings, items, params, ablation=True)
+
+    assert [row["without"] for row in metrics["ablation"]] == list(ABLATION_GROUPS)
+    for row in metrics["ablation"]:
+        assert row["delta"] == pytest.approx(row["ndcg_at_10"] - metrics["ndcg_at_10"])
+        assert row["delta_ci_low"] <= row["delta"] <= row["delta_ci_high"]
+    assert metrics["ndcg_at_10_ci_low"] <= metrics["ndcg_at_10"] <= metrics["ndcg_at_10_ci_high"]
+    assert len(metrics["match_calibration"]) == 10
+    assert sum(row["n"] for row in metrics["match_calibration"]) > 0
+    assert {f"because_hit_rate_at_20_{kind}" for kind in ("factors", "ease", "cowatch", "content", "blend")} <= set(
+        metrics
+    )
+    # Clusters share genres: content alone finds the hidden title's cluster mates.
+    assert metrics["because_hit_rate_at_20_content"] > 0.5

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
@@ -16,10 +17,16 @@ from personalization.selectors import serving as selectors
 from personalization.selectors.serving import active_model, active_model_forget
 from personalization.services import training
 from personalization.services.events import event_record
-from personalization.services.training import RetrainAlreadyRunning, model_retrain, training_frames
+from personalization.services.training import (
+    RetrainAlreadyRunning,
+    model_retrain,
+    training_frames,
+    training_items,
+)
 from personalization.tasks import model_retrain_task
 from streamflix.celery import celery_override
 from tests.conftest import wait_until
+from tests.factories import cluster_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +42,55 @@ def test_a_retrain_records_its_run_and_serves_the_new_version(clustered_data):
     assert version.metrics["ndcg_at_10"] > version.metrics["popularity_ndcg_at_10"]
     assert version.training_seconds > 0 and version.params == RecommenderParams().to_dict()
     assert active_model().version_id == version.pk
+
+
+def test_the_served_model_ranks_with_a_ranker_and_knows_the_titles_content(trained):
+    from catalog.models import Title
+
+    model = active_model().model
+
+    assert model.ranker is not None and model.ranker.model_string  # learned on the inner split
+    assert {"ease_score", "stars", "implicit_score", "genre_affinity", "days_since_active"} <= set(model.ranker.names)
+    title = Title.objects.get(movielens_id=1)  # "Romance Story 1 (1991)", Romance|Drama
+    position = int(np.searchsorted(model.item_ids, title.pk))
+    assert model.content.year[position] == 1991
+    assert model.content.genres[position].nnz == 2
+    similar = Title.objects.filter(pk__in=model.similar_items(title.pk, 5).tolist())
+    assert similar and all(cluster_of(t) == cluster_of(title) for t in similar)
+    assert model.user_activity[:, 1].max() == pytest.approx(model.items.data_end)  # dated ratings reached it
+
+
+def test_training_items_carry_year_genres_and_tags(clustered_data):
+    from catalog.models import Title
+
+    title = Title.objects.get(movielens_id=201)
+    Title.objects.filter(pk=title.pk).update(tags=["fast", "loud"])
+
+    items = training_items().set_index("item")
+
+    assert items.loc[title.pk, "year"] == title.year
+    assert sorted(items.loc[title.pk, "genres"]) == ["Horror", "Thriller"]
+    assert items.loc[title.pk, "tags"] == ["fast", "loud"]
+    assert len(items) == Title.objects.count()
+
+
+def test_an_artifact_from_an_older_release_serves_nothing_until_the_next_retrain(trained, monkeypatch):
+    import json
+
+    monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
+    path = Path(trained.artifact_path)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    arrays["meta"] = np.array(json.dumps({**meta, "format": 1}))
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    active_model_forget()
+
+    assert active_model() is None  # pages fall back to popularity rather than fail
+
+    newer = model_retrain(trigger="test")
+    assert active_model().version_id == newer.pk
 
 
 def test_a_newer_version_retires_the_old_one(trained):

@@ -1,0 +1,223 @@
+"""Stage 1 (candidates) and the ranker's features, as functions of plain arrays.
+
+Everything here is numpy on a block of viewers (one row per viewer, one column per item of the
+model's index), so the same code serves one viewer's page, all viewers offline, and could be
+re-expressed as DataFrame jobs (issue 16) column by column:
+
+Generator scores, (n_viewers, n_items) each, from the viewer's positive history h (item-model
+weights w), their stars, and the learned arrays:
+
+    ease      = w . B                               EASE "will watch next" evidence
+    stars     = mu + b_u + b_i + q_i . p_u           Surprise SVD on the stars (clipped to 0.5..5)
+    implicit  = p'_u . q'_i                          Surprise SVD (biased=False) on 0/1 + sampled negatives
+    genre     = cos(mean genre vector of h, genres of i)      (content vectors weighted by w)
+    tag       = cos(mean tag vector of h, tags of i)
+    popularity, trend: per item, the same for every viewer (log count of viewers; log count of
+                ratings in the last `trend_days` of the data)
+
+Candidates: the union over generators of each one's `candidates_per_generator` best titles the
+viewer has not seen (ties to the lower index), deduplicated. A group left out (`params.without`)
+contributes neither candidates nor features.
+
+Features of a (viewer, title) pair, by group (`FEATURES`); "rank" is the number of the viewer's
+unseen titles the generator scores strictly higher (0 = its first choice):
+
+    ease:        ease score, ease rank, ease score / the viewer's best ease score
+    surprise:    predicted stars, their rank, b_u, b_i, implicit score, implicit rank
+    popularity:  log(1 + viewers), popularity rank, trend share (ratings in the last trend_days /
+                 all its ratings), popular then (log(1 + ratings of the title within
+                 active_window_days of the viewer's first..last activity))
+    content:     genre affinity, tag affinity, release year, last-activity year - release year
+    viewer:      log(1 + titles in the history), days from the viewer's last activity to the end
+                 of the training data
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from personalization.recommender.params import RecommenderParams
+
+DAY = 86_400.0
+YEAR = 365.25 * DAY
+TIME_KEY = np.int64(2**32)  # item position * TIME_KEY + timestamp: one sorted key per rating
+
+FEATURES: tuple[tuple[str, str], ...] = (
+    ("ease_score", "ease"),
+    ("ease_rank", "ease"),
+    ("ease_share", "ease"),
+    ("stars", "surprise"),
+    ("stars_rank", "surprise"),
+    ("user_bias", "surprise"),
+    ("item_bias", "surprise"),
+    ("implicit_score", "surprise"),
+    ("implicit_rank", "surprise"),
+    ("log_popularity", "popularity"),
+    ("popularity_rank", "popularity"),
+    ("trend_share", "popularity"),
+    ("popular_then", "popularity"),
+    ("genre_affinity", "content"),
+    ("tag_affinity", "content"),
+    ("release_year", "content"),
+    ("year_gap", "content"),
+    ("log_history", "viewer"),
+    ("days_since_active", "viewer"),
+)
+GENERATORS: tuple[tuple[str, str], ...] = (
+    ("ease", "ease"),
+    ("stars", "surprise"),
+    ("implicit", "surprise"),
+    ("popularity", "popularity"),
+    ("trend", "popularity"),
+    ("genre", "content"),
+)
+
+
+def feature_names(params: RecommenderParams) -> list[str]:
+    return [name for name, group in FEATURES if params.uses(group)]
+
+
+@dataclass(frozen=True)
+class ItemArrays:
+    """Per-item inputs that do not depend on the viewer (aligned with the model's item_ids)."""
+
+    popularity: np.ndarray  # viewers with a positive interaction
+    recent: np.ndarray  # ratings in the last trend_days of the data
+    rated: np.ndarray  # ratings with a timestamp
+    item_bias: np.ndarray  # b_i of the rating model
+    year: np.ndarray  # release year, NaN unknown
+    time_keys: np.ndarray  # sorted item position * TIME_KEY + timestamp of every training rating
+    data_end: float  # newest timestamp in the training data (epoch seconds), 0 if none
+    popularity_rank: np.ndarray = None  # type: ignore[assignment]  # derived: 0 = most watched
+
+    def __post_init__(self) -> None:
+        order = np.lexsort((np.arange(len(self.popularity)), -self.popularity))
+        ranks = np.empty(len(order), dtype=np.float64)
+        ranks[order] = np.arange(len(order))
+        object.__setattr__(self, "popularity_rank", ranks)
+
+
+@dataclass(frozen=True)
+class ViewerBlock:
+    """Per-viewer inputs for a block of n viewers: generator scores (n, n_items) and viewer facts (n,)."""
+
+    ease: np.ndarray
+    stars: np.ndarray
+    implicit: np.ndarray
+    genre: np.ndarray
+    tag: np.ndarray
+    seen: np.ndarray  # (n, n_items) bool: history and thumbed-down titles, never candidates
+    thumbed_down: np.ndarray  # (n, n_items) bool
+    user_bias: np.ndarray
+    history_size: np.ndarray
+    first_active: np.ndarray  # epoch seconds
+    last_active: np.ndarray
+
+
+def generator_scores(block: ViewerBlock, items: ItemArrays) -> dict[str, np.ndarray]:
+    """Each generator's score, (n, n_items) or (n_items,) for the viewer-independent ones."""
+    return {
+        "ease": block.ease,
+        "stars": block.stars,
+        "implicit": block.implicit,
+        "popularity": items.popularity.astype(np.float64),
+        "trend": items.recent.astype(np.float64),
+        "genre": block.genre,
+    }
+
+
+def candidate_pairs(block: ViewerBlock, items: ItemArrays, params: RecommenderParams) -> tuple[np.ndarray, np.ndarray]:
+    """(viewer rows, item positions) of the union of every used generator's top unseen titles, each
+    pair once, sorted by viewer then item."""
+    n_viewers, n_items = block.seen.shape
+    k = min(params.candidates_per_generator, n_items)
+    chosen = np.zeros((n_viewers, n_items), dtype=bool)
+    scores = generator_scores(block, items)
+    for name, group in GENERATORS:
+        if not params.uses(group):
+            continue
+        values = np.broadcast_to(scores[name], (n_viewers, n_items))
+        for row in range(n_viewers):
+            chosen[row, _top_unseen(values[row], block.seen[row], k)] = True
+    chosen &= ~block.seen
+    return np.nonzero(chosen)
+
+
+def _top_unseen(values: np.ndarray, seen: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k highest values among unseen items, ties to the lower position."""
+    masked = np.where(seen, -np.inf, values)
+    if k >= len(masked):
+        return np.flatnonzero(~seen)
+    kth = np.partition(masked, len(masked) - k)[len(masked) - k]
+    above = np.flatnonzero(masked > kth)
+    tied = np.flatnonzero(masked == kth)[: k - len(above)]
+    out = np.concatenate([above, tied])
+    return out[~seen[out]]
+
+
+def unseen_rank(values: np.ndarray, seen: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """For each (row, col) pair, how many unseen items of that row score strictly higher."""
+    values = np.broadcast_to(values, seen.shape)
+    out = np.empty(len(rows), dtype=np.float64)
+    for row in np.unique(rows):
+        pick = rows == row
+        ordered = np.sort(values[row][~seen[row]])
+        out[pick] = len(ordered) - np.searchsorted(ordered, values[row, cols[pick]], side="right")
+    return out
+
+
+def popular_then(items: ItemArrays, cols: np.ndarray, first: np.ndarray, last: np.ndarray, window: float) -> np.ndarray:
+    """Ratings of item `cols[j]` dated within [first[j] - window, last[j] + window]."""
+    if len(items.time_keys) == 0:
+        return np.zeros(len(cols))
+    base = cols.astype(np.int64) * TIME_KEY
+    low = np.clip(first - window, 0, TIME_KEY - 1).astype(np.int64)
+    high = np.clip(last + window, 0, TIME_KEY - 1).astype(np.int64)
+    return (
+        np.searchsorted(items.time_keys, base + high, side="right") - np.searchsorted(items.time_keys, base + low)
+    ).astype(np.float64)
+
+
+def feature_matrix(
+    block: ViewerBlock, items: ItemArrays, rows: np.ndarray, cols: np.ndarray, params: RecommenderParams
+) -> np.ndarray:
+    """The ranker's input, (len(rows), len(feature_names(params))) float32, columns in FEATURES order."""
+    columns: dict[str, np.ndarray] = {}
+    if params.uses("ease"):
+        best = np.max(np.where(block.seen, -np.inf, block.ease), axis=1, initial=-np.inf)
+        columns["ease_score"] = block.ease[rows, cols]
+        columns["ease_rank"] = unseen_rank(block.ease, block.seen, rows, cols)
+        columns["ease_share"] = np.divide(
+            block.ease[rows, cols], best[rows], out=np.zeros(len(rows)), where=best[rows] > 0
+        )
+    if params.uses("surprise"):
+        columns["stars"] = block.stars[rows, cols]
+        columns["stars_rank"] = unseen_rank(block.stars, block.seen, rows, cols)
+        columns["user_bias"] = block.user_bias[rows]
+        columns["item_bias"] = items.item_bias[cols]
+        columns["implicit_score"] = block.implicit[rows, cols]
+        columns["implicit_rank"] = unseen_rank(block.implicit, block.seen, rows, cols)
+    if params.uses("popularity"):
+        columns["log_popularity"] = np.log1p(items.popularity[cols])
+        columns["popularity_rank"] = items.popularity_rank[cols]
+        columns["trend_share"] = np.divide(
+            items.recent[cols], items.rated[cols], out=np.zeros(len(cols)), where=items.rated[cols] > 0
+        )
+        window = params.active_window_days * DAY
+        columns["popular_then"] = np.log1p(
+            popular_then(items, cols, block.first_active[rows], block.last_active[rows], window)
+        )
+    if params.uses("content"):
+        columns["genre_affinity"] = block.genre[rows, cols]
+        columns["tag_affinity"] = block.tag[rows, cols]
+        columns["release_year"] = items.year[cols]
+        columns["year_gap"] = 1970.0 + block.last_active[rows] / YEAR - items.year[cols]
+    if params.uses("viewer"):
+        columns["log_history"] = np.log1p(block.history_size[rows])
+        columns["days_since_active"] = (items.data_end - block.last_active[rows]) / DAY
+    names = feature_names(params)
+    if not names:
+        return np.zeros((len(rows), 0), dtype=np.float32)
+    return np.column_stack([columns[name] for name in names]).astype(np.float32)

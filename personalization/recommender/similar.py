@@ -1,0 +1,63 @@
+"""Item-to-item similarities for "Because you watched X", each a function of plain arrays.
+
+Four kinds are measured by the protocol (`because_hit_rate_at_20`) and one, `blend`, serves:
+
+- `factors`:  cosine of the rating model's item factors q_i (taste);
+- `ease`:     row X of EASE's B, how much having watched X predicts each title;
+- `cowatch`:  cosine of the titles' viewer sets, |V_x & V_j| / sqrt(|V_x| |V_j|);
+- `content`:  cosine of genre + tag vectors (`ItemContent.combined`);
+- `blend`:    (1 - a) cowatch + a content with a = shrink / (shrink + |V_x|): a seed with few
+              viewers leans on what it is about, a well-watched one on who watches it. Titles with
+              fewer than `min_viewers` viewers are never neighbours, and neighbours below `floor`
+              are dropped: the row is shorter, or empty, rather than noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+SIMILARITIES = ("factors", "ease", "cowatch", "content", "blend")
+
+
+def cosine_rows(matrix: np.ndarray | sp.csr_matrix, position: int) -> np.ndarray:
+    """Cosine of row `position` with every row (0 where either row is all zeros)."""
+    if sp.issparse(matrix):
+        row = matrix[position]
+        dots = np.asarray((matrix @ row.T).todense()).reshape(-1)
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).reshape(-1))
+    else:
+        dots = matrix @ matrix[position]
+        norms = np.linalg.norm(matrix, axis=1)
+    scale = norms * norms[position]
+    return np.divide(dots, scale, out=np.zeros(len(dots)), where=scale > 0)
+
+
+def cowatch_cosine(watched_by_item: sp.csr_matrix, watched_by_user: sp.csr_matrix, position: int) -> np.ndarray:
+    """Cosine of item `position`'s viewer set with every item's, from the 0/1 users x items matrix
+    given both ways (items x users CSR for the seed's viewers, users x items CSR to count)."""
+    viewers = watched_by_item.indices[watched_by_item.indptr[position] : watched_by_item.indptr[position + 1]]
+    counts = np.diff(watched_by_item.indptr).astype(np.float64)
+    if len(viewers) == 0:
+        return np.zeros(len(counts))
+    together = np.bincount(watched_by_user[viewers].indices, minlength=len(counts)).astype(np.float64)
+    scale = np.sqrt(counts * counts[position])
+    return np.divide(together, scale, out=np.zeros(len(counts)), where=scale > 0)
+
+
+def blend(cowatch: np.ndarray, content: np.ndarray, seed_viewers: float, shrink: float) -> np.ndarray:
+    share = shrink / (shrink + seed_viewers) if shrink + seed_viewers > 0 else 1.0
+    return (1.0 - share) * cowatch + share * content
+
+
+def neighbours(
+    similarity: np.ndarray, position: int, popularity: np.ndarray, k: int, *, min_viewers: float, floor: float
+) -> np.ndarray:
+    """Positions of up to k most similar titles: never the seed, never below the floor or too rare."""
+    similarity = np.asarray(similarity, dtype=np.float64).copy()
+    similarity[popularity < min_viewers] = -np.inf
+    similarity[similarity < floor] = -np.inf
+    similarity[position] = -np.inf
+    candidates = np.flatnonzero(np.isfinite(similarity))
+    order = np.lexsort((candidates, -similarity[candidates]))
+    return candidates[order[:k]]
