@@ -427,6 +427,10 @@ class Experiment(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def shares_label(self) -> str:
+        """ "uniform 10% (control), bandit 90%": its variants and their shares of profiles."""
+        return ", ".join(f"{v.name} {v.weight:.0%}{' (control)' if v.is_control else ''}" for v in self.variants.all())
+
 
 class Variant(models.Model):
     """One arm of an experiment: its share of profiles and what it changes on its surface."""

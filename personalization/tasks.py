@@ -15,7 +15,11 @@ from django.db import DatabaseError
 
 from personalization.models import Experiment
 from personalization.services.artwork import bandit_learn
-from personalization.services.experiments import experiment_analyse, experiments_to_analyse
+from personalization.services.experiments import (
+    experiment_analyse,
+    experiment_holdout_ensure,
+    experiments_to_analyse,
+)
 from personalization.services.impressions import (
     InvalidBatch,
     impressions_ingest,
@@ -108,7 +112,11 @@ def bandit_learn_task() -> int:
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, soft_time_limit=540, time_limit=600)
 def experiment_analyse_task(experiment_id: int | None = None) -> int:
-    """Hourly (every experiment that is running or owes its final report), or one on demand."""
+    """Hourly (every experiment that is running or owes its final report), or one on demand. The hourly
+    run also makes the built-in artwork holdout on a deployment that never ran seed_demo (once: an
+    admin who stops it is not overruled)."""
+    if experiment_id is None:
+        experiment_holdout_ensure()
     experiments = (
         list(Experiment.objects.filter(pk=experiment_id)) if experiment_id is not None else experiments_to_analyse()
     )

@@ -1,7 +1,8 @@
 """Choosing each card's artwork on live pages, and learning from what viewers clicked.
 
-Serving: `artwork_chooser` makes the chooser for one page view: its policy (the bandit, or the
-uniform-random control for ARTWORK_CONTROL_SHARE of page views) with the viewer's theme taste and
+Serving: `artwork_chooser` makes the chooser for one page view: its policy (ARTWORK_POLICY, or the
+variant's policy when an artwork experiment assigns the profile one; the built-in holdout puts
+ARTWORK_CONTROL_SHARE of profiles on uniform-random artwork) with the viewer's theme taste and
 the page context. The chooser (`personalization.chooser`) returns each card's variant with the exact
 probability the policy had of picking it; that propensity is logged with the impression.
 

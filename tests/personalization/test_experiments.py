@@ -177,7 +177,8 @@ def test_the_report_counts_exactly_what_the_log_holds(catalog):
         assert (rows[name]["impressions"], rows[name]["clicks"]) == (impressions, clicks)
         assert rows[name]["ctr"] == pytest.approx(clicks / impressions, abs=1e-5)
     assert rows["uniform"]["control"] and rows["uniform"]["lift"] == 0.0
-    assert rows["bandit"]["lift"] == pytest.approx(rows["bandit"]["ctr"] / rows["uniform"]["ctr"] - 1, abs=1e-4)
+    rate = {name: clicks / impressions for name, (impressions, clicks) in truth.items()}
+    assert rows["bandit"]["lift"] == pytest.approx(rate["bandit"] / rate["uniform"] - 1, abs=1e-4)
     assert sum(r["profiles"] for r in rows.values()) == 60
     assert report["srm_p_value"] == pytest.approx(
         stats.chisquare([rows["uniform"]["profiles"], rows["bandit"]["profiles"]]).pvalue, rel=1e-3
@@ -284,3 +285,19 @@ def test_retention_keeps_an_experiment_raw_until_its_final_analysis(catalog):
     daily = {d.variant: d for d in ExperimentDaily.objects.filter(experiment="kept")}
     for variant, (impressions, clicks) in truth.items():
         assert (daily[variant].impressions, daily[variant].clicks) == (impressions, clicks)
+
+
+def test_the_demo_starts_with_the_holdout_and_a_stopped_one_stays_stopped(clustered_data):
+    from personalization.tasks import experiment_analyse_task
+
+    holdout = Experiment.objects.get()  # seed_demo made it
+    assert (holdout.name, holdout.status, holdout.built_in) == (HOLDOUT, "running", True)
+    assert [(v.name, round(v.weight, 6), v.is_control) for v in holdout.variants.all()] == [
+        ("uniform", 0.1, True),
+        ("bandit", 0.9, False),
+    ]
+
+    experiment_stop(name=HOLDOUT)
+    experiment_analyse_task()
+
+    assert list(Experiment.objects.values_list("name", "status")) == [(HOLDOUT, "stopped")]

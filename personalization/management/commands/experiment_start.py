@@ -32,7 +32,5 @@ class Command(BaseCommand):
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
-        shares = ", ".join(
-            f"{v.name} {v.weight:.0%}{' (control)' if v.is_control else ''}" for v in experiment.variants.all()
-        )
+        shares = experiment.shares_label()
         self.stdout.write(self.style.SUCCESS(f"Started {experiment.name} on the {surface} surface: {shares}."))

@@ -15,6 +15,7 @@ from catalog.movielens import DatasetError, locate_dataset, read_dataset
 from catalog.services import artwork_cards_generate, artwork_pending_ids, catalog_import
 from catalog.tasks import artwork_generate_pending_task
 from personalization.models import ModelVersion, Rating
+from personalization.services.experiments import experiment_holdout_ensure
 from personalization.services.schedule import periodic_tasks_ensure
 from personalization.services.seeding import demo_profiles_import
 from personalization.services.title_stats import title_stats_refresh
@@ -83,6 +84,9 @@ class Command(BaseCommand):
             profiles = demo_profiles_import(data=data, progress=bar.update)
         title_stats_refresh()
         periodic_tasks_ensure()
+        holdout = experiment_holdout_ensure()
+        if holdout:
+            self.stdout.write(f"Experiment {holdout.name}: {holdout.shares_label()} (the standing artwork control)")
         self.stdout.write(
             f"Viewers: {profiles.profiles_created} new profiles, {profiles.ratings_written} ratings, "
             f"{profiles.featured} featured on the picker"
