@@ -20,6 +20,7 @@ from personalization.chooser import ArtworkChoice, ChooserFactory, choose_groups
 from personalization.context import Context
 from personalization.models import Profile
 from personalization.page import (
+    FIRST_SCREEN_ROWS,
     HERO_ROW,
     PAGE_PLAN_TTL,
     Card,
@@ -31,7 +32,7 @@ from personalization.page import (
     RowPlan,
     impression_id,
 )
-from personalization.personal import match_badges, onboarding_picks, personal_signals, viewer_tastes
+from personalization.personal import match_badges, onboarding_cards, personal_signals, viewer_tastes
 from personalization.rows import plan_page
 from personalization.selectors.serving import active_model
 from personalization.selectors.viewers import history_changed_at, viewer_history
@@ -39,12 +40,13 @@ from personalization.services.artwork import artwork_chooser
 from personalization.services.events import impression_token
 from personalization.services.impressions import ShownCard, impression_batch, impressions_publish
 
-FIRST_SCREEN_ROWS = 4
 
-
-def homepage_build(*, profile: Profile, context: Context, chooser_factory: ChooserFactory = artwork_chooser) -> Page:
+def homepage_build(
+    *, profile: Profile, context: Context, chooser_factory: ChooserFactory = artwork_chooser, record: bool = True
+) -> Page:
     """The viewer's page. `chooser_factory` picks the artwork policy: the live mix by default; the
-    simulator passes its own (a fixed policy, a seeded generator, the oracle)."""
+    simulator passes its own (a fixed policy, a seeded generator, the oracle). `record=False` builds a
+    preview (the compare page): nothing is logged and no lazy row can be fetched from it."""
     snapshot = catalog_snapshot()
     history = viewer_history(profile.pk)
     tastes = viewer_tastes(history, snapshot)  # once per page: rows and artwork share it
@@ -80,8 +82,10 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
             if index >= FIRST_SCREEN_ROWS
         },
         matches=match_badges(personal.predicted, snapshot, [t for row in planned.rows for t in row.title_ids]),
+        progress=dict(zip(history.in_progress.tolist(), history.progress.round(3).tolist(), strict=True)),
     )
-    cache.set(_plan_key(page_view_id), plan.to_dict(), PAGE_PLAN_TTL)
+    if record:
+        cache.set(_plan_key(page_view_id), plan.to_dict(), PAGE_PLAN_TTL)
 
     shown: list[ShownCard] = []
     hero = _cards(snapshot, plan, hero_ids, hero_choices, HERO_ROW, shown)[0] if hero_ids else None
@@ -89,7 +93,8 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
         _row(snapshot, plan, index, choices, shown) if index < FIRST_SCREEN_ROWS else _lazy_row(row_plan, index)
         for index, (row_plan, choices) in enumerate(zip(planned.rows, row_choices, strict=True))
     )
-    _log(plan, shown)
+    if record:
+        _log(plan, shown)
     onboarding = history.is_empty
     return Page(
         page_view_id=page_view_id,
@@ -99,7 +104,7 @@ def homepage_build(*, profile: Profile, context: Context, chooser_factory: Choos
         rows=rows,
         model_version=plan.model_label,
         onboarding=onboarding,
-        onboarding_cards=_onboarding_cards(snapshot) if onboarding else (),
+        onboarding_cards=onboarding_cards(snapshot) if onboarding else (),
     )
 
 
@@ -109,7 +114,7 @@ def homepage_row(
     """Fill one lazy row of an earlier page view (and log its impressions)."""
     plan = PagePlan.from_dict(cache.get(_plan_key(page_view_id)))
     if plan.profile_id != profile.pk:  # a stranger's page view is as good as gone
-        raise PageExpired()
+        raise PageExpired(f"This page was built for another profile; you are watching as {profile.name} now.")
     row_plan = plan.row(index)
     snapshot = catalog_snapshot()
     choices = planned_choices(snapshot, row_plan.title_ids, plan.artwork.get(index, ()))
@@ -164,22 +169,12 @@ def _cards(
     for position, (title_id, index, choice) in enumerate(present):  # titles retired since planning are left out
         impression, variant = impression_id(plan.page_view_id, row_index, position), choice.variant
         token = impression_token(impression_id=impression, profile_id=plan.profile_id, title_id=title_id)
-        hero = row_index == HERO_ROW
-        match = plan.matches.get(title_id)
-        cards.append(Card.of(snapshot, index, variant, position=position, hero=hero, match=match, impression=token))
+        cards.append(plan.card(snapshot, index, row_index, position, choice.variant, choice.propensity, token))
         artwork_id, theme = (variant.artwork_id, variant.theme) if variant else (None, "")
         # The hero is logged as row 0, position 0 (until the impression record gets a row of its own).
-        row, at = (0, 0) if hero else (row_index, position)
+        row, at = (0, 0) if row_index == HERO_ROW else (row_index, position)
         shown.append(ShownCard(impression, title_id, artwork_id, theme, row, at, choice.propensity))
     return cards
-
-
-def _onboarding_cards(snapshot: CatalogSnapshot) -> tuple[Card, ...]:
-    """Popular titles across the most watched genres, each with its editorial artwork."""
-    return tuple(
-        Card.of(snapshot, index, snapshot.default_variant(int(snapshot.title_ids[index])), position=position)
-        for position, index in enumerate(onboarding_picks(snapshot))
-    )
 
 
 def _log(plan: PagePlan, shown: list[ShownCard]) -> None:
