@@ -276,7 +276,7 @@ def _candidate_rows(
         )
     trending = np.flatnonzero(discover & (snapshot.trending > 0))
     trending = trending[np.argsort(-snapshot.trending[trending], kind="stable")][: depth * 2]
-    if len(trending) > TOP_10:
+    if len(trending) >= TOP_10 + row_length:  # a chart only when enough is watched for Trending Now as well
         rows.append(
             _Candidate(
                 "top-10",

@@ -7,7 +7,9 @@ from catalog.movielens import AKA_SEPARATOR, parse_title
 
 def split_other_titles(apps, schema_editor):
     """Titles imported before: "Amelie (Fabuleux destin d'Amélie Poulain, Le)" -> "Amelie", with the
-    other title in `aka`; their generated cards (with the title painted on) are drawn again."""
+    other title in `aka`. Every generated card and billboard is drawn again (on first request, or by
+    the hourly drawing task): the painted titles changed, and the painters now vary each title's
+    artwork and compose billboards for the wide frame."""
     Title = apps.get_model("catalog", "Title")
     Artwork = apps.get_model("catalog", "Artwork")
     renamed = []
@@ -17,11 +19,7 @@ def split_other_titles(apps, schema_editor):
             title.name, title.aka = parsed.name[:255], AKA_SEPARATOR.join(parsed.aka)[:255]
             renamed.append(title)
     Title.objects.bulk_update(renamed, ["name", "aka"], batch_size=2000)
-    ids = [t.id for t in renamed]
-    for start in range(0, len(ids), 2000):
-        Artwork.objects.filter(title_id__in=ids[start : start + 2000], source="generated", original="").update(
-            card="", hero=""
-        )
+    Artwork.objects.filter(source="generated", original="").update(card="", hero="")
 
 
 class Migration(migrations.Migration):

@@ -224,9 +224,16 @@ def _rendition_image(artwork: Artwork, kind: Rendition) -> Image.Image:
         with artwork.original.open("rb") as handle, Image.open(handle) as original:
             return fit(original, size)
     title = artwork.title
-    # The billboard and the detail modal set the title in HTML over the image: draw it on cards only.
+    # Varied per title (the seed); the billboard (also the detail modal's header) is composed for the
+    # wide frame and leaves the title to the page's HTML.
     return render_artwork(
-        title=title.name, year=title.year, theme=artwork.theme, size=size, seed=artwork.pk, with_text=kind == "card"
+        title=title.name,
+        year=title.year,
+        theme=artwork.theme,
+        size=size,
+        seed=title.pk,
+        with_text=kind == "card",
+        billboard=kind == "hero",
     )
 
 

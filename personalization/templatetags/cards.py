@@ -16,6 +16,7 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog.artwork import style_for
 from personalization.page import Card
 from personalization.why import times as times_more
 
@@ -29,6 +30,12 @@ def url_pattern(name: str) -> str:
     """reverse() once per process, then a str.format pattern for any title id."""
     url = reverse(name, args=[_PLACEHOLDER])
     return url.replace("{", "{{").replace("}", "}}").replace(str(_PLACEHOLDER), "{0}")
+
+
+@functools.cache
+def _painted_at_top(theme: str) -> bool:
+    """Whether the theme's artwork paints the title at the top (the caption then goes at the bottom)."""
+    return style_for(theme).type.anchor.startswith("top")
 
 
 def card_html(card: Card) -> str:
@@ -48,8 +55,10 @@ def card_html(card: Card) -> str:
         )
         if part
     )
-    # Generated artwork has the title painted on it: the caption does not say it twice.
+    # Generated artwork has the title painted on it: the caption does not say it twice, and shows on
+    # the other side of the card from it.
     caption_name = "" if card.painted else f'<span class="card__name">{name}</span>'
+    caption_side = " card__info--top" if card.painted and not _painted_at_top(card.theme) else ""
     why = escape(card.why)
     progress = (
         f'<span class="card__progress" aria-hidden="true"><span style="width: {round(card.progress * 100)}%">'
@@ -65,7 +74,7 @@ def card_html(card: Card) -> str:
         f' aria-label="{ranked}{name}{year}{match}{watched}">'
         f'<img class="card__image" src="{escape(card.image_url)}" alt="" width="480" height="270"'
         f' loading="lazy" decoding="async">{progress}'
-        f'<span class="card__info" aria-hidden="true">{caption_name}'
+        f'<span class="card__info{caption_side}" aria-hidden="true">{caption_name}'
         f'<span class="card__meta">{meta}</span><span class="card__why">{why}</span></span></a>'
     )
     if card.rank:

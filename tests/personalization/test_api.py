@@ -36,7 +36,7 @@ def test_the_homepage_api_returns_the_same_page_shape_as_the_site(client, viewer
 def test_bad_query_parameters_get_a_400_that_says_why(client, viewer):
     response = client.get(reverse("api-homepage", args=[viewer.pk]), {"device": "toaster"})
     assert response.status_code == 400
-    assert "device" in response.json()
+    assert "device" in response.json()["errors"]
 
 
 def test_the_api_hides_other_accounts_profiles(client, viewer):
