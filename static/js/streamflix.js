@@ -113,18 +113,17 @@
   });
 
   // A lazy row of a page view that expired (or was built for the profile another tab switched to)
-  // answers 410 with a fragment that explains it: swap that in (htmx leaves 4xx alone), and drop the
-  // other placeholders, which would only say the same again.
-  function swapExpiredRows(event) {
-    var target = event.detail.target;
-    if (event.detail.xhr.status !== 410 || !target || !target.classList.contains("row--loading")) return;
-    event.detail.shouldSwap = true;
-    event.detail.isError = false;
-    document.querySelectorAll(".row--loading").forEach(function (row) {
-      if (row !== target) row.remove();
-    });
+  // answers 410 with a fragment that explains it. htmx leaves 4xx answers alone unless told: swap a
+  // 410 like any answer. Then one explanation is enough: the other placeholders go (those already
+  // asked for go once their answer, the same explanation, has been swapped in).
+  if (window.htmx) htmx.config.responseHandling.unshift({ code: "410", swap: true, error: false });
+  function tidyExpiredRows() {
+    var expired = document.querySelectorAll(".row--expired");
+    if (!expired.length) return;
+    expired.forEach(function (row, i) { if (i > 0) row.remove(); });
+    document.querySelectorAll(".row--loading:not(.htmx-request)").forEach(function (row) { row.remove(); });
   }
-  document.addEventListener("htmx:beforeSwap", swapExpiredRows);
+  document.addEventListener("htmx:afterSettle", tidyExpiredRows);
 
   // The top bar turns solid once the page scrolls, so the logo never sits on the cards.
   function solidHeader() {
