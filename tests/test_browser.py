@@ -273,6 +273,7 @@ def test_a_title_whose_artwork_is_all_retired_shows_a_default_card_and_header(br
 
 
 def test_the_caption_does_not_repeat_the_painted_title_and_the_top_bar_turns_solid(browser, live_server):
+    """(And the rows' arrows, shown on hover.)"""
     make_catalog()
     make_profile("Tess", is_featured=True)
     page = new_page(browser, **DESKTOP)
@@ -287,6 +288,15 @@ def test_the_caption_does_not_repeat_the_painted_title_and_the_top_bar_turns_sol
     assert name not in caption.inner_text() and "artwork" in caption.inner_text()
     box, frame = caption.bounding_box(), card.bounding_box()
     assert box["y"] + box["height"] / 2 < frame["y"] + frame["height"] / 2  # away from the title, painted low
+
+    # Row arrows on hover, the one pointing back hidden at the start; they scroll the row.
+    viewport = page.locator("section.row").nth(1).locator(".row__viewport")
+    viewport.hover()
+    arrows = [viewport.locator(f".row__arrow--{side}") for side in ("prev", "next")]
+    page.wait_for_timeout(300)
+    assert [a.evaluate("el => getComputedStyle(el).opacity") for a in arrows] == ["0", "1"]
+    arrows[1].click()
+    page.wait_for_function("el => el.scrollLeft > 100", arg=viewport.locator(".row__track").element_handle())
 
     topbar = page.locator(".topbar")
     page.mouse.wheel(0, 600)
@@ -363,3 +373,14 @@ def test_titles_show_as_people_say_them_with_the_other_title_in_the_details(brow
     assert page.get_by_text("Also known as").is_visible()
     assert page.get_by_text("Le Fabuleux destin d'Amélie Poulain").is_visible()
     assert page.title().startswith("Amelie ·")
+
+
+def test_reduced_motion_keeps_cards_still(browser, live_server):
+    make_catalog()
+    make_profile("Tess", is_featured=True)
+    page = new_page(browser, reduced_motion="reduce", **DESKTOP)
+    pick(page, live_server.url, "Tess")
+    card = page.locator("section.row").nth(1).locator(".card").first
+    card.hover()
+    assert card.evaluate("el => getComputedStyle(el).transform") == "none"
+    assert page.locator(".row__track").first.evaluate("el => getComputedStyle(el).scrollBehavior") == "auto"

@@ -35,7 +35,7 @@
         event.detail.target.querySelector(".modal").scrollTop = 0;
       }
     }
-    wireArrows(event.detail.target);
+    wireArrows(document);  // (an outerHTML swap's target is the placeholder that went: look everywhere)
   });
 
   document.addEventListener("click", function (event) {
