@@ -88,12 +88,12 @@ class TitleAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["thumbnail", "name"]
     list_filter = ["is_available", "genres", HasArtworkFilter, "year"]
-    search_fields = ["name", "=movielens_id", "imdb_id", "tags"]
+    search_fields = ["name", "aka", "=movielens_id", "imdb_id", "tags"]
     list_editable = ["is_available"]
     filter_horizontal = ["genres"]
     readonly_fields = ["movielens_id", "rating_count", "rating_mean", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "year", "genres", "tags", "is_available"]}),
+        (None, {"fields": ["name", "aka", "year", "genres", "tags", "is_available"]}),
         ("Links", {"fields": ["movielens_id", "imdb_id", "tmdb_id"]}),
         ("Ratings", {"fields": ["rating_count", "rating_mean", "created_at", "updated_at"]}),
     ]

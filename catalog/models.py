@@ -23,6 +23,12 @@ def artwork_image_url(artwork_id: int, kind: str, stored_name: str) -> str:
 _URL_PLACEHOLDER = 987654321
 
 
+def default_art_url(title_id: int | str, kind: str) -> str:
+    """The generated default card or billboard of a title whose artwork is all retired (drawn on first request)."""
+    url = reverse("catalog:title_default_art", args=[_URL_PLACEHOLDER, kind])
+    return url.replace(str(_URL_PLACEHOLDER), str(title_id))
+
+
 @functools.cache
 def _rendition_url_pattern(kind: str) -> str:
     """reverse() once per kind (a page makes ~200 of these URLs), then fill in the id."""
@@ -55,7 +61,13 @@ class Title(models.Model):
     """A film or show viewers can watch. Imported from MovieLens or added by an admin."""
 
     movielens_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
-    name = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255, db_index=True, help_text="The title viewers see (“The Matrix”).")
+    aka = models.CharField(
+        "also known as",
+        max_length=255,
+        blank=True,
+        help_text="Other titles, often the original-language one (“Le Fabuleux destin d'Amélie Poulain”), · between.",
+    )
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     genres = models.ManyToManyField(Genre, related_name="titles", blank=True)
     tags = models.JSONField(

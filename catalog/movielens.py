@@ -20,10 +20,11 @@ from pathlib import Path
 REQUIRED_FILES = ("movies.csv", "ratings.csv", "links.csv", "tags.csv")
 _YEAR_RE = re.compile(r"\s*\((\d{4})(?:\s*[-–]\s*(?:\d{4})?)?\)\s*$")
 # MovieLens files titles as "Matrix, The": move the article back to the front.
-_TRAILING_ARTICLE_RE = re.compile(
-    r"^(?P<name>.+), (?P<article>The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El|Los|Las|Un|Une|O)(?P<rest>\s*\(.*\))?$"
-)
+_ARTICLES = "The|A|An|Les|La|Le|L'|Il|Lo|Gli|Das|Der|Die|Den|Det|De|Het|Ein|Eine|El|Los|Las|Un|Une|Una|Uno|O|Os|As"
+_TRAILING_ARTICLE_RE = re.compile(rf"^(?P<name>.+), (?P<article>{_ARTICLES})$")
+_AKA_RE = re.compile(r"^a\.?k\.?a\.?\s+", re.IGNORECASE)
 _IGNORED_GENRES = {"(no genres listed)"}
+AKA_SEPARATOR = " · "
 
 
 class DatasetError(Exception):
@@ -46,6 +47,7 @@ class MovieRow:
     name: str
     year: int | None
     genres: tuple[str, ...]
+    aka: str = ""  # the other titles MovieLens gives in parentheses, " · "-separated
 
 
 @dataclass(frozen=True)
@@ -138,18 +140,61 @@ def _download_and_unpack(url: str, target: Path, progress: Callable[[int, int], 
         shutil.rmtree(target / "__MACOSX", ignore_errors=True)
 
 
-def display_name(raw_title: str) -> tuple[str, int | None]:
-    """'American President, The (1995)' -> ('The American President', 1995)."""
-    title = raw_title.strip()
+@dataclass(frozen=True)
+class ParsedTitle:
+    name: str  # what viewers see: "The City of Lost Children"
+    aka: tuple[str, ...]  # the other titles, often the original-language one: ("La Cité des enfants perdus",)
+    year: int | None
+
+
+def parse_title(raw_title: str) -> ParsedTitle:
+    """'City of Lost Children, The (Cité des enfants perdus, La) (1995)' -> ('The City of Lost Children',
+    ('La Cité des enfants perdus',), 1995).
+
+    MovieLens puts the year last and any other titles in parentheses before it ("a.k.a. ..." or the
+    original-language title), each with its article moved to the end. Parentheses inside the title
+    itself ("You Are (Not) Alone") stay: only trailing groups after a space are peeled off.
+    """
+    title = " ".join(raw_title.split())
     year = None
     if match := _YEAR_RE.search(title):
         year = int(match.group(1))
         title = title[: match.start()].strip()
+    aka: list[str] = []
+    while (split := _trailing_group(title)) is not None:
+        title, group = split
+        aka.insert(0, _article_first(_AKA_RE.sub("", group).strip()))
+    return ParsedTitle(_article_first(title), tuple(a for a in aka if a), year)
+
+
+def display_name(raw_title: str) -> tuple[str, int | None]:
+    """'American President, The (1995)' -> ('The American President', 1995): the title viewers see."""
+    parsed = parse_title(raw_title)
+    return parsed.name, parsed.year
+
+
+def _trailing_group(title: str) -> tuple[str, str] | None:
+    """('Amelie', "Fabuleux destin d'Amélie Poulain, Le") from "Amelie (Fabuleux destin d'Amélie Poulain, Le)";
+    None when the title does not end with a parenthesised group after a space, or is nothing else."""
+    if not title.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(title) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(title[i], 0)
+        if depth == 0:
+            before = title[:i]
+            if i == 0 or not before.endswith(" ") or not before.strip():
+                return None
+            return before.strip(), title[i + 1 : -1]
+    return None
+
+
+def _article_first(title: str) -> str:
     if match := _TRAILING_ARTICLE_RE.match(title):
         article = match.group("article")
         joiner = "" if article.endswith("'") else " "
-        title = f"{article}{joiner}{match.group('name')}{match.group('rest') or ''}"
-    return title, year
+        return f"{article}{joiner}{match.group('name')}"
+    return title
 
 
 def read_dataset(directory: Path) -> MovieLensData:
@@ -228,9 +273,9 @@ def _movie(row: dict[str, str]) -> MovieRow:
     movie_id = _positive_int(row["movieId"], "movieId")
     if not row["title"].strip():
         raise ValueError("title is empty")
-    name, year = display_name(row["title"])
+    parsed = parse_title(row["title"])
     genres = tuple(g.strip() for g in row["genres"].split("|") if g.strip() and g.strip() not in _IGNORED_GENRES)
-    return MovieRow(movie_id, name[:255], year, genres)
+    return MovieRow(movie_id, parsed.name[:255], parsed.year, genres, aka=AKA_SEPARATOR.join(parsed.aka)[:255])
 
 
 def _link(row: dict[str, str]) -> LinkRow:

@@ -13,7 +13,7 @@ import numpy as np
 from django.core.cache import cache
 from django.utils import timezone
 
-from catalog.models import Artwork, FrameCandidate, FrameProposalJob, Genre, Title, artwork_image_url
+from catalog.models import Artwork, FrameCandidate, FrameProposalJob, Genre, Title, artwork_image_url, default_art_url
 from catalog.snapshot import ArtworkVariant, CatalogSnapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX, title_theme_set
 from streamflix.refreshed import Refreshed
@@ -45,7 +45,7 @@ def _build(version: int) -> CatalogSnapshot:
     rows = list(
         Title.objects.available()
         .order_by("id")
-        .values_list("id", "name", "year", "rating_count", "rating_mean", "trending", "tags")
+        .values_list("id", "name", "year", "rating_count", "rating_mean", "trending", "tags", "aka")
     )
     title_ids = np.array([r[0] for r in rows], dtype=np.int64)
     genres = tuple(Genre.objects.order_by("name").values_list("name", flat=True))
@@ -73,16 +73,19 @@ def _build(version: int) -> CatalogSnapshot:
         genre_matrix=genre_matrix,
         theme_matrix=theme_matrix,
         artworks=_artworks(position),
+        aka=[r[7] for r in rows],
+        default_card_pattern=default_art_url("{}", "card"),
+        default_hero_pattern=default_art_url("{}", "hero"),
     )
 
 
 def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]:
     variants: dict[int, list[ArtworkVariant]] = defaultdict(list)
     now = timezone.now()
-    for artwork_id, title_id, theme, is_default, card, hero, explore_until in (
+    for artwork_id, title_id, theme, is_default, card, hero, explore_until, source, original in (
         Artwork.objects.active()
         .order_by("title_id", "-is_default", "id")
-        .values_list("id", "title_id", "theme", "is_default", "card", "hero", "explore_until")
+        .values_list("id", "title_id", "theme", "is_default", "card", "hero", "explore_until", "source", "original")
     ):
         if title_id not in position:
             continue
@@ -95,6 +98,7 @@ def _artworks(position: dict[int, int]) -> dict[int, tuple[ArtworkVariant, ...]]
                 hero_url=artwork_image_url(artwork_id, "hero", hero),
                 # Snapshots live minutes (MAX_SNAPSHOT_AGE_SECONDS), so exploration ends within that of its date.
                 exploring=explore_until is not None and explore_until > now,
+                painted=source == Artwork.Source.GENERATED and not original,
             )
         )
     return {title_id: tuple(v) for title_id, v in variants.items()}

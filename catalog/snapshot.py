@@ -24,6 +24,7 @@ class ArtworkVariant:
     card_url: str  # the stored rendition, or the view that draws it on first request
     hero_url: str
     exploring: bool = False  # new (Artwork.explore_until ahead): the chooser gives it extra tries
+    painted: bool = True  # the title is painted on the card (generated art); uploads and video frames have none
 
 
 @dataclass
@@ -41,6 +42,10 @@ class CatalogSnapshot:
     genre_matrix: np.ndarray  # bool (n_titles, n_genres)
     theme_matrix: np.ndarray  # bool (n_titles, len(ALL_THEMES)): what each title is about (genre + tag themes)
     artworks: dict[int, tuple[ArtworkVariant, ...]]  # active variants per title id, default first
+    aka: list[str] = field(default_factory=list)  # other titles ("Le Fabuleux destin d'Amélie Poulain"), "" if none
+    # A title whose artwork is all retired shows a generated default card: str.format patterns of its URLs.
+    default_card_pattern: str = ""
+    default_hero_pattern: str = ""
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -79,6 +84,11 @@ class CatalogSnapshot:
         """The editor's default (sorted first), or None for a title without active artwork."""
         variants = self.artworks.get(title_id, ())
         return variants[0] if variants else None
+
+    def default_art_url(self, title_id: int, *, hero: bool = False) -> str:
+        """The generated default card (or billboard) of a title without active artwork."""
+        pattern = self.default_hero_pattern if hero else self.default_card_pattern
+        return pattern.format(title_id) if pattern else ""
 
     def genres_of(self, index: int) -> tuple[str, ...]:
         return self.memo(

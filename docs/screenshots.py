@@ -1,7 +1,9 @@
 """Take the README's screenshots from a running demo: `python docs/screenshots.py [--url URL]`.
 
-Needs the demo running (`make demo`) and Debian's chromium. Signs in as a staff user for the
-insights page (created with --staff-user/--staff-password if missing, through manage.py).
+Needs the demo running (`make demo`) and Debian's chromium. Desktop (1440x900) and phone (390x844):
+the picker, the homepage with a card's "why" showing, the details modal, the compare page, taste
+search, and (signed in as a staff user, created with --staff-user/--staff-password if missing,
+through manage.py) the artwork insights.
 """
 
 from __future__ import annotations
@@ -19,61 +21,103 @@ sys.path.insert(0, str(HERE.parent))
 from streamflix.chromium import launch  # noqa: E402
 
 OUT = HERE / "screenshots"
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--profile", default="Rosa", help="featured viewer to show (default Rosa)")
+    parser.add_argument("--other", default="Raven", help="the viewer to compare them with (default Raven)")
     parser.add_argument("--staff-user", default="screenshots")
     parser.add_argument("--staff-password", default="screenshots-pw-2026")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     _ensure_staff(args.staff_user, args.staff_password)
+    shots: list[str] = []
+
+    def shoot(page, name: str, **options) -> None:
+        page.screenshot(path=OUT / name, **options)
+        shots.append(name)
+
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.set_default_timeout(30_000)
+        page = _page(browser, DESKTOP)
         page.goto(f"{args.url}/profiles/")
         page.wait_for_load_state("networkidle")
-        page.screenshot(path=OUT / "picker.png")
-        page.get_by_role("button", name=args.profile).click()
-        page.wait_for_load_state("networkidle")
-        _settle(page)
-        page.screenshot(path=OUT / "home.png")
-        page.locator("section.row .card").nth(2).click()
+        shoot(page, "picker.png")
+        ids = {name: _profile_id(page, name) for name in (args.profile, args.other)}
+        _pick(page, args.profile)
+        card = page.locator("section.row").first.locator(".card").nth(1)
+        card.hover()
+        page.wait_for_timeout(500)
+        shoot(page, "home.png")
+        card.click()
         page.get_by_role("dialog").wait_for()
         _settle(page)
-        page.screenshot(path=OUT / "modal.png")
+        shoot(page, "modal.png")
 
-        phone = browser.new_page(
-            viewport={"width": 390, "height": 844},
-            user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-        )
+        page.goto(f"{args.url}/compare/?a={ids[args.profile]}&b={ids[args.other]}")
+        _settle(page)
+        shoot(page, "compare.png", full_page=True)
+        page.goto(f"{args.url}/profiles/all/?q=Horror")
+        _settle(page)
+        shoot(page, "browse.png")
+
+        phone = _page(browser, PHONE)
         phone.goto(f"{args.url}/profiles/")
-        phone.get_by_role("button", name=args.profile).click()
-        phone.wait_for_load_state("networkidle")
+        _pick(phone, args.profile)
+        shoot(phone, "phone.png")
+        phone.locator("section.row .card").nth(1).click()
+        phone.get_by_role("dialog").wait_for()
         _settle(phone)
-        phone.screenshot(path=OUT / "phone.png")
+        shoot(phone, "phone-modal.png")
+        phone.goto(f"{args.url}/compare/?a={ids[args.profile]}&b={ids[args.other]}")
+        _settle(phone)
+        shoot(phone, "phone-compare.png")
 
-        staff = browser.new_page(viewport={"width": 1280, "height": 1100})
+        staff = _page(browser, {"viewport": {"width": 1280, "height": 1100}})
         staff.goto(f"{args.url}/admin/login/?next=/insights/artwork/")
         staff.fill("#id_username", args.staff_user)
         staff.fill("#id_password", args.staff_password)
         staff.click("input[type=submit]")
         staff.wait_for_load_state("networkidle")
-        staff.screenshot(path=OUT / "insights.png", full_page=True)
+        shoot(staff, "insights.png", full_page=True)
         staff.locator(".insights__titles a").first.click()
         staff.wait_for_load_state("networkidle")
         _settle(staff)
-        staff.screenshot(path=OUT / "insights-title.png", full_page=True)
+        shoot(staff, "insights-title.png", full_page=True)
         browser.close()
-    print(f"Saved 6 screenshots to {OUT}")
+    print(f"Saved {len(shots)} screenshots to {OUT}: {', '.join(shots)}")
+
+
+def _page(browser, options: dict):
+    page = browser.new_context(**options).new_page()
+    page.set_default_timeout(30_000)
+    return page
+
+
+def _profile_id(page, name: str) -> str:
+    testid = page.get_by_role("button", name=name).first.get_attribute("data-testid")
+    return testid.removeprefix("profile-")
+
+
+def _pick(page, name: str) -> None:
+    page.get_by_role("button", name=name).first.click()
+    page.wait_for_selector(".hero")
+    page.wait_for_load_state("networkidle")
+    _settle(page)
 
 
 def _settle(page) -> None:
     # Wait for the images on screen only: a lazy image below the fold never loads, so its
     # decode() would never settle. A 10 s cap keeps a slow rendition from hanging the script.
+    page.wait_for_load_state("networkidle")
     page.evaluate(
         """() => {
             const onScreen = [...document.images].filter((img) => {

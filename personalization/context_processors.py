@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
-from personalization.http import viewing_context as request_viewing_context
+from personalization.http import tester_context
 
 
 def viewing_context(request: HttpRequest) -> dict:
-    """The viewing context for the tester bar (the same object the view built the page with)."""
-    return {"viewing_context": request_viewing_context(request)}
+    """The tester bar's state (the same viewing context the view built the page with), made if used."""
+    return {"tester": SimpleLazyObject(lambda: tester_context(request))}

@@ -6,7 +6,7 @@ the row planner, the taste vectors and the bandit's context all start from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,10 +33,17 @@ class History:
     my_list: np.ndarray  # in My List, most recent first
     in_progress: np.ndarray  # started, not finished, most recent first
     recent_likes: np.ndarray  # anchors for "Because you watched": newest strong signals first
+    played: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # pressed Play at least once
+    progress: np.ndarray = field(default_factory=lambda: np.zeros(0))  # how far, for each of `in_progress`
 
     @property
     def is_empty(self) -> bool:
         return not (len(self.rated) or len(self.liked) or len(self.disliked))
+
+    @property
+    def watched(self) -> np.ndarray:
+        """Titles the viewer rated or played (a thumbs-up or an onboarding pick alone is a like, not a watch)."""
+        return np.union1d(self.rated, self.played)
 
     @property
     def seen(self) -> np.ndarray:
@@ -75,4 +82,6 @@ def history_from_rows(
         my_list=np.array([t for t, _, listed, _, _ in engagements if listed], dtype=np.int64),
         in_progress=np.array([t for t, *_, progress in engagements if in_progress(progress)], dtype=np.int64),
         recent_likes=np.array([t for t in anchors if t not in disliked], dtype=np.int64),
+        played=np.array([t for t, _, _, plays, _ in engagements if plays > 0], dtype=np.int64),
+        progress=np.array([progress for *_, progress in engagements if in_progress(progress)], dtype=np.float64),
     )

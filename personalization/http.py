@@ -6,16 +6,18 @@
 - `own_account`: where the visitor's own profiles live (their household, or their session's guest
   account); the demo account's sample viewers are everyone's;
 - `viewing_context`: time of day and device (with a tester's overrides), parsed once per request;
+- `tester_context`: what the tester bar shows: the detected context and the overrides, separately.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.utils import timezone
 
-from personalization.context import Context, context_for
+from personalization.context import DAYPARTS, DEVICES, Context, context_for
 from personalization.models import Account, Profile
 from personalization.selectors.viewers import visible_profile
 from personalization.services.profiles import account_for_user, guest_account
@@ -87,3 +89,30 @@ def viewing_context(request: HttpRequest) -> Context:
             user_agent=request.headers.get("User-Agent", ""),
         )
     return request._streamflix_context
+
+
+@dataclass(frozen=True)
+class TesterContext:
+    """The tester bar's state: what was detected, and what the tester forced ("" = auto)."""
+
+    detected: Context
+    device: str
+    daypart: str
+    devices: tuple[str, ...] = DEVICES
+    dayparts: tuple[str, ...] = DAYPARTS
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.device or self.daypart)
+
+
+def tester_context(request: HttpRequest) -> TesterContext:
+    session = getattr(request, "session", {})
+    viewing = viewing_context(request)
+    detected = context_for(hour=viewing.hour, user_agent=request.headers.get("User-Agent", ""))
+    device, daypart = session.get(SESSION_DEVICE) or "", session.get(SESSION_DAYPART) or ""
+    return TesterContext(
+        detected=detected,
+        device=device if device == viewing.device else "",
+        daypart=daypart if daypart == viewing.daypart else "",
+    )

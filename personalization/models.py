@@ -55,6 +55,9 @@ class Profile(models.Model):
     avatar_color = models.CharField(max_length=7, default="#e50914")
     movielens_user_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
     taste_summary = models.CharField(max_length=200, blank=True)
+    genre_lift = models.JSONField(
+        default=dict, blank=True, help_text="Sample viewers: log2 lift of each genre among their likes (0 = average)."
+    )
     is_featured = models.BooleanField(default=False, help_text="Shown on the “Who's watching?” picker.")
     featured_order = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 from catalog.snapshot import ArtworkVariant, CatalogSnapshot
 from personalization.context import Context
+from personalization.why import artwork_why
 from streamflix.errors import Gone, NotFound
 
-PAGE_PLAN_VERSION = 3
+PAGE_PLAN_VERSION = 4
 PAGE_PLAN_TTL = 3 * 3600  # seconds a page view's plan (and its cards' impression tokens) stay valid
+FIRST_SCREEN_ROWS = 4  # rows built with the page; the rest load as the viewer scrolls to them
 HERO_ROW = -1  # the billboard's row index in the plan; it has no row of its own on the page
 
 
@@ -45,12 +47,16 @@ class Card:
     name: str
     year: int | None
     genres: tuple[str, ...]
-    artwork_id: int | None
+    artwork_id: int | None  # None: the title has no artwork in service (a generated default card shows)
     theme: str
     image_url: str
     position: int
     match: int | None = None  # predicted "NN% match"
     impression: str = ""  # signed impression token; events refer to it
+    painted: bool = True  # the title is painted on the image (the caption need not repeat it)
+    why: str = ""  # why this artwork, for testers (personalization.why)
+    progress: float | None = None  # Continue Watching: how far the viewer got (0-1)
+    rank: int | None = None  # Top 10: the chart position (1-10)
 
     @classmethod
     def of(
@@ -63,19 +69,32 @@ class Card:
         hero: bool = False,
         match: int | None = None,
         impression: str = "",
+        why: str = "",
+        progress: float | None = None,
+        rank: int | None = None,
     ) -> Card:
-        """The card of the title at snapshot position `index`, showing `variant` (billboard-sized for the hero)."""
+        """The card of the title at snapshot position `index`, showing `variant` (billboard-sized for the
+        hero), or the title's generated default card when it has no artwork in service."""
+        title_id = int(snapshot.title_ids[index])
+        if variant is not None:
+            image_url = variant.hero_url if hero else variant.card_url
+        else:
+            image_url = snapshot.default_art_url(title_id, hero=hero)
         return cls(
-            title_id=int(snapshot.title_ids[index]),
+            title_id=title_id,
             name=snapshot.names[index],
             year=int(snapshot.years[index]) or None,
             genres=snapshot.genres_of(index),
             artwork_id=variant.artwork_id if variant else None,
             theme=variant.theme if variant else "",
-            image_url=(variant.hero_url if hero else variant.card_url) if variant else "",
+            image_url=image_url,
             position=position,
             match=match,
             impression=impression,
+            painted=variant.painted if variant else True,
+            why=why,
+            progress=progress,
+            rank=rank,
         )
 
 
@@ -113,6 +132,17 @@ class Page:
     onboarding: bool = False  # the profile has no history yet: offer "pick three titles"
     onboarding_cards: tuple[Card, ...] = ()
 
+    def themes_shown(self) -> list[tuple[str, int, float]]:
+        """The artwork themes of the cards built now (the billboard and the first rows): (theme, how many
+        cards, that count as a share of the most shown theme's), most shown first."""
+        counts: dict[str, int] = {}
+        cards = ([self.hero] if self.hero else []) + [card for row in self.rows for card in row.cards]
+        for card in cards:
+            theme = card.theme or "default card"
+            counts[theme] = counts.get(theme, 0) + 1
+        most = max(counts.values(), default=1)
+        return [(theme, n, n / most) for theme, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
 
 @dataclass(frozen=True)
 class PlannedArtwork:
@@ -141,11 +171,47 @@ class PagePlan:
     simulated: bool = False  # the traffic simulator's, not a person's
     artwork: dict[int, tuple[PlannedArtwork, ...]] = field(default_factory=dict)  # lazy rows' choices
     matches: dict[int, int] = field(default_factory=dict)  # title id -> "NN% match"
+    progress: dict[int, float] = field(default_factory=dict)  # title id -> how far into it (Continue Watching)
 
     def row(self, index: int) -> RowPlan:
         if not 0 <= index < len(self.rows):
             raise NotFound(f"This page has rows 0-{len(self.rows) - 1}, not {index}.", code="no_such_row")
         return self.rows[index]
+
+    def card(
+        self,
+        snapshot: CatalogSnapshot,
+        index: int,
+        row_index: int,
+        position: int,
+        variant: ArtworkVariant | None,
+        propensity: float,
+        impression: str,
+    ) -> Card:
+        """The card of the title at snapshot position `index`, at (row, position) of this page view, with
+        what the plan knows of it: its match, why its artwork, its progress or chart rank."""
+        title_id = int(snapshot.title_ids[index])
+        kind = self.rows[row_index].kind if row_index != HERO_ROW else ""
+        why = artwork_why(
+            theme=variant.theme if variant else "",
+            taste=self.taste,
+            propensity=propensity,
+            policy=self.policy,
+            exploring=bool(variant and variant.exploring),
+            context=self.context,
+        )
+        return Card.of(
+            snapshot,
+            index,
+            variant,
+            position=position,
+            hero=row_index == HERO_ROW,
+            match=self.matches.get(title_id),
+            impression=impression,
+            why=why,
+            progress=self.progress.get(title_id) if kind == "continue" else None,
+            rank=position + 1 if kind == "top10" else None,
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -165,6 +231,7 @@ class PagePlan:
                 for i, row in self.artwork.items()
             },
             "matches": {str(t): m for t, m in self.matches.items()},
+            "progress": {str(t): p for t, p in self.progress.items()},
         }
 
     @classmethod
@@ -201,4 +268,5 @@ class PagePlan:
                 for i, row in data["artwork"].items()
             },
             matches={int(t): m for t, m in data["matches"].items()},
+            progress={int(t): float(p) for t, p in data["progress"].items()},
         )

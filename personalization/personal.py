@@ -93,6 +93,10 @@ def personal_signals(
         because.append((int(anchor_position), snapshot.positions_of(similar)))
         if len(because) == BECAUSE_ROWS:
             break
+    watched = set(history.watched.tolist())
+    liked_only = tuple(a for a, _ in because if int(snapshot.title_ids[a]) not in watched)
+    watched = set(history.watched.tolist())
+    liked_only = tuple(a for a, _ in because if int(snapshot.title_ids[a]) not in watched)
     signals = ViewerSignals(
         name=base.name,
         scores=scores,
@@ -101,6 +105,7 @@ def personal_signals(
         continue_watching=base.continue_watching,
         my_list=base.my_list,
         because=tuple(because),
+        liked_only=liked_only,
     )
     return Personal(signals=signals, match=match)
 
@@ -158,3 +163,27 @@ def onboarding_cards(snapshot: CatalogSnapshot) -> tuple[Card, ...]:
         Card.of(snapshot, index, snapshot.default_variant(int(snapshot.title_ids[index])), position=position)
         for position, index in enumerate(onboarding_picks(snapshot))
     )
+
+
+MORE_LIKE_THIS = 6
+
+
+def more_like_this(
+    title_id: int, snapshot: CatalogSnapshot, model: RecommenderModel | None, *, k: int = MORE_LIKE_THIS
+) -> list[int]:
+    """Snapshot positions of the k titles most like this one: the recommender's neighbours (as in
+    "Because you watched"), topped up with the most popular titles sharing the most genres."""
+    index = int(snapshot.index_of([title_id])[0])
+    if index < 0:
+        return []
+    picks: list[int] = []
+    if model is not None:
+        try:
+            picks = [int(p) for p in snapshot.positions_of(model.similar_items(title_id, k=k * 2)) if p != index]
+        except KeyError:  # too new or too rare for the model
+            picks = []
+    if len(picks) < k:
+        shared = snapshot.genre_matrix.astype(np.int64) @ snapshot.genre_matrix[index].astype(np.int64)
+        order = np.lexsort((-popularity_scores(snapshot), -shared))
+        picks += [int(p) for p in order[: k * 4] if p != index and shared[p] > 0 and int(p) not in picks]
+    return picks[:k]

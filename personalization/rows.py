@@ -2,8 +2,9 @@
 
 Every candidate row ranks titles by the viewer's personal score (popularity when there is no
 model or no history). Rows are then ordered by how relevant they are to this viewer in this
-context (time of day, device), titles are de-duplicated across rows, and rows that would be
-near-copies of an earlier one are dropped.
+context (time of day, device), the viewer's two favourite genres are brought onto the first screens
+(`keep_favourites_early`), titles are de-duplicated across rows, and rows that would be near-copies
+of an earlier one are dropped. Each row says why it is there and why there (`personalization.why`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 from catalog.snapshot import CatalogSnapshot
 from personalization.context import Context
 from personalization.interleaving import team_draft
-from personalization.page import RowPlan
+from personalization.page import FIRST_SCREEN_ROWS, RowPlan
+from personalization.why import Priority, row_why
 
 ROW_LENGTH = 20
 MIN_ROW_LENGTH = 8  # a row left shorter than this after de-duplication is not worth a line
@@ -29,6 +31,7 @@ BASE_PRIORITY = {
     "top_picks": 0.95,
     "popular": 0.9,
     "because": 0.75,
+    "top10": 0.72,
     "trending": 0.7,
     "new": 0.6,
     "genre": 0.35,
@@ -56,6 +59,10 @@ DAYPART_GENRE_BOOST = {
 GENRE_AFFINITY_WEIGHT = 0.2  # per unit of log2 lift...
 GENRE_AFFINITY_CAP = 1.5  # ...up to 3x the average: a favourite genre rises, but not above Top Picks
 PERSONAL_LISTS = {"continue", "my_list"}  # the viewer's own lists show even when short
+NOT_A_GENRE = {"IMAX"}  # a screen format: no viewer asks for a row of it
+FAVOURITE_GENRES = 2  # a viewer's top genres (by lift, above average) always get a row...
+FAVOURITES_WITHIN = FIRST_SCREEN_ROWS  # ...among the rows built with the page, whatever the context
+TOP_10 = 10
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class ViewerSignals:
     continue_watching: tuple[int, ...] = ()  # positions, most recent first
     my_list: tuple[int, ...] = ()  # positions, most recently added first
     because: tuple[tuple[int, np.ndarray], ...] = ()  # (anchor position, similar positions ranked)
+    liked_only: tuple[int, ...] = ()  # anchors the viewer liked (thumbs up, onboarding) but never watched
 
     @property
     def has_history(self) -> bool:
@@ -104,19 +112,36 @@ def plan_page(
     if not discover.any():
         discover[:] = True
 
-    candidates = _candidate_rows(snapshot, viewer, scores, discover, row_length)
+    favourite = favourite_genres(viewer.genre_affinity, snapshot.genre_names)
+    candidates = _candidate_rows(snapshot, viewer, scores, discover, row_length, favourite)
+    priorities = {c.key: _priority(c, snapshot, viewer, context) for c in candidates}
     # sorted() is stable: rows of equal priority (two "because" rows) keep their given order.
-    ordered = sorted(candidates, key=lambda c: -_priority(c, snapshot, viewer, context))
+    ordered = sorted(candidates, key=lambda c: -priorities[c.key].total)
+    favourites = [key for key in (f"genre:{g.lower()}" for g in favourite) if key in priorities]
+    ordered = keep_favourites_early(ordered, favourites, within=FAVOURITES_WITHIN, key=lambda c: c.key)
     hero = _hero(ordered)
     used: set[int] = {hero} if hero is not None else set()
+    # The chart keeps its ranks: rows above it on the page leave its titles to it.
+    chart = next((c for c in ordered if c.kind == "top10"), None)
+    chart_titles = tuple(int(p) for p in chart.positions if p not in used)[:TOP_10] if chart else ()
     kept: list[tuple[_Candidate, tuple[int, ...]]] = []
     for candidate in ordered:
         if len(kept) == max_rows:
             break
-        head = set(candidate.positions[:row_length].tolist())
-        if any(_jaccard(head, set(other.positions[:row_length].tolist())) > MAX_OVERLAP for other, _ in kept):
+        if candidate is chart:
+            if len(chart_titles) == TOP_10:
+                kept.append((candidate, chart_titles))
             continue
-        fresh = tuple(int(p) for p in candidate.positions if p not in used)[:row_length]
+        head = set(candidate.positions[:row_length].tolist())
+        favourite = candidate.key in favourites  # never dropped as a near-copy: it is what they came for
+        if not favourite and any(
+            _jaccard(head, set(other.positions[:row_length].tolist())) > MAX_OVERLAP
+            for other, _ in kept
+            if other is not chart
+        ):
+            continue
+        taken = used.union(chart_titles) if len(chart_titles) == TOP_10 else used
+        fresh = tuple(int(p) for p in candidate.positions if p not in taken)[:row_length]
         if not fresh or (len(fresh) < min(MIN_ROW_LENGTH, row_length) and candidate.kind not in PERSONAL_LISTS):
             continue
         used.update(fresh)
@@ -127,11 +152,48 @@ def plan_page(
             label=c.label,
             kind=c.kind,
             title_ids=tuple(int(snapshot.title_ids[p]) for p in fresh),
-            reason=c.reason,
+            reason=row_why(
+                kind=c.kind,
+                what=c.reason,
+                genre=c.genre,
+                priority=priorities[c.key],
+                context=context,
+                favourite=c.key in favourites,
+            ),
         )
         for c, fresh in kept
     ]
     return PlannedPage(hero=hero, rows=rows)
+
+
+def favourite_genres(
+    affinity: np.ndarray | None, genre_names: tuple[str, ...], *, k: int = FAVOURITE_GENRES
+) -> list[str]:
+    """The viewer's top k genres by lift, among those they watch more than average (none without a history)."""
+    if affinity is None:
+        return []
+    order = np.argsort(-np.asarray(affinity), kind="stable")
+    return [genre_names[j] for j in order if affinity[j] > 0 and genre_names[j] not in NOT_A_GENRE][:k]
+
+
+def keep_favourites_early(ordered: list, favourites: list, *, within: int, key=lambda row: row) -> list:
+    """`ordered` with every row named in `favourites` among its first `within` places.
+
+    A favourite already early enough stays where it is; a later one moves up just enough (favourites
+    keep their order among themselves), pushing the rows it passes down by one. Nothing else changes order.
+    """
+    favs = [row for row in ordered if key(row) in favourites]
+    if all(ordered.index(row) < within for row in favs):
+        return ordered
+    others = [row for row in ordered if key(row) not in favourites]
+    due = {id(row): min(ordered.index(row), within - len(favs) + j) for j, row in enumerate(favs)}
+    result: list = []
+    while favs or others:
+        if favs and (not others or due[id(favs[0])] <= len(result)):
+            result.append(favs.pop(0))
+        else:
+            result.append(others.pop(0))
+    return result
 
 
 @dataclass
@@ -161,6 +223,7 @@ def _candidate_rows(
     scores: np.ndarray,
     discover: np.ndarray,
     row_length: int,
+    favourite: list[str],
 ) -> list[_Candidate]:
     depth = row_length * 3  # spare titles for de-duplication
     rows: list[_Candidate] = []
@@ -187,18 +250,19 @@ def _candidate_rows(
                 f"Top Picks for {viewer.name}",
                 "top_picks",
                 _top(scores, discover, depth),
-                reason="highest predicted by your taste model",
+                reason="what the recommender predicts you will like most",
             )
         )
         for anchor, similar in viewer.because:
             similar = similar[discover[similar]]
+            verb = "liked" if anchor in viewer.liked_only else "watched"
             rows.append(
                 _Candidate(
                     f"because:{snapshot.title_ids[anchor]}",
-                    f"Because you watched {snapshot.names[anchor]}",
+                    f"Because you {verb} {snapshot.names[anchor]}",
                     "because",
                     similar[:depth],
-                    reason="watched by the same viewers, or about the same things",
+                    reason=f"titles most like one you {verb}",
                 )
             )
     else:
@@ -208,18 +272,34 @@ def _candidate_rows(
                 "Popular on Streamflix",
                 "popular",
                 _top(scores, discover, depth),
-                reason="no history yet: most watched",
+                reason="no history yet: the most watched",
             )
         )
     trending = np.flatnonzero(discover & (snapshot.trending > 0))
     trending = trending[np.argsort(-snapshot.trending[trending], kind="stable")][: depth * 2]
+    if len(trending) >= TOP_10 + row_length:  # a chart only when enough is watched for Trending Now as well
+        rows.append(
+            _Candidate(
+                "top-10",
+                "Top 10 on Streamflix",
+                "top10",
+                trending[: TOP_10 + 1],
+                reason="the most watched lately, by everyone",
+            )
+        )
     # Trending is what everyone watches now; among those, show this viewer's likeliest first.
     trending_rank = trending[np.argsort(-scores[trending], kind="stable")][:depth]
-    rows.append(_Candidate("trending", "Trending Now", "trending", trending_rank, reason="most watched lately"))
+    rows.append(
+        _Candidate("trending", "Trending Now", "trending", trending_rank, reason="popular lately, in your order")
+    )
     latest_year = int(snapshot.years.max())
     recent = discover & (snapshot.years >= latest_year - NEW_RELEASE_YEARS + 1) & (snapshot.rating_count > 0)
-    rows.append(_Candidate("new", "New Releases", "new", _top(scores, recent, depth), reason="the newest titles"))
+    rows.append(
+        _Candidate("new", "New Releases", "new", _top(scores, recent, depth), reason="the newest titles, in your order")
+    )
     for j, genre in enumerate(snapshot.genre_names):
+        if genre in NOT_A_GENRE:
+            continue
         in_genre = discover & snapshot.genre_matrix[:, j]
         if in_genre.sum() >= MIN_ROW_LENGTH:
             rows.append(
@@ -227,31 +307,33 @@ def _candidate_rows(
                     f"genre:{genre.lower()}",
                     _genre_label(genre),
                     "genre",
-                    _top(scores, in_genre, depth),
+                    # A favourite's titles are often taken by Top Picks: it may need every title of its genre.
+                    _top(scores, in_genre, len(snapshot) if genre in favourite else depth),
                     genre=genre,
-                    reason=f"{genre} titles",
+                    reason=f"{genre} titles, in your order",
                 )
             )
     return rows
 
 
 def _genre_label(genre: str) -> str:
-    labels = {"Sci-Fi": "Sci-Fi", "Film-Noir": "Film Noir", "Children": "Kids & Family", "IMAX": "Made for IMAX"}
+    labels = {"Sci-Fi": "Sci-Fi", "Film-Noir": "Film Noir", "Children": "Kids & Family"}
     label = labels.get(genre, genre)
-    return label if genre in ("Children", "IMAX") else f"{label} Movies" if genre != "Documentary" else "Documentaries"
+    return label if genre == "Children" else f"{label} Movies" if genre != "Documentary" else "Documentaries"
 
 
-def _priority(candidate: _Candidate, snapshot: CatalogSnapshot, viewer: ViewerSignals, context: Context) -> float:
-    priority = BASE_PRIORITY[candidate.kind]
-    priority += DEVICE_BOOST.get(context.device, {}).get(candidate.kind, 0.0)
-    priority += DAYPART_BOOST.get(context.daypart, {}).get(candidate.kind, 0.0)
+def _priority(candidate: _Candidate, snapshot: CatalogSnapshot, viewer: ViewerSignals, context: Context) -> Priority:
+    """How high the row goes, as the sum of its parts (the parts also explain the row to testers)."""
+    device = DEVICE_BOOST.get(context.device, {}).get(candidate.kind, 0.0)
+    daypart = DAYPART_BOOST.get(context.daypart, {}).get(candidate.kind, 0.0)
+    taste = lift = 0.0
     if candidate.kind == "genre":
-        priority += DAYPART_GENRE_BOOST.get(context.daypart, {}).get(candidate.genre, 0.0)
+        daypart += DAYPART_GENRE_BOOST.get(context.daypart, {}).get(candidate.genre, 0.0)
         if viewer.genre_affinity is not None:
             column = snapshot.genre_names.index(candidate.genre)
-            lift = float(np.clip(viewer.genre_affinity[column], -GENRE_AFFINITY_CAP, GENRE_AFFINITY_CAP))
-            priority += GENRE_AFFINITY_WEIGHT * lift
-    return priority
+            lift = float(viewer.genre_affinity[column])
+            taste = GENRE_AFFINITY_WEIGHT * float(np.clip(lift, -GENRE_AFFINITY_CAP, GENRE_AFFINITY_CAP))
+    return Priority(base=BASE_PRIORITY[candidate.kind], device=device, daypart=daypart, taste=taste, lift=lift)
 
 
 def _hero(ordered: list[_Candidate]) -> int | None:

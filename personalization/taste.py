@@ -13,6 +13,7 @@ from scipy import sparse
 
 LIKED_RATING = 4.0  # MovieLens convention: 4+ stars is a like
 PRIOR_STRENGTH = 5.0  # pseudo-likes pulling a thin history towards the global mix
+LIKES_LIFT = 0.25  # log2 lift (~1.2x the average share of likes) from which a viewer "likes" a feature
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def like_weights(ratings: np.ndarray) -> np.ndarray:
 def taste_summary(lift: np.ndarray, features: tuple[str, ...], *, top: int = 2) -> str:
     """'Loves Romance and Musical · skips Horror' from one user's lift row."""
     order = np.argsort(-lift)
-    loves = [features[i] for i in order[:top] if lift[i] > 0.25]
+    loves = [features[i] for i in order[:top] if lift[i] > LIKES_LIFT]
     skips = [features[i] for i in order[::-1][:1] if lift[i] < -0.5]
     parts = []
     if loves:

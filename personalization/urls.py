@@ -1,3 +1,4 @@
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from personalization import views
@@ -16,6 +17,8 @@ urlpatterns = [
     path("title/<int:pk>/action/", views.title_action, name="title_action"),
     path("onboarding/", views.onboarding, name="onboarding"),
     path("context/", views.context_override, name="context"),
+    path("compare/", views.compare, name="compare"),
+    path("signout/", LogoutView.as_view(next_page="personalization:picker"), name="signout"),
     path("insights/artwork/", views.insights, name="insights"),
     path("insights/artwork/<int:pk>/", views.insights_title, name="insights_title"),
     path("insights/experiments/", views.experiments, name="experiments"),

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import csv
+import json
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import Title
+from catalog.models import Title, default_art_url
 from personalization.charts import svg_lines
 from personalization.context import DAYPARTS, DEVICES
 from personalization.http import (
@@ -28,10 +28,12 @@ from personalization.http import (
 )
 from personalization.models import Account, Engagement, Event, Experiment, Profile, SimulationReport
 from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, stats_by_source, variant_stats
+from personalization.selectors.viewers import sample_viewers_search, taste_named
 from personalization.services.events import event_submit, onboarding_complete
 from personalization.services.experiments import experiment_analyse_enqueue
-from personalization.services.homepage import homepage_build, homepage_row
+from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row
 from personalization.services.profiles import profile_create
+from personalization.services.titles import title_more_like_this
 from streamflix.errors import ApplicationError, Conflict, Gone, InvalidInput, NotFound, clip
 from streamflix.ratelimit import client_address, rate_limit
 
@@ -49,7 +51,7 @@ TITLE_ACTIONS = {
 
 @require_GET
 def profile_picker(request: HttpRequest) -> HttpResponse:
-    """The featured sample viewers, and the visitor's own profiles."""
+    """The featured sample viewers, and the visitor's own profiles (a signed-in user's, staff too)."""
     own = own_account(request)
     demo = Account.objects.demo()
     profiles = list(demo.profiles.featured()) + (list(own.profiles.order_by("id")) if own else [])
@@ -64,15 +66,9 @@ def profile_picker(request: HttpRequest) -> HttpResponse:
 def profile_browse(request: HttpRequest) -> HttpResponse:
     """Every sample viewer, searchable by name, number or taste."""
     query = request.GET.get("q", "").strip()[:100]
-    profiles = Account.objects.demo().profiles.order_by("movielens_user_id", "id")
-    if query:
-        match = Q(name__icontains=query) | Q(taste_summary__icontains=query)
-        if _is_id(query.lstrip("#")):
-            match |= Q(movielens_user_id=int(query.lstrip("#")))
-        profiles = profiles.filter(match)
-    page = Paginator(profiles, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(sample_viewers_search(query), BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     template = "personalization/partials/profile_grid.html" if request.htmx else "personalization/browse.html"
-    return render(request, template, {"page": page, "query": query})
+    return render(request, template, {"page": page, "query": query, "taste": taste_named(query) if query else None})
 
 
 @require_POST
@@ -103,6 +99,28 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two viewers' first screens side by side, in the tester's viewing context, with the artwork
+    themes each was shown. Previews: nothing is logged. Any viewer the visitor may watch as."""
+    own = own_account(request)
+    choices = list(Account.objects.demo().profiles.featured()) + (list(own.profiles.order_by("id")) if own else [])
+    current = request.session.get(SESSION_PROFILE)
+    defaults = [p.pk for p in choices if p.pk != current][:2]
+    if current is not None:
+        defaults = [current, *defaults]
+    picked = [request.GET.get(side, "") for side in ("a", "b")]
+    ids = [int(v) if _is_id(v) else (defaults[i] if i < len(defaults) else None) for i, v in enumerate(picked)]
+    profiles = [profile_for_request(request, profile_id) for profile_id in ids if profile_id is not None]
+    context = viewing_context(request)
+    sides = [(p, homepage_build(profile=p, context=context, record=False)) for p in profiles]
+    return render(
+        request,
+        "personalization/compare.html",
+        {"choices": choices, "sides": sides, "first_screen": FIRST_SCREEN_ROWS, "viewing": context},
+    )
+
+
+@require_GET
 def row_fragment(request: HttpRequest, page_view_id: str, index: int) -> HttpResponse:
     row = homepage_row(profile=profile_for_request(request), page_view_id=page_view_id, index=index)
     return render(request, "personalization/partials/row.html", {"row": row, "page_view_id": page_view_id})
@@ -130,6 +148,12 @@ def title_open(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "personalization/partials/title_modal.html", context)
 
 
+def _thumbs_down_hides(response: HttpResponse, title_id: int) -> HttpResponse:
+    """Tell the page (htmx's HX-Trigger) to take the title's cards away at once."""
+    response["HX-Trigger"] = json.dumps({"streamflix:title-hidden": {"title": title_id}})
+    return response
+
+
 @require_POST
 def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Play, My List and thumbs from the detail modal; answers with the refreshed action bar."""
@@ -144,7 +168,8 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
         "impression": request.POST.get("impression", ""),
     }
     if request.htmx:
-        return render(request, "personalization/partials/title_actions.html", context)
+        response = render(request, "personalization/partials/title_actions.html", context)
+        return _thumbs_down_hides(response, title.pk) if action == Event.Kind.THUMB_DOWN and not refused else response
     return redirect("personalization:title_detail", pk=title.pk)
 
 
@@ -176,9 +201,11 @@ def _title_context(request: HttpRequest, title: Title, profile: Profile | None) 
     return {
         "title": title,
         "artwork": artwork,
+        "hero_url": artwork.hero_url if artwork else default_art_url(title.pk, "hero"),
         "profile": profile,
         "engagement": engagement,
         "title_action_url": reverse("personalization:title_action", args=[title.pk]),
+        "more_like_this": title_more_like_this(title_id=title.pk),
     }
 
 

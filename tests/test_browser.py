@@ -1,105 +1,386 @@
-"""End to end in a real headless browser (Debian's chromium, driven by Playwright)."""
+"""End to end in a real headless browser (Debian's chromium, driven by Playwright).
+
+One walk through the site as a tester makes it (issue 13), then one focused test per defect it found,
+each of which failed before its fix. The browser is started once for the module; every test opens its
+own context (cookies, so its own session).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+from datetime import UTC, datetime
 
 import pytest
 
+from catalog.models import Genre, Title
+from catalog.services import catalog_changed
+from personalization.models import Event
+from personalization.services.events import event_record
 from personalization.services.homepage import FIRST_SCREEN_ROWS
 from streamflix.chromium import CHROMIUM, launch
-from tests.conftest import REQUIRE_SERVICES
-from tests.factories import make_catalog, make_profile
+from tests.conftest import REQUIRE_SERVICES, seed_quietly
+from tests.factories import make_catalog, make_profile, rate, write_clustered_movielens, write_movielens
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+}
 
-@pytest.fixture
-def browser(monkeypatch):
+
+@pytest.fixture(scope="module")
+def chromium():
     if not os.path.exists(CHROMIUM):
         message = "Debian's chromium is not installed (apt-get install -y chromium)"
         if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-        from django.db import connections
-
-        connections.close_all()
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            yield browser
+            browser.close()
 
 
-def new_page(browser, **kwargs):
-    """A page whose waits (each for the condition asserted next) allow a minute: CI machines get busy."""
-    page = browser.new_page(**kwargs)
+@pytest.fixture
+def browser(chromium):
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
+    from django.db import connections
+
+    connections.close_all()  # the ones opened while Playwright's loop ran
+
+
+def new_page(browser, **options):
+    """A page in a fresh context (its own session). Waits (each for the condition asserted next) allow a
+    minute: CI machines get busy."""
+    page = browser.new_context(**options).new_page()
     page.set_default_timeout(60_000)
     return page
 
 
-def test_pick_a_profile_scroll_to_a_lazy_row_and_open_a_title(browser, live_server, tmp_path):
+def watch(page) -> list[str]:
+    """Console errors, uncaught exceptions and failed requests (4xx/5xx, network errors) of a page."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+    return problems
+
+
+def pick(page, base_url: str, name: str) -> None:
+    page.goto(f"{base_url}/profiles/")
+    page.get_by_role("button", name=name).first.click()
+    page.wait_for_selector(".hero")
+
+
+SCROLL_TO_LOADING = """() => {
+    const row = document.querySelector("section.row--loading");
+    if (row) row.scrollIntoView({block: "center"});
+    return Boolean(row);
+}"""
+
+
+def fill_every_lazy_row(page) -> None:
+    """Scroll to each row still loading, in page order, until none is left."""
+    for _ in range(60):
+        if not page.evaluate(SCROLL_TO_LOADING):
+            return
+        page.wait_for_timeout(150)
+    pytest.fail(f"{page.locator('section.row--loading').count()} rows never loaded")
+
+
+def test_a_tester_walks_through_the_site_on_desktop_and_phone(browser, live_server):
     make_catalog()
     make_profile("Tess", is_featured=True, taste_summary="Loves Sci-Fi and Horror")
-    page = new_page(browser, viewport={"width": 1280, "height": 800})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    make_profile("Raven", is_featured=True, featured_order=1, taste_summary="Loves Horror")
+    page = new_page(browser, **DESKTOP)
+    problems = watch(page)
 
-    page.goto(f"{live_server.url}/")
-    page.get_by_role("button", name="Tess").click()
+    # Pick a viewer: a billboard and the first rows, every card's artwork drawn.
+    pick(page, live_server.url, "Tess")
+    assert page.locator("section.row:not(.row--loading)").count() == FIRST_SCREEN_ROWS
+    first = page.locator("section.row .card").first
+    first.scroll_into_view_if_needed()  # below the onboarding panel: a new viewer has no history
+    first.locator("img").evaluate("img => img.decode()")
+    assert first.locator("img").evaluate("img => img.naturalWidth") == 480
 
-    # The homepage: a hero and the first rows, every card showing its drawn artwork.
-    page.wait_for_selector(".hero")
-    rows = page.locator("section.row:not(.row--loading)")
-    assert rows.count() == FIRST_SCREEN_ROWS
-    first_card = rows.first.locator(".card").first
-    first_card.scroll_into_view_if_needed()  # below the onboarding panel: a new viewer has no history
-    first_card.locator("img").evaluate("img => img.decode()")
-    assert first_card.locator("img").evaluate("img => img.naturalWidth") == 480
-    page.screenshot(path=tmp_path / "home.png")
-
-    # Scrolling down loads a lazy row through htmx.
-    lazy = page.locator("section.row--loading").first
-    label = lazy.locator(".row__title").inner_text()
-    lazy.scroll_into_view_if_needed()
-    loaded = page.locator("section.row:not(.row--loading)", has=page.get_by_role("heading", name=label, exact=True))
-    loaded.locator(".card").first.wait_for()
-    assert loaded.locator(".card").count() >= 8
-
-    # Clicking a card opens the title's detail modal; Escape closes it and focus returns.
-    card = loaded.locator(".card").first
-    name = card.locator(".card__name").inner_text()
-    card.click()
+    # Open a card by keyboard: the details say why this row and why this artwork.
+    card = page.locator("section.row").first.locator(".card").nth(1)
+    title_id = card.get_attribute("data-title")
+    card.focus()
+    page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     dialog.wait_for()
-    assert dialog.get_by_role("heading", name=name).is_visible()
+    why = dialog.locator("[data-why-box]")
+    assert why.is_visible() and "artwork" in why.inner_text()
+
+    # Play, then My List, by keyboard: each answer keeps the focus on the button pressed.
+    for button, said in (("play", "Enjoy the show"), ("list", "Added to My List")):
+        dialog.locator(f"#title-{title_id}-{button}").focus()
+        page.keyboard.press("Enter")
+        dialog.get_by_text(said).wait_for()
+        assert page.evaluate("document.activeElement.id") == f"title-{title_id}-{button}"
+
+    # Thumbs down: the card leaves the page at once, and closing returns focus to its neighbour.
+    dialog.locator(f"#title-{title_id}-down").click()
+    dialog.get_by_text("Got it").wait_for()
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached")
+    assert page.locator(f'.row .card[data-title="{title_id}"]').count() == 0
     assert page.evaluate("document.activeElement.classList.contains('card')")
-    assert errors == []
+
+    # Scroll to the end: every lazy row fills in, with no failed request and no console error.
+    fill_every_lazy_row(page)
+    assert page.locator("section.row--expired").count() == 0
+    assert page.locator("section.row .card").count() > 8 * FIRST_SCREEN_ROWS
+    assert problems == []
+
+    # Switch viewer in another tab: this tab's rows still to load say they are out of date.
+    page.goto(f"{live_server.url}/")  # a new page view, its lazy rows not loaded yet
+    problems.clear()  # (leaving the page aborts images still loading)
+    page.wait_for_selector(".hero")
+    other_tab = page.context.new_page()
+    pick(other_tab, live_server.url, "Raven")
+    page.bring_to_front()
+    page.evaluate(SCROLL_TO_LOADING)
+    # One row says why (no grey skeleton waits forever, no row repeats the message).
+    page.wait_for_function(
+        "!document.querySelector('.row--loading') && document.querySelectorAll('.row--expired').length === 1"
+    )
+    stale = page.locator("section.row--expired")
+    assert "out of date" in stale.inner_text() and "Raven" in stale.inner_text()
+    unexpected = [p for p in problems if not re.match(r"(410: .*/rows/|console: Failed to load resource.*410)", p)]
+    assert unexpected == [], problems
+
+    # The phone: rows scroll inside the page, the tester bar starts folded, the modal covers it.
+    phone = new_page(browser, **PHONE)
+    phone_problems = watch(phone)
+    pick(phone, live_server.url, "Tess")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    bar = phone.locator(".tester-bar")
+    assert "mobile" in bar.inner_text() and not bar.locator("select").first.is_visible()
+    assert bar.bounding_box()["height"] < 60
+    phone.locator("section.row .card").first.click()
+    phone.get_by_role("dialog").wait_for()
+    assert not bar.is_visible()
+    assert phone_problems == []
 
 
-def test_the_rows_work_by_keyboard_and_on_a_phone(browser, live_server):
+def test_the_tester_bar_returns_to_auto_folds_away_and_stays_below_the_modal(browser, live_server):
     make_catalog()
     make_profile("Pocket", is_featured=True)
-    page = new_page(
-        browser,
-        viewport={"width": 390, "height": 844},
-        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-    )
-    page.goto(f"{live_server.url}/")
-    page.get_by_role("button", name="Pocket").click()
-    page.wait_for_selector(".hero")
+    page = new_page(browser, **DESKTOP)
+    pick(page, live_server.url, "Pocket")
+    bar = page.locator(".tester-bar")
 
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # rows scroll inside, not the page
-    assert "mobile" in page.locator(".tester-bar").inner_text()
+    with page.expect_navigation():
+        bar.locator("select[name=device]").select_option("mobile")
+    assert "(override)" in bar.inner_text() and "mobile" in bar.inner_text()
+    daypart = bar.locator("select[name=daypart]")
+    assert daypart.input_value() == "" and daypart.locator("option:checked").inner_text().startswith("auto (")
 
-    first = page.locator("section.row .card").first
-    first.focus()
-    page.keyboard.press("ArrowRight")
-    second_title = page.locator("section.row").first.locator(".card").nth(1).get_attribute("data-title")
-    assert page.evaluate("document.activeElement.dataset.title") == second_title
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        bar.locator("select[name=device]").select_option("")
+    assert "(override)" not in bar.inner_text()
+    assert bar.locator("select[name=device] option:checked").inner_text() == "auto (desktop)"
+    assert daypart.input_value() == ""
+
+    bar.locator("[data-tester-toggle]").click()  # folds away, and stays folded on the next page
+    assert not daypart.is_visible()
+    page.reload()
+    assert not page.locator(".tester-bar select[name=daypart]").is_visible()
+
+    page.locator("section.row .card").first.click()
     page.get_by_role("dialog").wait_for()
+    assert not page.locator(".tester-bar").is_visible()
+
+
+def test_taste_search_lists_the_genres_fans_strongest_first(browser, live_server, tmp_path):
+    seed_quietly(write_movielens(tmp_path / "ml"))
+    page = new_page(browser, **DESKTOP)
+    page.goto(f"{live_server.url}/profiles/all/")
+    page.get_by_role("searchbox").fill("Horror")
+    count = page.locator(".browse__count")
+    page.wait_for_function("document.querySelector('.browse__count').textContent.includes('who like Horror')")
+    rows = page.locator(".profile-row")
+    assert rows.count() >= 2 and re.match(r"\d+ viewers? who like Horror", count.inner_text())
+    lifts = [float(t) for t in re.findall(r"likes Horror ([\d.]+)×", page.locator("#profile-grid").inner_text())]
+    assert len(lifts) == rows.count() and lifts == sorted(lifts, reverse=True)
+    assert "skips Horror" not in page.locator("#profile-grid").inner_text()
+
+
+def afternoon_here(settings) -> None:
+    """Make it mid-afternoon where the site is (the page's daypart comes from the site's clock)."""
+    offset = (14 - datetime.now(UTC).hour + 12) % 24 - 12  # hours east of UTC, -12..11
+    settings.TIME_ZONE = f"Etc/GMT{-offset:+d}" if offset else "UTC"  # (Etc/GMT-2 is UTC+2)
+
+
+def test_a_viewers_two_favourite_genres_are_on_the_first_screen_in_the_afternoon(browser, live_server, settings):
+    titles = make_catalog()
+    fan = make_profile("Rosa", is_featured=True)
+    romance = [t for t in titles if t.name.startswith("Romance")]
+    comedy = [t for t in titles if t.name.startswith("Comedy")]
+    for title in romance[:20]:
+        rate(fan, title, 5.0)
+    for title in comedy[:4]:
+        rate(fan, title, 4.5)
+    for title in titles[::9]:
+        if title not in romance and title not in comedy:
+            rate(fan, title, 2.0)
+    # Her own rows (Continue Watching, My List) come first; the favourites used to fall below the screen.
+    for title, kind in ((titles[1], Event.Kind.PLAY), (titles[40], Event.Kind.PLAY), (titles[70], Event.Kind.LIST_ADD)):
+        event_record(profile=fan, title=title, kind=kind)
+    afternoon_here(settings)
+    page = new_page(browser, **DESKTOP)
+    pick(page, live_server.url, "Rosa")
+    assert "afternoon · desktop" in page.locator(".tester-bar").inner_text()
+
+    first_screen = page.locator("section.row:not(.row--loading) .row__title").all_inner_texts()
+    assert len(first_screen) == FIRST_SCREEN_ROWS
+    assert "Romance Movies" in first_screen and "Comedy Movies" in first_screen, first_screen
+
+
+def test_a_title_whose_artwork_is_all_retired_shows_a_default_card_and_header(browser, live_server):
+    titles = make_catalog()
+    popular = sorted(titles, key=lambda t: -t.rating_count)[:6]
+    for title in popular:
+        title.artworks.update(is_active=False)
+    catalog_changed()
+    make_profile("Tess", is_featured=True)
+    page = new_page(browser, **DESKTOP)
+    pick(page, live_server.url, "Tess")
+
+    hero = page.locator(".hero__image")
+    hero.evaluate("img => img.decode()")
+    assert hero.evaluate("img => img.naturalWidth") == 1280
+    retired = page.locator(", ".join(f'.row .card[data-title="{t.pk}"]' for t in popular)).first
+    retired.scroll_into_view_if_needed()
+    retired.locator("img").evaluate("img => img.decode()")
+    assert retired.locator("img").evaluate("img => img.naturalWidth") == 480
+    retired.click()
+    header = page.get_by_role("dialog").locator(".title-detail__art img")
+    header.evaluate("img => img.decode()")
+    assert header.evaluate("img => img.naturalWidth") == 1280
+
+
+def test_the_caption_does_not_repeat_the_painted_title_and_the_top_bar_turns_solid(browser, live_server):
+    """(And the rows' arrows, shown on hover.)"""
+    make_catalog()
+    make_profile("Tess", is_featured=True)
+    page = new_page(browser, **DESKTOP)
+    pick(page, live_server.url, "Tess")
+
+    card = page.locator("section.row").nth(1).locator(".card").nth(2)
+    card.scroll_into_view_if_needed()
+    name = card.get_attribute("aria-label").split(" (")[0]
+    card.hover()
+    caption = card.locator(".card__info")
+    page.wait_for_function("el => getComputedStyle(el).opacity === '1'", arg=caption.element_handle())
+    assert name not in caption.inner_text() and "artwork" in caption.inner_text()
+    box, frame = caption.bounding_box(), card.bounding_box()
+    assert box["y"] + box["height"] / 2 < frame["y"] + frame["height"] / 2  # away from the title, painted low
+
+    # Row arrows on hover, the one pointing back hidden at the start; they scroll the row.
+    viewport = page.locator("section.row").nth(1).locator(".row__viewport")
+    viewport.hover()
+    arrows = [viewport.locator(f".row__arrow--{side}") for side in ("prev", "next")]
+    page.wait_for_timeout(300)
+    assert [a.evaluate("el => getComputedStyle(el).opacity") for a in arrows] == ["0", "1"]
+    arrows[1].click()
+    page.wait_for_function("el => el.scrollLeft > 100", arg=viewport.locator(".row__track").element_handle())
+
+    topbar = page.locator(".topbar")
+    page.mouse.wheel(0, 600)
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.topbar')).backgroundColor !== 'rgba(0, 0, 0, 0)'", timeout=5_000
+    )
+    alpha = topbar.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert re.fullmatch(r"rgba?\(20, 20, 20(, 0\.9\d+)?\)", alpha), alpha
+
+
+def test_staff_reach_the_sample_viewers_and_can_sign_out(browser, live_server, django_user_model):
+    make_catalog()
+    make_profile("Rosa", is_featured=True)
+    django_user_model.objects.create_superuser("admin", password="pw-admin-123")
+    page = new_page(browser, **DESKTOP)
+    page.goto(f"{live_server.url}/admin/login/?next=/profiles/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "pw-admin-123")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+
+    assert page.get_by_role("button", name="Rosa").is_visible()
+    page.get_by_role("link", name=re.compile("Browse all")).click()
+    assert page.get_by_role("button", name=re.compile("Rosa")).is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    assert page.url.endswith("/profiles/") and page.get_by_role("button", name="Sign out").count() == 0
+    pick(page, live_server.url, "Rosa")  # still everyone's
+
+
+def test_a_new_viewer_gets_wide_onboarding_tiles_and_no_imax_row(browser, live_server):
+    titles = make_catalog()
+    imax = Genre.objects.create(name="IMAX", slug="imax")  # a screen format titles of every genre share
+    imax.titles.set([t for t in titles if int(t.name.rsplit(" ", 1)[1]) >= 20])
+    catalog_changed()
+    page = new_page(browser, **DESKTOP)
+    page.goto(f"{live_server.url}/profiles/")
+    page.fill("#new-profile-name", "Newbie")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add profile").click()
+
+    assert "Made for IMAX" not in page.locator(".rows").inner_text()
+    tiles = page.locator(".onboarding__pick img")
+    assert tiles.count() >= 6
+    for box in (tile.bounding_box() for tile in tiles.all()[:6]):
+        assert box["width"] / box["height"] == pytest.approx(16 / 9, rel=0.03)  # not cropped to portrait
+
+
+def test_onboarding_picks_make_because_you_liked_rows(browser, live_server, tmp_path):
+    from personalization.services.training import model_retrain
+
+    seed_quietly(write_clustered_movielens(tmp_path / "ml"))
+    assert model_retrain(trigger="test").status == "active"
+    page = new_page(browser, **DESKTOP)
+    page.goto(f"{live_server.url}/profiles/")
+    page.fill("#new-profile-name", "Newbie")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add profile").click()
+
+    for kind in ("Romance", "Action", "Animation"):  # three tastes: each "because" row differs from Top Picks
+        page.locator(".onboarding__pick", has_text=f"{kind} Story").first.locator("input").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show my picks").click()
+    labels = " | ".join(page.locator(".row__title").all_inner_texts())
+    assert "Because you liked" in labels and "Because you watched" not in labels, labels
+
+
+def test_titles_show_as_people_say_them_with_the_other_title_in_the_details(browser, live_server, tmp_path):
+    amelie = '4973,"Amelie (Fabuleux destin d\'Amélie Poulain, Le) (2001)",Comedy|Romance'
+    seed_quietly(write_movielens(tmp_path / "ml", extra_rows={"movies.csv": [amelie]}))
+    page = new_page(browser, **DESKTOP)
+    page.goto(f"{live_server.url}/title/{Title.objects.get(movielens_id=4973).pk}/")
+    assert page.get_by_role("heading", name="Amelie", exact=True).is_visible()
+    assert page.get_by_text("Also known as").is_visible()
+    assert page.get_by_text("Le Fabuleux destin d'Amélie Poulain").is_visible()
+    assert page.title().startswith("Amelie ·")
+
+
+def test_reduced_motion_keeps_cards_still(browser, live_server):
+    make_catalog()
+    make_profile("Tess", is_featured=True)
+    page = new_page(browser, reduced_motion="reduce", **DESKTOP)
+    pick(page, live_server.url, "Tess")
+    card = page.locator("section.row").nth(1).locator(".card").first
+    card.hover()
+    assert card.evaluate("el => getComputedStyle(el).transform") == "none"
+    assert page.locator(".row__track").first.evaluate("el => getComputedStyle(el).scrollBehavior") == "auto"

@@ -15,6 +15,6 @@ costs several milliseconds at 1280x720.
 from catalog.artwork.colour import contrast_ratio
 from catalog.artwork.fonts import FONT_CANDIDATES, font_for
 from catalog.artwork.render import render_artwork
-from catalog.artwork.styles import STYLES, style_for
+from catalog.artwork.styles import DEFAULT_THEME, STYLES, style_for
 
-__all__ = ["FONT_CANDIDATES", "STYLES", "contrast_ratio", "font_for", "render_artwork", "style_for"]
+__all__ = ["DEFAULT_THEME", "FONT_CANDIDATES", "STYLES", "contrast_ratio", "font_for", "render_artwork", "style_for"]

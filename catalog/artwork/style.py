@@ -17,7 +17,7 @@ class Typography:
     year: str
     case: str = "title"  # "upper" or "title" (as given)
     tracking: float = 0.0  # extra letter spacing, in em
-    anchor: str = "bottom-left"  # bottom-left | bottom-center | top-left
+    anchor: str = "bottom-left"  # bottom-left | bottom-center | top-left (| -right: a mirrored layout)
     width: float = 0.6  # share of the card width the title may use
     scale: float = 1.0  # relative size: condensed faces can run larger
     distressed: bool = False
@@ -31,7 +31,14 @@ class Style:
     painter: Painter
     palette: dict[str, str]
     type: Typography
+    alternates: tuple[Painter, ...] = ()  # other compositions of the theme, reading the same palette
+
+    @property
+    def painters(self) -> tuple[Painter, ...]:
+        return (self.painter, *self.alternates)
 
 
-def make_style(painter: Painter, palette: dict[str, str], **typography: object) -> Style:
-    return Style(painter, palette, Typography(**typography))  # type: ignore[arg-type]
+def make_style(
+    painter: Painter, palette: dict[str, str], *, alternates: tuple[Painter, ...] = (), **typography: object
+) -> Style:
+    return Style(painter, palette, Typography(**typography), alternates)  # type: ignore[arg-type]

@@ -41,9 +41,14 @@ FALLBACK_STYLE = make_style(
 )
 
 
+DEFAULT_THEME = ""  # a title's default card when none of its artwork is in service: the neutral style
+
+
 def style_for(theme: str) -> Style:
     """The theme's style; unknown themes get a neutral style tinted by the theme
     name, so new vocabulary renders (distinctly) before it gets its own art."""
+    if theme == DEFAULT_THEME:
+        return FALLBACK_STYLE
     style = STYLES.get(theme)
     if style is not None:
         return style

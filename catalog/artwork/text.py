@@ -209,6 +209,8 @@ def _scrim_mask(size: tuple[int, int], anchor: str, opacity: float) -> Image.Ima
     alpha = np.clip(vertical * 1.25, 0, 1) ** 1.4
     if anchor.endswith("left"):
         alpha *= np.clip(1.35 - xs * 0.9, 0.35, 1)
+    elif anchor.endswith("right"):
+        alpha *= np.clip(1.35 - (1 - xs) * 0.9, 0.35, 1)
     small = Image.fromarray((alpha * opacity * 255).astype(np.uint8), "L")
     return small.resize(size, Image.BILINEAR)
 
@@ -285,9 +287,18 @@ def draw_title(img: Image.Image, title: str, year: int | None, typo: Typography)
         _draw_year(img, year_text, year_px, typo, top + title_h + round(year_px * 0.35), margin_x)
 
 
+def _line_x(anchor: str, width: int, line_width: float, margin_x: int) -> float:
+    """Where a line starts: centred, flush left or flush right (anchors "bottom-right", "top-right")."""
+    if anchor.endswith("center"):
+        return (width - line_width) / 2
+    if anchor.endswith("right"):
+        return width - margin_x - line_width
+    return margin_x
+
+
 def _draw_year(img: Image.Image, text: str, size: int, typo: Typography, y: int, margin_x: int) -> None:
     font = font_for("year", size)
-    x = (img.width - font.getlength(text)) / 2 if typo.anchor.endswith("center") else margin_x
+    x = _line_x(typo.anchor, img.width, font.getlength(text), margin_x)
     stroke = max(1, size // 10) if isinstance(font, ImageFont.FreeTypeFont) else 0  # bitmap fonts cannot stroke
     ImageDraw.Draw(img).text(
         (x, y), text, font=font, fill=hex_rgb(typo.year), stroke_width=stroke, stroke_fill=hex_rgb(typo.stroke)
@@ -305,6 +316,13 @@ def _paint_lines(img: Image.Image, layout: TitleLayout, typo: Typography, top: i
     text_w, text_h = round(max(layout.widths)), layout.line_height * len(layout.lines)
     if typo.anchor.endswith("center"):
         box = (0, max(0, top - pad), w, min(h, top + text_h + pad * 2))
+    elif typo.anchor.endswith("right"):
+        box = (
+            max(0, w - margin_x - text_w - pad),
+            max(0, top - pad),
+            min(w, w - margin_x + pad * 2),
+            min(h, top + text_h + pad * 2),
+        )
     else:
         box = (
             max(0, margin_x - pad),
@@ -315,7 +333,7 @@ def _paint_lines(img: Image.Image, layout: TitleLayout, typo: Typography, top: i
     mw, mh = box[2] - box[0], box[3] - box[1]
     fill_mask = Image.new("L", (mw, mh))
     for i, (line, line_w) in enumerate(zip(layout.lines, layout.widths, strict=True)):
-        x = (w - line_w) / 2 if typo.anchor.endswith("center") else margin_x
+        x = _line_x(typo.anchor, w, line_w, margin_x)
         xy = (x - box[0], top - box[1] + i * layout.line_height)
         _draw_text_line(fill_mask, xy, line, layout.font, layout.tracking_px)
     stroke_mask = _outline(fill_mask, stroke)

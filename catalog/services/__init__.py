@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 from PIL import Image
 
-from catalog.artwork import render_artwork
+from catalog.artwork import DEFAULT_THEME, render_artwork
 from catalog.images import encode_jpeg, fit
 from catalog.models import Artwork, Genre, Title
 from catalog.movielens import MovieLensData
@@ -49,11 +50,14 @@ def catalog_import(*, data: MovieLensData) -> CatalogImportStats:
     tags = _tags_by_movie(data)
 
     existing = {t.movielens_id: t for t in Title.objects.filter(movielens_id__isnull=False)}
+    names_before = {t.pk: t.name for t in existing.values()}
+    years_before = {t.pk: t.year for t in existing.values()}
     to_create, to_update = [], []
     for movie in data.movies:
         link = links.get(movie.movie_id)
         fields = {
             "name": movie.name,
+            "aka": movie.aka,
             "year": movie.year,
             "tags": tags.get(movie.movie_id, []),
             "imdb_id": link.imdb_id if link else "",
@@ -67,7 +71,10 @@ def catalog_import(*, data: MovieLensData) -> CatalogImportStats:
                 setattr(title, key, value)
             to_update.append(title)
     Title.objects.bulk_create(to_create, batch_size=2000)
-    Title.objects.bulk_update(to_update, ["name", "year", "tags", "imdb_id", "tmdb_id"], batch_size=2000)
+    Title.objects.bulk_update(to_update, ["name", "aka", "year", "tags", "imdb_id", "tmdb_id"], batch_size=2000)
+    # Cards carry the title painted on them: a renamed title's generated renditions are drawn again.
+    renamed = [t.pk for t in to_update if t.name != names_before[t.pk] or t.year != years_before[t.pk]]
+    artwork_renditions_forget(title_ids=renamed)
     stats.titles_created, stats.titles_updated = len(to_create), len(to_update)
 
     title_ids = dict(Title.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "id"))
@@ -186,6 +193,19 @@ def artwork_rendition_ensure(*, artwork: Artwork, kind: Rendition) -> str:
     return name
 
 
+def artwork_renditions_forget(*, title_ids: list[int] | None = None) -> int:
+    """Forget the generated renditions of these titles (all titles: None) so they are drawn again, on
+    first request or by the background task (renamed titles, a new release of the painters). The files
+    keep their names and are overwritten when redrawn. Uploaded and video-frame artwork is left alone."""
+    artworks = Artwork.objects.filter(source=Artwork.Source.GENERATED, original="").exclude(card="", hero="")
+    if title_ids is not None:
+        artworks = artworks.filter(title_id__in=title_ids)
+    forgotten = artworks.update(card="", hero="")
+    if forgotten:
+        catalog_changed()
+    return forgotten
+
+
 def artwork_renditions_reset(*, artwork: Artwork) -> None:
     """Drop stored renditions (after a new upload) and make them again from the original."""
     for kind in RENDITION_SIZES:
@@ -204,10 +224,35 @@ def _rendition_image(artwork: Artwork, kind: Rendition) -> Image.Image:
         with artwork.original.open("rb") as handle, Image.open(handle) as original:
             return fit(original, size)
     title = artwork.title
-    # The billboard and the detail modal set the title in HTML over the image: draw it on cards only.
+    # Varied per title (the seed); the billboard (also the detail modal's header) is composed for the
+    # wide frame and leaves the title to the page's HTML.
     return render_artwork(
-        title=title.name, year=title.year, theme=artwork.theme, size=size, seed=artwork.pk, with_text=kind == "card"
+        title=title.name,
+        year=title.year,
+        theme=artwork.theme,
+        size=size,
+        seed=title.pk,
+        with_text=kind == "card",
+        billboard=kind == "hero",
     )
+
+
+def title_default_art_ensure(*, title: Title, kind: Rendition) -> str:
+    """The storage name of a title's generated default card or billboard (for when all its artwork is
+    retired), drawn on first need. The name carries a hash of what is painted, so a rename draws anew."""
+    painted = zlib.crc32(f"{title.name}|{title.year}".encode())
+    name = f"artwork/default/{kind}/{title.pk % 100:02d}/{title.pk}-{painted:08x}.jpg"
+    if not default_storage.exists(name):
+        image = render_artwork(
+            title=title.name,
+            year=title.year,
+            theme=DEFAULT_THEME,
+            size=RENDITION_SIZES[kind],
+            seed=title.pk,
+            with_text=kind == "card",
+        )
+        _write_atomically(name, encode_jpeg(image))
+    return name
 
 
 def _write_atomically(name: str, payload: bytes) -> None:

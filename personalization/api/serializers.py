@@ -32,6 +32,9 @@ class CardOutput(serializers.Serializer):
     position = serializers.IntegerField()
     match = serializers.IntegerField(allow_null=True)
     impression = serializers.CharField(help_text="Send this back with events about this card.")
+    why = serializers.CharField(help_text="Why this artwork, from the viewer's taste and the policy's odds.")
+    progress = serializers.FloatField(allow_null=True, help_text="Continue Watching: how far the viewer got, 0-1.")
+    rank = serializers.IntegerField(allow_null=True, help_text="Top 10: the chart position.")
 
 
 class RowOutput(serializers.Serializer):
@@ -40,7 +43,7 @@ class RowOutput(serializers.Serializer):
     kind = serializers.CharField()
     index = serializers.IntegerField()
     lazy = serializers.BooleanField(help_text="True: fetch the cards from the row endpoint when shown.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="What the row is and what placed it here (its priority's largest part).")
     cards = CardOutput(many=True)
 
 
@@ -64,7 +67,7 @@ class TitleOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Title
-        fields = ["id", "name", "year", "genres", "tags", "imdb_id", "tmdb_id", "rating_count", "rating_mean"]
+        fields = ["id", "name", "aka", "year", "genres", "tags", "imdb_id", "tmdb_id", "rating_count", "rating_mean"]
 
 
 class EventInput(serializers.Serializer):

@@ -6,10 +6,14 @@ import threading
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import FloatField, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
+from catalog.models import Genre
 from personalization.history import History, history_from_rows
-from personalization.models import Engagement, Profile, Rating
+from personalization.models import Account, Engagement, Profile, Rating
+from personalization.taste import LIKES_LIFT
 
 HISTORIES_KEPT = 2_000  # per process: a MovieLens viewer's history is ~20 KB of arrays
 
@@ -73,3 +77,38 @@ def visible_profile(*, profile_id: int | None, own_account_id: int | None) -> Pr
     if profile_id is None:
         return None
     return visible_profiles(own_account_id=own_account_id).filter(pk=profile_id).first()
+
+
+def sample_viewers_search(query: str) -> QuerySet[Profile]:
+    """The sample viewers matching a search: a taste ("Horror", "sci-fi", "Documentaries") finds those who
+    like that genre more than average, strongest first, each annotated with its `lift`; a number
+    ("#42") finds that MovieLens user; anything else matches names."""
+    viewers = Account.objects.demo().profiles.order_by("movielens_user_id", "id")
+    query = query.strip()
+    if not query:
+        return viewers
+    genre = taste_named(query)
+    if genre is not None:
+        lift = Cast(KT(f"genre_lift__{genre}"), FloatField())
+        return viewers.annotate(lift=lift).filter(lift__gte=LIKES_LIFT).order_by("-lift", "id")
+    match = Q(name__icontains=query)
+    number = query.lstrip("#")
+    if number.isascii() and number.isdigit() and len(number) < 10:
+        match |= Q(movielens_user_id=int(number))
+    return viewers.filter(match)
+
+
+def taste_named(query: str) -> str | None:
+    """The genre a search names, if it names one ("horror", "Sci Fi", "westerns", "Kids & Family")."""
+
+    def key(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    wanted = key(query)
+    aliases = {"kids": "Children", "kidsfamily": "Children", "family": "Children", "scifi": "Sci-Fi"}
+    if wanted in aliases:
+        return aliases[wanted]
+    for name in Genre.objects.values_list("name", flat=True):
+        if key(name) in (wanted, wanted.removesuffix("s"), wanted.removesuffix("ies") + "y"):
+            return name
+    return None

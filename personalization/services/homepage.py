@@ -19,6 +19,7 @@ from personalization.chooser import ArtworkChoice, ChooserFactory, choose_groups
 from personalization.context import Context
 from personalization.models import Profile
 from personalization.page import (
+    FIRST_SCREEN_ROWS,
     HERO_ROW,
     PAGE_PLAN_TTL,
     Card,
@@ -39,8 +40,6 @@ from personalization.services.artwork import artwork_chooser
 from personalization.services.events import impression_token
 from personalization.services.impressions import ShownCard, impressions_log_page
 
-FIRST_SCREEN_ROWS = 4
-
 
 def homepage_build(
     *,
@@ -48,10 +47,12 @@ def homepage_build(
     context: Context,
     chooser_factory: ChooserFactory = artwork_chooser,
     simulated: bool = False,
+    record: bool = True,
     rng: np.random.Generator | None = None,
 ) -> Page:
     """The viewer's page. `chooser_factory` picks the artwork policy: the live one by default (an
-    artwork experiment's variant, else ARTWORK_POLICY); the simulator passes its own."""
+    artwork experiment's variant, else ARTWORK_POLICY); the simulator passes its own. `record=False`
+    builds a preview (the compare page): nothing is logged and no lazy row can be fetched from it."""
     snapshot = catalog_snapshot()
     history = viewer_history(profile.pk)
     tastes = viewer_tastes(history, snapshot)  # once per page: rows and artwork share it
@@ -101,10 +102,12 @@ def homepage_build(
             if index >= FIRST_SCREEN_ROWS
         },
         matches=match_badges(personal.match, snapshot, [t for row in planned.rows for t in row.title_ids]),
+        progress=dict(zip(history.in_progress.tolist(), history.progress.round(3).tolist(), strict=True)),
         experiments=assignments.label,
         simulated=simulated,
     )
-    cache.set(_plan_key(page_view_id), plan.to_dict(), PAGE_PLAN_TTL)
+    if record:
+        cache.set(_plan_key(page_view_id), plan.to_dict(), PAGE_PLAN_TTL)
 
     shown: list[ShownCard] = []
     hero = _cards(snapshot, plan, hero_ids, hero_choices, HERO_ROW, shown)[0] if hero_ids else None
@@ -112,7 +115,8 @@ def homepage_build(
         _row(snapshot, plan, index, choices, shown) if index < FIRST_SCREEN_ROWS else _lazy_row(row_plan, index)
         for index, (row_plan, choices) in enumerate(zip(planned.rows, row_choices, strict=True))
     )
-    impressions_log_page(plan, shown)
+    if record:
+        impressions_log_page(plan, shown)
     onboarding = history.is_empty
     return Page(
         page_view_id=page_view_id,
@@ -132,7 +136,7 @@ def homepage_row(
     """Fill one lazy row of an earlier page view (and log its impressions)."""
     plan = PagePlan.from_dict(cache.get(_plan_key(page_view_id)))
     if plan.profile_id != profile.pk:  # a stranger's page view is as good as gone
-        raise PageExpired()
+        raise PageExpired(f"This page was built for another profile; you are watching as {profile.name} now.")
     row_plan = plan.row(index)
     snapshot = catalog_snapshot()
     choices = planned_choices(snapshot, row_plan.title_ids, plan.artwork.get(index, ()))
@@ -186,9 +190,7 @@ def _cards(
     for position, (title_id, index, choice) in enumerate(present):  # titles retired since planning are left out
         impression, variant = impression_id(plan.page_view_id, row_index, position), choice.variant
         token = impression_token(impression_id=impression, profile_id=plan.profile_id, title_id=title_id)
-        hero = row_index == HERO_ROW
-        match = plan.matches.get(title_id)
-        cards.append(Card.of(snapshot, index, variant, position=position, hero=hero, match=match, impression=token))
+        cards.append(plan.card(snapshot, index, row_index, position, choice.variant, choice.propensity, token))
         artwork_id, theme = (variant.artwork_id, variant.theme) if variant else (None, "")
         decision = (choice.propensity, choice.candidates, choice.probabilities, teams[position] if teams else "")
         shown.append(ShownCard(impression, title_id, artwork_id, theme, row_index, position, *decision))

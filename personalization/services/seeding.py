@@ -12,7 +12,7 @@ from scipy import sparse
 from catalog.models import Genre, Title
 from catalog.movielens import MovieLensData
 from personalization.models import Account, Profile, Rating
-from personalization.taste import like_weights, pick_diverse, taste_matrix, taste_summary
+from personalization.taste import TasteMatrix, like_weights, pick_diverse, taste_matrix, taste_summary
 
 # Names cycle through this list for the 610 sample viewers; featured ones get the archetype's.
 FIRST_NAMES = [
@@ -123,37 +123,15 @@ def demo_profiles_import(*, data: MovieLensData, progress: Callable[[int], None]
 
 
 def demo_profiles_describe() -> int:
-    """Write every sample profile's taste summary and choose the featured, clearly different ones."""
-    genres = tuple(Genre.objects.exclude(name__in=NOT_A_TASTE).order_by("name").values_list("name", flat=True))
-    title_index = {tid: i for i, tid in enumerate(Title.objects.order_by("id").values_list("id", flat=True))}
-    genre_col = {name: j for j, name in enumerate(genres)}
-    pairs = [
-        (title_index[tid], genre_col[name])
-        for tid, name in Title.genres.through.objects.values_list("title_id", "genre__name")
-        if name in genre_col
-    ]
-    rows, cols = zip(*pairs, strict=True) if pairs else ((), ())
-    item_features = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(title_index), len(genres)))
-    ratings = np.array(
-        list(
-            Rating.objects.filter(profile__movielens_user_id__isnull=False).values_list(
-                "profile_id", "title_id", "rating"
-            )
-        ),
-        dtype=np.float64,
-    )
-    if not len(ratings):
+    """Write every sample profile's taste (summary and per-genre lift) and choose the featured, clearly
+    different ones."""
+    tastes = sample_viewer_tastes(genre_model=Genre, title_model=Title, rating_model=Rating)
+    if tastes is None:
         return 0
-    taste = taste_matrix(
-        users=ratings[:, 0].astype(np.int64),
-        items=np.array([title_index[int(t)] for t in ratings[:, 1]]),
-        weights=like_weights(ratings[:, 2]),
-        item_features=item_features,
-        features=genres,
-    )
-    rated = np.bincount(np.unique(ratings[:, 0].astype(np.int64), return_inverse=True)[1])
+    taste, rated = tastes
+    genres, lift = taste.features, taste.lift
     chosen = pick_diverse(
-        taste.lift,
+        lift,
         genres,
         rated >= min(MIN_RATINGS_TO_FEATURE, np.median(rated)),  # small datasets: the busier half
         [genre for _, genre in FEATURED_ARCHETYPES],
@@ -162,7 +140,9 @@ def demo_profiles_describe() -> int:
 
     profiles = list(Profile.objects.filter(id__in=taste.users.tolist()))
     for profile in profiles:
-        profile.taste_summary = taste_summary(taste.row(profile.id), genres)
+        row = taste.row(profile.id)
+        profile.taste_summary = taste_summary(row, genres)
+        profile.genre_lift = genre_lift_of(row, genres)
         order_and_name = featured.get(profile.id)
         profile.is_featured = order_and_name is not None
         if order_and_name:
@@ -170,5 +150,49 @@ def demo_profiles_describe() -> int:
         else:
             profile.featured_order = 0
             profile.name = FIRST_NAMES[(profile.movielens_user_id or profile.id) % len(FIRST_NAMES)]
-    Profile.objects.bulk_update(profiles, ["taste_summary", "is_featured", "featured_order", "name"], batch_size=1000)
+    Profile.objects.bulk_update(
+        profiles, ["taste_summary", "genre_lift", "is_featured", "featured_order", "name"], batch_size=1000
+    )
     return len(featured)
+
+
+def genre_lift_of(row: np.ndarray, genres: tuple[str, ...]) -> dict[str, float]:
+    """One viewer's lift per genre as stored on the profile (what taste search ranks by)."""
+    return {genre: round(float(value), 3) for genre, value in zip(genres, row.tolist(), strict=True)}
+
+
+def sample_viewer_tastes(*, genre_model, title_model, rating_model) -> tuple[TasteMatrix, np.ndarray] | None:
+    """Every sample viewer's genre taste from their ratings, and how many ratings each has (in the
+    taste matrix's user order); None before any are imported.
+
+    Takes the model classes so that the migration that filled in `Profile.genre_lift` can run it on
+    its historical models."""
+    genres = tuple(genre_model.objects.exclude(name__in=NOT_A_TASTE).order_by("name").values_list("name", flat=True))
+    title_index = {tid: i for i, tid in enumerate(title_model.objects.order_by("id").values_list("id", flat=True))}
+    genre_col = {name: j for j, name in enumerate(genres)}
+    pairs = [
+        (title_index[tid], genre_col[name])
+        for tid, name in title_model.genres.through.objects.values_list("title_id", "genre__name")
+        if name in genre_col
+    ]
+    rows, cols = zip(*pairs, strict=True) if pairs else ((), ())
+    item_features = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(title_index), len(genres)))
+    ratings = np.array(
+        list(
+            rating_model.objects.filter(profile__movielens_user_id__isnull=False).values_list(
+                "profile_id", "title_id", "rating"
+            )
+        ),
+        dtype=np.float64,
+    )
+    if not len(ratings):
+        return None
+    users = ratings[:, 0].astype(np.int64)
+    taste = taste_matrix(
+        users=users,
+        items=np.array([title_index[int(t)] for t in ratings[:, 1]]),
+        weights=like_weights(ratings[:, 2]),
+        item_features=item_features,
+        features=genres,
+    )
+    return taste, np.bincount(np.unique(users, return_inverse=True)[1])

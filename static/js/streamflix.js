@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  function scrollBehavior() { return reducedMotion.matches ? "auto" : "smooth"; }
+
   // Modal: htmx swaps the title fragment into #modal; we handle focus, Escape and closing.
   var modalRoot = function () { return document.getElementById("modal"); };
   var lastFocus = null;
@@ -16,7 +19,10 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "modal") lastFocus = document.activeElement;
+    // A "More like this" link inside the modal keeps the card that opened the modal as the place to return to.
+    if (target && target.id === "modal" && !(modalRoot().contains(document.activeElement))) {
+      lastFocus = document.activeElement;
+    }
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -24,10 +30,12 @@
       var dialog = event.detail.target.querySelector("[role=dialog]");
       if (dialog) {
         document.body.style.overflow = "hidden";
-        dialog.focus();
+        showWhy(dialog, lastFocus);
+        dialog.focus({ preventScroll: true });
+        event.detail.target.querySelector(".modal").scrollTop = 0;
       }
     }
-    wireArrows(event.detail.target);
+    wireArrows(document);  // (an outerHTML swap's target is the placeholder that went: look everywhere)
   });
 
   document.addEventListener("click", function (event) {
@@ -62,11 +70,11 @@
     if (next) {
       event.preventDefault();
       next.focus();
-      next.scrollIntoView({ block: "nearest", inline: "nearest", behavior: "smooth" });
+      next.scrollIntoView({ block: "nearest", inline: "nearest", behavior: scrollBehavior() });
     }
   });
 
-  // Row arrows scroll by one screenful of cards.
+  // Row arrows scroll by one screenful of cards; each hides at its end of the row.
   function wireArrows(root) {
     (root || document).querySelectorAll(".row__viewport").forEach(function (viewport) {
       if (viewport.dataset.wired) return;
@@ -75,10 +83,86 @@
       viewport.querySelectorAll(".row__arrow").forEach(function (arrow) {
         arrow.addEventListener("click", function () {
           var direction = arrow.classList.contains("row__arrow--next") ? 1 : -1;
-          track.scrollBy({ left: direction * track.clientWidth * 0.9, behavior: "smooth" });
+          track.scrollBy({ left: direction * track.clientWidth * 0.9, behavior: scrollBehavior() });
         });
       });
+      var ends = function () {
+        viewport.classList.toggle("at-start", track.scrollLeft <= 4);
+        viewport.classList.toggle("at-end", track.scrollLeft + track.clientWidth >= track.scrollWidth - 4);
+      };
+      track.addEventListener("scroll", ends, { passive: true });
+      ends();
     });
   }
   document.addEventListener("DOMContentLoaded", function () { wireArrows(document); });
+
+  // Thumbs down takes the title off the page at once: the server answers the press with an
+  // HX-Trigger naming the title; its cards go, and closing the modal returns focus to a neighbour.
+  function hideTitle(titleId) {
+    document.querySelectorAll('.row .card[data-title="' + titleId + '"]').forEach(function (card) {
+      var item = card.closest("li");
+      if (lastFocus && item.contains(lastFocus)) {
+        var neighbour = item.nextElementSibling || item.previousElementSibling;
+        lastFocus = neighbour ? neighbour.querySelector(".card") : null;
+      }
+      item.remove();
+    });
+  }
+  document.body.addEventListener("streamflix:title-hidden", function (event) {
+    hideTitle(String(event.detail.title));
+  });
+
+  // A lazy row of a page view that expired (or was built for the profile another tab switched to)
+  // answers 410 with a fragment that explains it. htmx leaves 4xx answers alone unless told: swap a
+  // 410 like any answer. Then one explanation is enough: the other placeholders go (those already
+  // asked for go once their answer, the same explanation, has been swapped in).
+  if (window.htmx) htmx.config.responseHandling.unshift({ code: "410", swap: true, error: false });
+  function tidyExpiredRows() {
+    var expired = document.querySelectorAll(".row--expired");
+    if (!expired.length) return;
+    expired.forEach(function (row, i) { if (i > 0) row.remove(); });
+    document.querySelectorAll(".row--loading:not(.htmx-request)").forEach(function (row) { row.remove(); });
+  }
+  document.addEventListener("htmx:afterSettle", tidyExpiredRows);
+
+  // The top bar turns solid once the page scrolls, so the logo never sits on the cards.
+  function solidHeader() {
+    var bar = document.querySelector(".topbar");
+    if (bar) bar.classList.toggle("is-solid", window.scrollY > 8);
+  }
+  window.addEventListener("scroll", solidHeader, { passive: true });
+  document.addEventListener("DOMContentLoaded", solidHeader);
+
+  // The tester bar folds away (folded at first on a phone); the choice is remembered.
+  function wireTesterBar() {
+    var bar = document.getElementById("tester-bar");
+    if (!bar) return;
+    var toggle = bar.querySelector("[data-tester-toggle]");
+    var stored = null;
+    try { stored = window.localStorage.getItem("streamflix.tester-bar"); } catch (e) { /* private mode */ }
+    var folded = stored ? stored === "folded" : window.matchMedia("(max-width: 699px)").matches;
+    var apply = function () {
+      bar.classList.toggle("is-folded", folded);
+      toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+    };
+    toggle.addEventListener("click", function () {
+      folded = !folded;
+      apply();
+      try { window.localStorage.setItem("streamflix.tester-bar", folded ? "folded" : "open"); } catch (e) { /* ignore */ }
+    });
+    apply();
+  }
+  document.addEventListener("DOMContentLoaded", wireTesterBar);
+
+  // The details modal says why the card that opened it is on the page: the row's reason and the
+  // artwork's, as the page was built (both come with the card's markup).
+  function showWhy(dialog, card) {
+    var box = dialog.querySelector("[data-why-box]");
+    card = card && card.closest && card.closest(".card");
+    if (!box || !card || !card.dataset.why) return;
+    var row = card.closest(".row");
+    box.querySelector("[data-why-row]").textContent = (row && row.dataset.why) || "";
+    box.querySelector("[data-why-art]").textContent = card.dataset.why;
+    box.hidden = false;
+  }
 })();

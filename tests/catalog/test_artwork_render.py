@@ -141,9 +141,10 @@ def test_romance_and_action_variants_differ_clearly() -> None:
     threshold = max(60.0, 2 * max(_seed_spread("romance"), _seed_spread("action")))
     assert distance > threshold
     # Romance is dominated by rose/pink hues, action by orange. The seed shifts a palette's hue
-    # by at most 6.5 degrees, so 30 degrees apart cannot come from jitter alone (measured: ~47).
+    # by at most 10.8 degrees (render.variation_for), so two palettes ~47 degrees apart stay at
+    # least 25 apart whatever the seeds.
     romance_hue, action_hue = _dominant_hue(romance), _dominant_hue(action)
-    assert _hue_distance(romance_hue, action_hue) >= 30
+    assert _hue_distance(romance_hue, action_hue) >= 25
     assert _hue_distance(romance_hue, 340) <= 25
     assert _hue_distance(action_hue, 30) <= 25
 
@@ -294,3 +295,39 @@ def test_textless_artwork_draws_no_title_year_or_scrim(theme: str, size: tuple[i
     # An empty title and no year draw nothing over the artwork, not even the scrim.
     bare = render_artwork(title="", year=None, theme=theme, size=size, seed=6)
     assert long.tobytes() == bare.tobytes()
+
+
+def _thumb(image: Image.Image) -> np.ndarray:
+    return _pixels(image.resize((48, 27), Image.Resampling.BOX))
+
+
+@pytest.mark.parametrize("theme", ["ensemble cast", "drama", "comedy", "romance"])
+def test_titles_of_one_theme_do_not_look_like_one_picture_with_another_caption(theme: str) -> None:
+    # Mean absolute difference of 48x27 thumbnails, textless, between 20 titles' cards. With one
+    # composition per theme (only a seeded jitter) the median pair was 6.5-17 and 14-63% of pairs
+    # were under 8 (near-identical); composed per title they are ~30-60 apart.
+    thumbs = [_thumb(render_artwork(title="", year=None, theme=theme, size=CARD, seed=t)) for t in range(100, 120)]
+    distances = np.array([np.abs(a - b).mean() for a, b in itertools.combinations(thumbs, 2)])
+    assert np.median(distances) > 25
+    assert (distances < 8).mean() < 0.05
+
+
+def test_a_titles_artwork_is_the_same_every_time_and_varies_by_title() -> None:
+    def card(title_id: int) -> bytes:
+        return render_artwork(title="Heat", year=1995, theme="drama", size=CARD, seed=title_id).tobytes()
+
+    assert card(318) == card(318)
+    assert len({card(t) for t in (318, 319, 320, 321)}) == 4
+
+
+@pytest.mark.parametrize("theme", ALL_THEMES)
+def test_billboards_are_composed_for_the_wide_frame_not_a_card_scaled_up(theme: str) -> None:
+    billboard = _pixels(render_artwork(title="Heat", year=1995, theme=theme, size=HERO, seed=11, billboard=True))
+    card = render_artwork(title="Heat", year=1995, theme=theme, size=CARD, seed=11, with_text=False)
+    scaled = _pixels(card.resize(HERO, Image.Resampling.BILINEAR))
+    assert np.abs(billboard - scaled).mean() > 12  # (a scaled-up card differs from the card by ~2)
+    # The left, where the page sets the title and the buttons, is calm: little detail across it
+    # compared with the key art on the right.
+    detail = np.abs(np.diff(billboard.mean(axis=-1), axis=1))
+    w = HERO[0]
+    assert detail[:, : int(w * 0.3)].mean() < 0.35 * detail[:, int(w * 0.5) :].mean()

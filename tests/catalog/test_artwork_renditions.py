@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.urls import reverse
 from PIL import Image
@@ -76,3 +77,37 @@ def test_a_real_worker_on_redis_draws_the_pending_cards(celery_worker, settings)
     wait_until(lambda: not artwork_pending_ids(), message="the worker to draw all 12 cards")
     for artwork in Artwork.objects.filter(title__in=titles):
         assert (Path(settings.MEDIA_ROOT) / artwork.card.name).stat().st_size > 1000
+
+
+def test_a_title_whose_artwork_is_all_retired_gets_a_generated_default_card(client):
+    title = make_title("Retired Art", themes=("drama", "romance"))
+    title.artworks.update(is_active=False)
+
+    for kind, size in (("card", Artwork.CARD_SIZE), ("hero", Artwork.HERO_SIZE)):
+        response = client.get(reverse("catalog:title_default_art", args=[title.pk, kind]))
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        with Image.open(io.BytesIO(b"".join(response.streaming_content))) as image:
+            assert image.size == size
+            assert np.asarray(image).std() > 10  # a picture, not a blank
+
+
+def test_default_cards_refuse_unknown_kinds_and_titles(client):
+    title = make_title("Retired Art", themes=("drama",))
+    assert client.get(reverse("catalog:title_default_art", args=[title.pk, "poster"])).status_code == 404
+    assert client.get(reverse("catalog:title_default_art", args=[title.pk + 999, "card"])).status_code == 404
+    title.is_available = False
+    title.save()
+    assert client.get(reverse("catalog:title_default_art", args=[title.pk, "card"])).status_code == 404
+
+
+def test_renditions_are_varied_by_title_not_by_artwork(settings):
+    from catalog.artwork import render_artwork
+    from catalog.services import artwork_rendition_ensure
+
+    artwork = make_title("Night Chase", themes=("action",)).artworks.get()
+    name = artwork_rendition_ensure(artwork=artwork, kind="card")
+    with Image.open(Path(settings.MEDIA_ROOT) / name) as stored:
+        drawn = np.asarray(stored, dtype=float)
+    for seed, close in ((artwork.title_id, True), (artwork.pk + 1000, False)):
+        expected = render_artwork(title="Night Chase", year=2000, theme="action", size=Artwork.CARD_SIZE, seed=seed)
+        assert (np.abs(drawn - np.asarray(expected, dtype=float)).mean() < 4) == close  # (JPEG noise ~1)

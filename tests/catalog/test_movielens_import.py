@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Artwork, Title
-from catalog.movielens import DatasetError, display_name, locate_dataset
+from catalog.movielens import DatasetError, display_name, locate_dataset, parse_title
 from personalization.models import Profile, Rating
 from tests.factories import write_movielens
 
@@ -33,7 +33,7 @@ def seed(directory: Path, **options) -> tuple[str, str]:
         ("American President, The (1995)", ("The American President", 1995)),
         (
             "City of Lost Children, The (Cité des enfants perdus, La) (1995)",
-            ("The City of Lost Children (Cité des enfants perdus, La)", 1995),
+            ("The City of Lost Children", 1995),
         ),
         ("Misérables, Les (1995)", ("Les Misérables", 1995)),
         ("Babylon 5", ("Babylon 5", None)),
@@ -42,6 +42,36 @@ def seed(directory: Path, **options) -> tuple[str, str]:
 )
 def test_display_name_moves_the_article_and_parses_the_year(raw, expected):
     assert display_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "aka"),
+    [
+        ("Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "Amelie", ("Le Fabuleux destin d'Amélie Poulain",)),
+        ("Boot, Das (Boat, The) (1981)", "Das Boot", ("The Boat",)),
+        (
+            "Léon: The Professional (a.k.a. The Professional) (Léon) (1994)",
+            "Léon: The Professional",
+            ("The Professional", "Léon"),
+        ),
+        (
+            "Asterix in America (a.k.a Asterix Conquers America) (1994)",
+            "Asterix in America",
+            ("Asterix Conquers America",),
+        ),
+        # Parentheses that belong to the title stay.
+        (
+            "Evangelion: 1.0 You Are (Not) Alone (Evangerion shin gekijôban: Jo) (2007)",
+            "Evangelion: 1.0 You Are (Not) Alone",
+            ("Evangerion shin gekijôban: Jo",),
+        ),
+        ("(500) Days of Summer (2009)", "(500) Days of Summer", ()),
+        ("Half (open", "Half (open", ()),
+    ],
+)
+def test_other_titles_in_parentheses_become_also_known_as(raw, name, aka):
+    parsed = parse_title(raw)
+    assert (parsed.name, parsed.aka) == (name, aka)
 
 
 def test_it_imports_titles_genres_links_tags_viewers_and_ratings(tmp_path):
@@ -88,6 +118,27 @@ def test_reimporting_changes_nothing_and_updates_changed_rows(tmp_path):
 
     assert (Title.objects.count(), Artwork.objects.count(), Profile.objects.count(), Rating.objects.count()) == counts
     assert Rating.objects.get(profile__movielens_user_id=int(user), title__movielens_id=int(movie)).rating == 1.5
+
+
+def test_reimporting_a_renamed_title_stores_its_other_title_and_redraws_its_cards(tmp_path):
+    from catalog.services import artwork_rendition_ensure
+
+    directory = write_movielens(tmp_path / "ml")
+    seed(directory)
+    kept, renamed = Title.objects.get(movielens_id=2), Title.objects.get(movielens_id=1)
+    for artwork in Artwork.objects.filter(title__in=[kept, renamed]).select_related("title"):
+        artwork_rendition_ensure(artwork=artwork, kind="card")
+
+    movies = directory / "movies.csv"
+    movies.write_text(
+        movies.read_text().replace('1,"Love in Paris (2001)"', '1,"Love in Paris, A (Amour à Paris, L\') (2001)"')
+    )
+    seed(directory)
+
+    renamed.refresh_from_db()
+    assert (renamed.name, renamed.aka) == ("A Love in Paris", "L'Amour à Paris")
+    assert not renamed.artworks.exclude(card="").exists()  # drawn again, now with the new name
+    assert not kept.artworks.filter(card="").exists()
 
 
 def test_malformed_rows_are_reported_with_file_and_line_and_skipped(tmp_path):

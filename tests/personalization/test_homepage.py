@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -182,7 +183,7 @@ def test_the_homepage_renders_hero_rows_and_lazy_placeholders(browsing):
 
     assert response.status_code == 200
     assert 'class="hero"' in body and page.hero.name in body
-    assert body.count('class="row"') == FIRST_SCREEN_ROWS
+    assert body.count('<section class="row row--') - body.count('<section class="row row--loading') == FIRST_SCREEN_ROWS
     lazy = page.rows[FIRST_SCREEN_ROWS]
     assert f'hx-get="{reverse("personalization:row", args=[page.page_view_id, lazy.index])}"' in body
     assert 'hx-trigger="revealed"' in body
@@ -324,3 +325,142 @@ def test_a_page_plan_in_another_format_asks_for_a_reload(viewer, written_by_anot
 
     with pytest.raises(PageExpired):
         homepage_row(profile=viewer, page_view_id=page.page_view_id, index=FIRST_SCREEN_ROWS)
+
+
+# What the cards carry for testers and for the look ------------------------------------------------
+
+
+def test_continue_watching_cards_carry_how_far_the_viewer_got(catalog, viewer):
+    from personalization.models import Event
+    from personalization.services.events import event_record
+
+    started = catalog[5]
+    for _ in range(2):
+        event_record(profile=viewer, title=started, kind=Event.Kind.PLAY)
+    page = homepage_build(profile=viewer, context=Context(hour=20, daypart="evening", device="mobile"))
+    watching = next(row for row in page.rows if row.kind == "continue")
+    card = next(c for c in watching.cards if c.title_id == started.pk)
+    assert card.progress == pytest.approx(0.6)
+    assert all(c.progress is None for row in page.rows if row.kind != "continue" for c in row.cards)
+
+
+def test_top_10_cards_carry_their_rank_in_a_lazy_row_too(viewer):
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    chart = next(row for row in page.rows if row.kind == "top10")
+    cards = chart.cards or homepage_row(profile=viewer, page_view_id=page.page_view_id, index=chart.index).cards
+    assert [c.rank for c in cards] == list(range(1, 11))
+    trending = dict(Title.objects.values_list("pk", "trending"))
+    assert [trending[c.title_id] for c in cards] == sorted((trending[c.title_id] for c in cards), reverse=True)
+
+
+def test_every_card_says_why_it_shows_its_artwork(viewer):
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    for card in [page.hero, *(c for row in page.rows for c in row.cards)]:
+        assert card.why.lower().startswith(f"{card.theme} artwork")
+
+
+def test_a_title_without_artwork_in_service_shows_its_generated_default_card(catalog, viewer, client):
+    for title in catalog:
+        title.artworks.update(is_active=False)
+    catalog_changed()
+    catalog_snapshot_clear()
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    cards = [page.hero, *(c for row in page.rows for c in row.cards)]
+    assert all(c.artwork_id is None and c.why.startswith("A default card") for c in cards)
+    assert page.hero.image_url == reverse("catalog:title_default_art", args=[page.hero.title_id, "hero"])
+    card = page.rows[0].cards[0]
+    assert card.image_url == reverse("catalog:title_default_art", args=[card.title_id, "card"])
+    assert client.get(card.image_url).status_code == 200
+
+
+def test_a_preview_page_logs_nothing_and_leaves_no_plan(viewer):
+    from personalization.models import ImpressionOutbox
+
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP, record=False)
+    assert page.rows and page.rows[0].cards
+    assert not Impression.objects.exists() and not ImpressionOutbox.objects.exists()
+    homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    assert Impression.objects.exists() or ImpressionOutbox.objects.exists()  # (a real page logs)
+    with pytest.raises(PageExpired):
+        homepage_row(profile=viewer, page_view_id=page.page_view_id, index=FIRST_SCREEN_ROWS)
+
+
+def test_a_lazy_row_of_another_profiles_page_says_so(browsing, viewer, client):
+    page = browsing.get(reverse("personalization:home")).context["page"]
+    raven = make_profile("Raven")
+    browsing.post(reverse("personalization:profile_select", args=[raven.pk]))  # another tab, same session
+    response = browsing.get(
+        reverse("personalization:row", args=[page.page_view_id, FIRST_SCREEN_ROWS]), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 410
+    assert "out of date" in response.content.decode() and "watching as Raven" in response.content.decode()
+
+
+def test_the_tester_bar_returns_to_auto(browsing):
+    def selected(body: str, name: str) -> str:
+        select = body.split(f'<select name="{name}"', 1)[1].split("</select>", 1)[0]
+        return select.split(" selected>", 1)[0].rsplit("<option", 1)[1]
+
+    browsing.post(reverse("personalization:context"), {"device": "mobile", "daypart": ""})
+    body = browsing.get(reverse("personalization:home")).content.decode()
+    assert 'value=""' in selected(body, "daypart") and "auto (" in body  # the other one stays auto
+    assert 'value="mobile"' in selected(body, "device") and "(override)" in body
+
+    # The form posts both selects: the daypart's auto must not become a fixed choice.
+    browsing.post(reverse("personalization:context"), {"device": "", "daypart": ""})
+    body = browsing.get(reverse("personalization:home")).content.decode()
+    assert 'value=""' in selected(body, "device") and 'value=""' in selected(body, "daypart")
+    assert "(override)" not in body
+    assert "auto (desktop)" in body  # the detected device, not the last override
+
+
+def test_a_thumbs_down_tells_the_page_to_take_the_title_away(browsing, viewer):
+    page = browsing.get(reverse("personalization:home")).context["page"]
+    card = page.rows[0].cards[1]
+    url = reverse("personalization:title_action", args=[card.title_id])
+    down = browsing.post(url, {"action": "thumb_down", "impression": card.impression}, HTTP_HX_REQUEST="true")
+    assert down.status_code == 200
+    assert json.loads(down["HX-Trigger"]) == {"streamflix:title-hidden": {"title": card.title_id}}
+    up = browsing.post(url, {"action": "thumb_up", "impression": card.impression}, HTTP_HX_REQUEST="true")
+    assert "HX-Trigger" not in up
+
+
+def test_the_details_show_what_movielens_has_and_more_like_this(browsing, catalog):
+    title = catalog[3]
+    Title.objects.filter(pk=title.pk).update(aka="Le Titre Original", tags=["moody", "slow burn"])
+    body = browsing.get(reverse("personalization:title_detail", args=[title.pk]), HTTP_HX_REQUEST="true")
+    text = body.content.decode()
+    assert "Also known as" in text and "Le Titre Original" in text
+    assert "Viewers say:" in text and "slow burn" in text
+    assert "average from" in text
+    more = body.context["more_like_this"]
+    assert len(more) == 6 and title.pk not in {c.title_id for c in more}
+    genre = set(title.genres.values_list("name", flat=True))
+    assert all(genre & set(c.genres) for c in more)  # without a model: titles sharing a genre
+    for button in ("play", "list", "up", "down"):  # ids keep keyboard focus across the swap
+        assert f'id="title-{title.pk}-{button}"' in text
+
+
+def test_compare_shows_two_viewers_first_screens_and_logs_nothing(client, catalog):
+    from personalization.models import ImpressionOutbox
+
+    a, b = make_profile("Ann", is_featured=True), make_profile("Bob", is_featured=True, featured_order=1)
+    response = client.get(reverse("personalization:compare"), {"a": a.pk, "b": b.pk})
+    assert response.status_code == 200
+    sides = response.context["sides"]
+    assert [profile for profile, _ in sides] == [a, b]
+    for _, page in sides:
+        shown = [page.hero, *(c for row in page.rows for c in row.cards)]
+        assert sum(n for _, n, _ in page.themes_shown()) == len(shown)
+    assert not Impression.objects.exists() and not ImpressionOutbox.objects.exists()
+    body = response.content.decode()
+    assert "Artwork themes on the first screen" in body and "Ann" in body and "Bob" in body
+
+
+def test_compare_refuses_a_profile_that_is_not_the_visitors(client, catalog):
+    from personalization.models import Account
+
+    someone = Account.objects.create(name="Someone's")
+    theirs = make_profile("Private", account=someone)
+    response = client.get(reverse("personalization:compare"), {"a": theirs.pk})
+    assert response.status_code == 302 and response["Location"] == reverse("personalization:picker")

@@ -137,3 +137,58 @@ def test_an_account_holds_at_most_five_profiles(client):
 def test_selecting_needs_post(client, demo_data):
     response = client.get(reverse("personalization:profile_select", args=[Profile.objects.first().pk]))
     assert response.status_code == 405
+
+
+def test_taste_search_finds_viewers_who_like_it_strongest_first_never_those_who_skip_it(client, demo_data):
+    # Searching "Horror" used to match "skips Horror" in the summaries as well.
+    viewers = list(Profile.objects.filter(account__is_demo=True))
+    likes = sorted((p for p in viewers if p.genre_lift["Horror"] >= 0.25), key=lambda p: -p.genre_lift["Horror"])
+    assert likes and len(likes) < len(viewers)
+
+    for query in ("Horror", "horror", " HORROR "):
+        found = list(client.get(reverse("personalization:browse"), {"q": query}).context["page"])
+        assert [p.pk for p in found] == [p.pk for p in likes]
+    assert {p.movielens_user_id for p in likes[:2]} == {5, 6}  # the horror cluster, first
+    assert all("skips Horror" not in p.taste_summary for p in likes)
+    body = client.get(reverse("personalization:browse"), {"q": "horror"}).content.decode()
+    assert "who like Horror more than average" in body and "likes Horror" in body
+
+
+def test_taste_search_knows_plural_and_spelled_out_genres(client, demo_data):
+    def found(query: str) -> set[int]:
+        return {p.pk for p in client.get(reverse("personalization:browse"), {"q": query}).context["page"]}
+
+    assert found("Thrillers") == found("thriller") and found("thriller")
+    assert found("Kids") == found("Children")
+
+
+def test_sample_viewers_store_their_genre_lift(demo_data):
+    rosa_like = Profile.objects.get(movielens_user_id=1)  # romance cluster
+    assert rosa_like.genre_lift["Romance"] > 0.25 > rosa_like.genre_lift["Horror"]
+    assert "IMAX" not in rosa_like.genre_lift
+
+
+def test_staff_see_the_sample_viewers_and_browse_and_can_sign_out(client, demo_data):
+    staff = User.objects.create_user("admin", password="pw-123456", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+
+    picker = client.get(reverse("personalization:picker"))
+    body = picker.content.decode()
+    for profile in Profile.objects.featured():
+        assert profile.name in body
+    assert reverse("personalization:browse") in body and "Sign out" in body
+    assert client.get(reverse("personalization:browse")).context["page"].paginator.count == 8
+
+    assert client.get(reverse("personalization:signout")).status_code == 405  # signing out needs a POST
+    response = client.post(reverse("personalization:signout"))
+    assert response.status_code == 302 and response["Location"] == reverse("personalization:picker")
+    assert "_auth_user_id" not in client.session
+    assert "Sign out" not in client.get(reverse("personalization:picker")).content.decode()
+
+
+def test_the_favicon_is_served(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")  # browsers ask for it whatever the page says
+    assert response.status_code == 301 and response["Location"].endswith("favicon.ico")
+    assert finders.find("favicon.ico") and finders.find("favicon.svg")

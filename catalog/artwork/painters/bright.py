@@ -8,7 +8,7 @@ import numpy as np
 
 from catalog.artwork.canvas import Canvas, Drawer, background, glow, halftone, soft
 from catalog.artwork.colour import mix, rgba
-from catalog.artwork.shapes import burst, bust, heart, person, profile, rain, rays, sparkle, star_points
+from catalog.artwork.shapes import burst, bust, heart, person, profile, rain, rays, sparkle, star_points, stars
 from catalog.artwork.style import Style, make_style
 
 
@@ -246,6 +246,104 @@ def _paint_emotional(c: Canvas) -> None:
     c.draw.rectangle((x - s * 0.2, ground, x + s * 0.2, ground + c.h * 0.04), fill=rgba(p["ink"], 0.35))
 
 
+# Other compositions (Style.alternates): the same palette and mood, another picture ------------
+
+
+def _paint_romance_promenade(c: Canvas) -> None:
+    """A couple hand in hand on a riverside promenade at dusk, a low sun behind them."""
+    p = c.pal
+    horizon = c.h * (0.62 + c.jitter(0.03))
+    background(c, [(0, p["bg1"]), (0.55, p["glow"]), (1, p["bg0"])], glows=[(0.72, 0.6, 0.4, p["glow"], 0.8)])
+    sx, r = c.w * (0.72 + c.jitter(0.04)), c.u * c.rng.uniform(0.16, 0.22)
+    c.draw.ellipse((sx - r, horizon - r, sx + r, horizon + r), fill=mix(p["glow"], (255, 255, 255), 0.4))
+    c.draw.rectangle((0, horizon, c.w, c.h), fill=p["bg2"])
+    for i in range(6):  # the sun's path on the water
+        y = horizon + (c.h - horizon) * (i + 0.5) / 7
+        half = r * (1.1 - i * 0.12)
+        c.draw.rectangle((sx - half, y, sx + half, y + max(1.0, c.u * 0.01)), fill=rgba(p["glow"], 0.55))
+    rail = c.h * 0.86
+    c.draw.rectangle((0, rail, c.w, c.h), fill=p["ink"])
+    c.draw.rectangle((0, rail - c.u * 0.09, c.w, rail - c.u * 0.08), fill=p["ink"])
+    for x in np.arange(c.u * 0.02, c.w, c.u * 0.05):
+        c.draw.rectangle((x, rail - c.u * 0.085, x + max(1.0, c.u * 0.008), rail), fill=p["ink"])
+    x, s = c.w * (0.68 + c.jitter(0.04)), c.h * c.rng.uniform(0.5, 0.6)
+    person(c.draw, x - s * 0.12, rail, s, p["ink"])
+    person(c.draw, x + s * 0.12, rail, s * 0.93, p["ink"])
+    c.draw.line(
+        [(x - s * 0.02, rail - s * 0.43), (x + s * 0.02, rail - s * 0.43)], fill=p["ink"], width=max(1, round(s * 0.05))
+    )
+    for _ in range(c.rng.randint(1, 3)):
+        heart(
+            c.draw,
+            x + c.u * c.rng.uniform(-0.2, 0.2),
+            c.h * c.rng.uniform(0.1, 0.3),
+            c.u * 0.03,
+            rgba((255, 255, 255), 0.8),
+        )
+
+
+def _paint_romance_heart_moon(c: Canvas) -> None:
+    """Two small figures on a hilltop under a heart-shaped glow in an evening sky."""
+    p = c.pal
+    background(c, [(0, p["bg2"]), (0.7, p["bg1"]), (1, p["bg0"])], angle=95)
+    stars(c, 40, (255, 240, 245), max_y=0.55, max_r=0.005)
+    hx, hy, r = c.w * (0.7 + c.jitter(0.04)), c.h * (0.34 + c.jitter(0.04)), c.u * c.rng.uniform(0.22, 0.28)
+    glow(c, hx, hy, r * 1.9, p["glow"], 0.6)
+    heart(c.draw, hx, hy, r, p["glow"])
+    hill = c.h * 0.8
+    c.draw.ellipse((c.w * 0.35, hill, c.w * 1.25, hill + c.h * 0.6), fill=p["ink"])
+    c.draw.rectangle((0, c.h * 0.93, c.w, c.h), fill=p["ink"])
+    x = hx + c.jitter(c.u * 0.05)
+    for side, k in ((-1, 1.0), (1, 0.92)):
+        bust(c.draw, x + side * c.u * 0.045, hill + c.h * 0.015, c.h * 0.16 * k, p["ink"], hair=0.45 if side < 0 else 0)
+
+
+def _paint_comedy_stage(c: Canvas) -> None:
+    """Stand-up night: a comic with the microphone in a spotlight on a brick wall."""
+    p = c.pal
+    background(c, [(0, p["bg1"]), (1, p["dot"])], angle=90)
+    brick_h = c.u * 0.07
+    for row, y in enumerate(np.arange(0, c.h * 0.82, brick_h)):
+        offset = brick_h if row % 2 else 0
+        for x in np.arange(-offset, c.w, brick_h * 2):
+            c.draw.rectangle((x + 2, y + 2, x + brick_h * 2 - 2, y + brick_h - 2), fill=rgba(p["bg0"], 0.45))
+    cx = c.w * (0.5 + c.jitter(0.08))
+    glow(c, cx, c.h * 0.45, c.u * 0.55, p["ray"], 0.9)
+    c.draw.rectangle((0, c.h * 0.82, c.w, c.h), fill=p["c2"])
+    person(c.draw, cx, c.h * 0.83, c.h * 0.55, p["c2"], arm_up=True, stride=0.05)
+    mic_x = cx + c.h * 0.2
+    c.draw.line([(mic_x, c.h * 0.83), (mic_x, c.h * 0.42)], fill=p["c2"], width=max(1, round(c.u * 0.012)))
+    for _ in range(14):
+        x, y, s = c.w * c.rng.uniform(0, 1), c.h * c.rng.uniform(0, 0.5), c.u * c.rng.uniform(0.012, 0.025)
+        c.draw.rectangle((x, y, x + s, y + s * 2), fill=c.rng.choice((p["c1"], p["c3"], p["c4"])))
+
+
+def _paint_comedy_grin(c: Canvas) -> None:
+    """A giant grin on a sunburst, confetti flying: the comedy poster at its silliest."""
+    p = c.pal
+    background(c, [(0, p["bg0"]), (1, p["bg1"])], radial=(0.5, 0.45))
+    cx, cy = c.w * (0.5 + c.jitter(0.12)), c.h * (0.42 + c.jitter(0.04))
+    rays(c, cx, cy, 36, rgba(p["ray"], 0.5), start=c.rng.uniform(0, 1))
+    r = c.u * c.rng.uniform(0.3, 0.36)
+    c.draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=p["c1"])
+    c.draw.ellipse((cx - r * 0.92, cy - r * 0.92, cx + r * 0.92, cy + r * 0.92), fill=p["bg0"])
+    for side in (-1, 1):  # eyes squeezed shut with laughter
+        ex = cx + side * r * 0.35
+        c.draw.arc(
+            (ex - r * 0.16, cy - r * 0.42, ex + r * 0.16, cy - r * 0.1),
+            200,
+            340,
+            fill=p["c2"],
+            width=max(1, round(r * 0.08)),
+        )
+    c.draw.chord((cx - r * 0.6, cy - r * 0.25, cx + r * 0.6, cy + r * 0.7), 0, 180, fill=p["c2"])
+    c.draw.chord((cx - r * 0.35, cy + r * 0.25, cx + r * 0.35, cy + r * 0.66), 0, 180, fill=p["c3"])
+    for i in range(30):
+        x, y = c.w * c.rng.uniform(0, 1), c.h * c.rng.uniform(0, 0.6)
+        s = c.u * c.rng.uniform(0.01, 0.022)
+        c.draw.ellipse((x - s, y - s, x + s, y + s), fill=(p["c1"], p["c2"], p["c3"], p["c4"])[i % 4])
+
+
 STYLES: dict[str, Style] = {
     "animation": make_style(
         _paint_animation,
@@ -299,6 +397,7 @@ STYLES: dict[str, Style] = {
             "c3": "#ff4fa3",
             "c4": "#10b981",
         },
+        alternates=(_paint_comedy_stage, _paint_comedy_grin),
         role="rounded-bold",
         fill="#1b1b3a",
         stroke="#ffffff",
@@ -356,6 +455,7 @@ STYLES: dict[str, Style] = {
     "romance": make_style(
         _paint_romance,
         {"bg0": "#ffb3c1", "bg1": "#f27a93", "bg2": "#a8324f", "glow": "#ffd6cc", "ink": "#4a0f2a"},
+        alternates=(_paint_romance_promenade, _paint_romance_heart_moon),
         role="serif-italic",
         fill="#ffffff",
         stroke="#5a0f2e",

@@ -220,6 +220,35 @@ def _paint_atmospheric(c: Canvas) -> None:
     tree(c.draw, tx, c.h * 0.78, c.u * 0.22, p["l4"], c.rng)
 
 
+# Other compositions (Style.alternates): the same palette and mood, another picture ------------
+
+
+def _paint_thriller_corridor(c: Canvas) -> None:
+    """Someone running down a long corridor towards a lit door, a red light blinking."""
+    p = c.pal
+    background(c, [(0, p["bg1"]), (1, p["floor"])], angle=90)
+    vx, vy = c.w * (0.72 + c.jitter(0.04)), c.h * 0.45
+    dw, dh = c.u * 0.1, c.u * 0.2
+    c.draw.rectangle((vx - dw / 2, vy - dh / 2, vx + dw / 2, vy + dh / 2), fill=p["light"])
+    glow(c, vx, vy, c.u * 0.35, p["light"], 0.35)
+    for corner_x, corner_y in ((0, 0), (c.w, 0), (0, c.h), (c.w, c.h)):  # the corridor's edges
+        ex = vx + (dw / 2 if corner_x else -dw / 2)
+        ey = vy + (dh / 2 if corner_y else -dh / 2)
+        c.draw.line([(corner_x, corner_y), (ex, ey)], fill=p["pillar"], width=max(1, round(c.u * 0.01)))
+    for k in (0.25, 0.5, 0.72):  # ceiling lights in perspective
+        x = vx + (c.w * 0.5 - vx) * k
+        y = vy - dh / 2 - (vy - dh / 2) * k
+        c.draw.rectangle((x - c.u * 0.06 * k, y, x + c.u * 0.06 * k, y + c.u * 0.012 * k + 1), fill=p["light"])
+    s = c.h * c.rng.uniform(0.42, 0.52)
+    x = vx + c.w * c.rng.uniform(-0.1, -0.02)
+    person(c.draw, x, c.h * 0.92, s, p["ink"], stride=0.22)
+    c.draw.polygon(
+        [(x - s * 0.1, c.h * 0.92), (x + s * 0.1, c.h * 0.92), (x - s * 0.9, c.h), (x - s * 1.3, c.h)],
+        fill=rgba(p["ink"], 0.5),
+    )
+    glow(c, c.w * 0.93, c.h * 0.08, c.u * 0.06, p["accent"], 0.9)
+
+
 STYLES: dict[str, Style] = {
     "crime": make_style(
         _paint_crime,
@@ -279,6 +308,7 @@ STYLES: dict[str, Style] = {
             "ink": "#0a0d0f",
             "accent": "#ff1f33",
         },
+        alternates=(_paint_thriller_corridor,),
         role="condensed-bold",
         fill="#f2f6fa",
         stroke="#000000",

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from catalog.artwork.canvas import Canvas, Drawer, background, glow, halftone, soft
-from catalog.artwork.colour import rgba
+from catalog.artwork.colour import mix, rgba
 from catalog.artwork.shapes import burst, person, rays, ridge, skyline
 from catalog.artwork.style import Style, make_style
 
@@ -147,6 +147,66 @@ def _paint_superhero(c: Canvas) -> None:
     )
 
 
+# Other compositions (Style.alternates): the same palette and mood, another picture ------------
+
+
+def _car(c: Canvas, x: float, ground: float, length: float, fill) -> None:
+    """A low sports car in profile, nose to the left, `length` long, wheels on `ground`."""
+    h = length * 0.26
+    c.draw.rounded_rectangle((x, ground - h * 0.75, x + length, ground - h * 0.2), radius=h * 0.25, fill=fill)
+    c.draw.polygon(
+        [
+            (x + length * 0.28, ground - h * 0.7),
+            (x + length * 0.42, ground - h * 1.1),
+            (x + length * 0.72, ground - h * 1.1),
+            (x + length * 0.86, ground - h * 0.7),
+        ],
+        fill=fill,
+    )
+    for wx in (x + length * 0.2, x + length * 0.8):
+        r = h * 0.3
+        c.draw.ellipse((wx - r, ground - r * 2, wx + r, ground), fill=fill)
+
+
+def _paint_action_chase(c: Canvas) -> None:
+    """A car tearing along a highway at night, fire blooming behind it, speed lines everywhere."""
+    p = c.pal
+    ground = c.h * (0.8 + c.jitter(0.03))
+    background(c, [(0, p["bg1"]), (1, p["bg0"])], glows=[(0.8, 0.55, 0.5, p["fire"], 0.9)])
+    fx, fy = c.w * (0.82 + c.jitter(0.04)), ground - c.h * 0.2
+    glow(c, fx, fy, c.u * 0.5, p["fire"], 0.8)
+    burst(c, fx, fy, c.u * 0.4, [p["fire"], p["hot"], p["core"]], points=11)
+    c.draw.rectangle((0, ground, c.w, c.h), fill=p["ink"])
+    for _ in range(18):  # speed lines
+        y = c.h * c.rng.uniform(0.25, 0.95)
+        x0 = c.w * c.rng.uniform(0.0, 0.6)
+        length = c.w * c.rng.uniform(0.1, 0.35)
+        c.draw.line(
+            [(x0, y), (x0 + length, y)],
+            fill=rgba(p["streak"], c.rng.uniform(0.25, 0.7)),
+            width=max(1, round(c.u * 0.006)),
+        )
+    length = c.u * c.rng.uniform(0.75, 0.95)
+    _car(c, c.w * (0.52 + c.jitter(0.04)), ground, length, p["ink"])
+    for i in range(3):  # dust kicked up behind
+        r = c.u * (0.05 + 0.03 * i)
+        x = c.w * 0.52 + length + r * (1.2 + i)
+        c.draw.ellipse((x - r, ground - r * 1.4, x + r, ground), fill=rgba(p["streak"], 0.25))
+
+
+def _paint_action_leap(c: Canvas) -> None:
+    """A hero mid-leap between rooftops, the city burning below."""
+    p = c.pal
+    background(c, [(0, p["bg1"]), (0.7, p["bg0"]), (1, p["fire"])], angle=90)
+    skyline(c, 1.0, 0.45, mix(p["bg0"], p["ink"], 0.5), windows=p["hot"])
+    glow(c, c.w * 0.6, c.h, c.u * 0.7, p["fire"], 0.6)
+    roof = c.h * (0.62 + c.jitter(0.04))
+    gap_x = c.w * (0.62 + c.jitter(0.04))
+    c.draw.rectangle((0, roof, gap_x - c.w * 0.12, c.h), fill=p["ink"])
+    c.draw.rectangle((gap_x + c.w * 0.08, roof + c.h * 0.05, c.w, c.h), fill=p["ink"])
+    person(c.draw, gap_x, roof - c.h * 0.08, c.h * 0.34, p["ink"], stride=0.28, arm_up=True)
+
+
 STYLES: dict[str, Style] = {
     "action": make_style(
         _paint_action,
@@ -159,6 +219,7 @@ STYLES: dict[str, Style] = {
             "streak": "#ffd08a",
             "ink": "#0a0707",
         },
+        alternates=(_paint_action_chase, _paint_action_leap),
         role="condensed-bold",
         fill="#ffffff",
         stroke="#000000",

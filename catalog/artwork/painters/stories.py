@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw
 
-from catalog.artwork.canvas import Canvas, background, grain, halftone, vignette
-from catalog.artwork.colour import rgba
-from catalog.artwork.shapes import bust, profile, rays, ridge, tree
+from catalog.artwork.canvas import Canvas, background, glow, grain, halftone, paste_colour, vignette
+from catalog.artwork.colour import mix, rgba
+from catalog.artwork.shapes import bust, person, profile, rays, ridge, tree
 from catalog.artwork.style import Style, make_style
 
 
@@ -262,6 +262,112 @@ def _paint_iconic_scene(c: Canvas) -> None:
     tree(c.draw, c.w * 0.12, horizon + c.h * 0.06, c.u * 0.5, p["ink"], c.rng)
 
 
+# Other compositions (Style.alternates): the same palette and mood, another picture ------------
+
+
+def _paint_drama_pier(c: Canvas) -> None:
+    """A lone figure at the end of a jetty, looking out over still water at dusk."""
+    p = c.pal
+    horizon = c.h * (0.5 + c.jitter(0.04))
+    background(c, [(0, p["bg0"]), (0.8, p["bg1"]), (1, p["light"])], glows=[(0.75, 0.5, 0.45, p["light"], 0.5)])
+    c.draw.rectangle((0, horizon, c.w, c.h), fill=p["floor"])
+    lx = c.w * (0.78 + c.jitter(0.05))
+    for i in range(9):  # the last light on the water
+        y = horizon + (c.h - horizon) * (i + 0.3) / 9
+        half = c.u * (0.03 + 0.02 * i) * c.rng.uniform(0.6, 1.2)
+        c.draw.rectangle((lx - half, y, lx + half, y + max(1.0, c.u * 0.008)), fill=rgba(p["light"], 0.5 - i * 0.04))
+    deck = horizon + c.h * 0.12
+    end_x = c.w * c.rng.uniform(0.55, 0.66)
+    c.draw.polygon(
+        [(c.w, deck - c.h * 0.01), (end_x, deck), (end_x, deck + c.h * 0.03), (c.w, deck + c.h * 0.06)], fill=p["ink"]
+    )
+    for x in np.linspace(end_x + c.w * 0.01, c.w, 6):
+        c.draw.rectangle((x, deck, x + c.u * 0.012, deck + c.h * 0.12), fill=p["ink"])
+    person(c.draw, end_x + c.w * 0.04, deck + 1, c.h * c.rng.uniform(0.26, 0.32), p["ink"])
+
+
+def _paint_drama_doorway(c: Canvas) -> None:
+    """A dark room and a tall lit doorway, someone standing in it, their shadow across the floor."""
+    p = c.pal
+    background(c, [(0, p["floor"]), (1, p["bg0"])], angle=0)
+    floor = c.h * 0.78
+    dx, dw = c.w * (0.68 + c.jitter(0.05)), c.u * c.rng.uniform(0.26, 0.32)
+    top = c.h * 0.1
+    c.draw.polygon(
+        [(dx, floor), (dx + dw, floor), (dx + dw * 2.2, c.h), (dx - dw * 1.4, c.h)], fill=rgba(p["light"], 0.3)
+    )
+    c.draw.rectangle((dx, top, dx + dw, floor), fill=p["light"])
+    c.draw.rectangle((dx - c.u * 0.02, top - c.u * 0.02, dx, floor), fill=p["frame"])
+    c.draw.rectangle((0, floor, c.w, floor + max(1.0, c.u * 0.006)), fill=p["frame"])
+    s = (floor - top) * c.rng.uniform(0.78, 0.9)
+    person(c.draw, dx + dw * 0.5, floor, s, p["ink"])
+    shadow = [(dx + dw * 0.35, floor), (dx + dw * 0.65, floor), (dx - dw * 0.6, c.h), (dx - dw * 1.2, c.h)]
+    c.draw.polygon(shadow, fill=rgba(p["ink"], 0.7))
+
+
+def _paint_ensemble_line_up(c: Canvas) -> None:
+    """The whole cast standing in a line under stage lights."""
+    p = c.pal
+    background(c, [(0, p["bg0"]), (1, p["bg1"])], glows=[(0.5, 0.35, 0.5, p["glow"], 0.6)])
+    for i in range(5):  # stage lights along the top
+        x = c.w * (0.1 + i * 0.2)
+        glow(c, x, c.h * 0.02, c.u * 0.12, p["rim"], 0.5)
+    count = c.rng.choice((5, 6, 7, 8))
+    floor = c.h * c.rng.uniform(0.9, 1.0)
+    spacing = c.w * 0.9 / count
+    for i in range(count):
+        x = c.w * 0.05 + spacing * (i + 0.5) + c.jitter(spacing * 0.1)
+        s = c.h * c.rng.uniform(0.58, 0.78)
+        hat = c.rng.choice(("", "", "", "fedora", "cowboy"))
+        person(c.draw, x + c.u * 0.006, floor, s, p["rim"], stride=c.rng.uniform(0, 0.08), hat=hat)
+        person(c.draw, x, floor, s, p["ink"], stride=c.rng.uniform(0, 0.08), hat=hat)
+
+
+def _paint_ensemble_portraits(c: Canvas) -> None:
+    """A collage of the cast's portraits in round frames, above the title."""
+    p = c.pal
+    background(c, [(0, p["bg1"]), (1, p["bg0"])], angle=100)
+    halftone(c, p["rim"], step=0.05, gradient="y", max_r=0.3, opacity=0.25)
+    cols = c.rng.choice((4, 5))
+    r = c.w / cols * 0.36
+    for row in range(2):
+        y = c.h * 0.22 + row * r * 1.75
+        shift_x = (c.w / cols) * 0.5 * row
+        for i in range(cols - row):
+            x = c.w / cols * (i + 0.5) + shift_x
+            c.draw.ellipse((x - r * 1.08, y - r * 1.08, x + r * 1.08, y + r * 1.08), fill=p["rim"])
+            c.draw.ellipse((x - r, y - r, x + r, y + r), fill=mix(p["glow"], p["bg1"], c.rng.uniform(0.2, 0.7)))
+            portrait = Image.new("L", (round(r * 2), round(r * 2)))
+            draw = ImageDraw.Draw(portrait)
+            bust(draw, r, r * 2.15, r * 1.75, 255, hair=c.rng.choice((0.0, 0.3, 0.5)))
+            circle = Image.new("L", portrait.size)
+            ImageDraw.Draw(circle).ellipse((0, 0, portrait.size[0] - 1, portrait.size[1] - 1), fill=255)
+            paste_colour(c.img, p["ink"], ImageChops.multiply(portrait, circle), (round(x - r), round(y - r)))
+
+
+def _paint_close_up_frontal(c: Canvas) -> None:
+    """A face to camera, half in light: split background, the rim light tracing one side."""
+    p = c.pal
+    split = c.w * (0.66 + c.jitter(0.04))
+    background(c, [(0, p["bg0"]), (1, p["bg1"])], angle=0)
+    c.draw.polygon([(split, 0), (c.w, 0), (c.w, c.h), (split - c.w * 0.12, c.h)], fill=mix(p["rim"], p["bg1"], 0.55))
+    halftone(c, p["rim"], step=0.04, gradient="x", max_r=0.35, opacity=0.35)
+    x, s = c.w * (0.7 + c.jitter(0.03)), c.h * c.rng.uniform(0.95, 1.1)
+    bust(c.draw, x + s * 0.02, c.h * 1.04, s, p["rim"], hair=c.rng.choice((0.0, 0.3)))
+    bust(c.draw, x, c.h * 1.04, s, p["ink"], hair=c.rng.choice((0.0, 0.3)))
+
+
+def _paint_close_up_moon(c: Canvas) -> None:
+    """A head in profile against a huge pale disc: the poster's one iconic face."""
+    p = c.pal
+    background(c, [(0, p["bg0"]), (1, p["bg1"])], radial=(0.72, 0.45))
+    cx, cy, r = c.w * (0.7 + c.jitter(0.03)), c.h * (0.45 + c.jitter(0.04)), c.u * c.rng.uniform(0.4, 0.46)
+    glow(c, cx, cy, r * 1.5, p["rim"], 0.45)
+    c.draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=mix(p["rim"], (255, 255, 255), 0.35))
+    s = c.h * 0.7
+    profile(c.draw, cx + s * 0.05, c.h - s * 1.15, s, p["ink"], facing=1)
+
+
 STYLES: dict[str, Style] = {
     "documentary": make_style(
         _paint_documentary,
@@ -292,6 +398,7 @@ STYLES: dict[str, Style] = {
             "floor": "#0a1a24",
             "ink": "#050d12",
         },
+        alternates=(_paint_drama_pier, _paint_drama_doorway),
         role="serif-bold",
         fill="#f7efe2",
         stroke="#08141b",
@@ -351,6 +458,7 @@ STYLES: dict[str, Style] = {
     "ensemble cast": make_style(
         _paint_ensemble_cast,
         {"bg0": "#2a0f1f", "bg1": "#b8613a", "glow": "#ffcf7a", "ink": "#12070c", "rim": "#ffd58a"},
+        alternates=(_paint_ensemble_line_up, _paint_ensemble_portraits),
         role="sans-bold",
         fill="#ffffff",
         stroke="#05080a",
@@ -363,6 +471,7 @@ STYLES: dict[str, Style] = {
     "character close-up": make_style(
         _paint_character_close_up,
         {"bg0": "#06222e", "bg1": "#12505e", "rim": "#ff9b4a", "ink": "#03090c"},
+        alternates=(_paint_close_up_frontal, _paint_close_up_moon),
         role="condensed-bold",
         fill="#ffffff",
         stroke="#02080b",
