@@ -3,7 +3,7 @@
 Needs the demo running (`make demo`) and Debian's chromium. Desktop (1440x900) and phone (390x844):
 the picker, the homepage with a card's "why" showing, the details modal, the compare page, taste
 search, and (signed in as a staff user, created with --staff-user/--staff-password if missing,
-through manage.py) the artwork insights.
+through manage.py) the artwork insights and the first experiment's results, when there is one.
 """
 
 from __future__ import annotations
@@ -92,6 +92,12 @@ def main() -> None:
         staff.wait_for_load_state("networkidle")
         _settle(staff)
         shoot(staff, "insights-title.png", full_page=True)
+        staff.goto(f"{args.url}/insights/experiments/")
+        experiment = staff.locator("table.data a[href*='/insights/experiments/']").first
+        if experiment.count():
+            experiment.click()
+            staff.wait_for_load_state("networkidle")
+            shoot(staff, "experiment.png", full_page=True)
         browser.close()
     print(f"Saved {len(shots)} screenshots to {OUT}: {', '.join(shots)}")
 

@@ -301,3 +301,12 @@ def test_the_demo_starts_with_the_holdout_and_a_stopped_one_stays_stopped(cluste
     experiment_analyse_task()
 
     assert list(Experiment.objects.values_list("name", "status")) == [(HOLDOUT, "stopped")]
+
+
+@pytest.mark.parametrize(
+    ("p_value", "shown"), [(None, "—"), (3e-12, "< 0.0001"), (0.00042, "0.0004"), (0.0312, "0.031"), (0.79, "0.790")]
+)
+def test_p_values_are_written_as_an_analyst_reads_them(p_value, shown):
+    from personalization.templatetags.stats import pvalue
+
+    assert pvalue(p_value) == shown
