@@ -17,6 +17,7 @@ from catalog.services import catalog_changed
 from personalization.abtest import assign
 from personalization.context import Context, daypart_for_hour, device_from_user_agent
 from personalization.models import Impression
+from personalization.page import PagePlan
 from personalization.selectors import experiments
 from personalization.selectors import serving as selectors
 from personalization.services.artwork import artwork_chooser
@@ -373,6 +374,21 @@ def test_a_title_without_artwork_in_service_shows_its_generated_default_card(cat
     card = page.rows[0].cards[0]
     assert card.image_url == reverse("catalog:title_default_art", args=[card.title_id, "card"])
     assert client.get(card.image_url).status_code == 200
+
+
+def test_a_stored_plan_reads_back_whole_and_a_damaged_row_reads_as_expired(viewer):
+    page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
+    key = f"pageview:{page.page_view_id}"
+    stored = cache.get(key)
+    plan = PagePlan.from_dict(stored)
+    lazy = next(row.index for row in page.rows if row.lazy)
+
+    assert PagePlan.from_dict(plan.to_dict()) == plan and plan.to_dict() == stored
+    assert all(len(plan.artwork[i]) == len(plan.rows[i].title_ids) for i in plan.artwork)
+    stored["artwork"][str(lazy)] = [["not", "a", "planned"]]  # three fields where four are stored
+    cache.set(key, stored)
+    with pytest.raises(PageExpired):
+        homepage_row(profile=viewer, page_view_id=page.page_view_id, index=lazy)
 
 
 def test_a_preview_page_logs_nothing_and_leaves_no_plan(viewer):
