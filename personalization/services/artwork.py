@@ -98,16 +98,23 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) ->
     new = Impression.objects.filter(ingested_at__lte=upper).exclude(theme="")
     if latest and latest.impressions_cursor:
         new = new.filter(ingested_at__gt=latest.impressions_cursor)
-    shown = list(new.values_list("profile_id", "theme", "daypart", "device", "ingested_at"))
+    # In the order they were shown (ids are random): the fold's sums then round the same way each run.
+    shown = list(
+        new.order_by("shown_at", "row_index", "position", "pk").values_list(
+            "profile_id", "theme", "daypart", "device", "ingested_at"
+        )
+    )
     clicks = list(
         Event.objects.filter(kind=Event.Kind.CLICK, reward_folded_at__isnull=True, impression_id__isnull=False)
         .select_for_update(skip_locked=True)
+        .order_by("pk")
         .values_list("pk", "impression_id")
     )
     clicked_rows = {
         row[0]: row[1:]
         for row in Impression.objects.filter(id__in={i for _, i in clicks})
         .exclude(theme="")
+        .order_by("shown_at", "row_index", "position", "pk")
         .values_list("id", "profile_id", "theme", "daypart", "device")
     }
     if not shown and not clicked_rows:
