@@ -29,7 +29,7 @@ from personalization.models import BanditSnapshot, Event, Experiment, Profile
 from personalization.page import HERO_ROW, Card, Page, PagePlan
 from personalization.personal import viewer_tastes
 from personalization.selectors.experiments import running_experiments_forget
-from personalization.selectors.serving import bandit_params
+from personalization.selectors.serving import bandit_params, published_bandit_forget
 from personalization.selectors.viewers import viewer_history
 from personalization.services.artwork import artwork_chooser, bandit_learn
 from personalization.services.events import event_submit
@@ -189,6 +189,9 @@ def live(
         session_run(spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run, simulated=False)
         if number % learn_every == 0:
             bandit_learn(lag=timedelta(0))
+            # Web processes pick the new snapshot up within seconds; simulated sessions are minutes
+            # apart, so at once (waiting on the wall clock made each run's figures differ).
+            published_bandit_forget()
             run.learning_passes += 1
     return run
 
