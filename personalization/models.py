@@ -258,13 +258,22 @@ class Impression(models.Model):
     team = models.CharField(max_length=1, blank=True, help_text="Interleaving: the ranker (A or B) that drafted it.")
     model_version = models.CharField(max_length=20, blank=True)
     ingested_at = models.DateTimeField(db_index=True)
+    seen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the viewer's screen reported the card (at least half of it for at least a second), or a "
+        "click or play on it proved it was seen. Empty: served but never seen; such cards are not learned from "
+        "and not counted in CTR.",
+    )
 
     class Meta:
         # Few indexes on purpose: every one is paid on each of ~20,000 inserts a second.
-        # ingested_at: the learner's cursor; shown_at: retention and the CTR chart; title: insights.
+        # ingested_at: retention; shown_at: retention and the CTR chart; title: insights; seen_at (partial,
+        # so an insert of a card not yet seen pays nothing): the learner's cursor.
         indexes = [
             models.Index(fields=["title", "artwork"]),
             models.Index(fields=["shown_at"]),
+            models.Index(fields=["seen_at"], condition=models.Q(seen_at__isnull=False), name="impression_seen_at"),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +304,18 @@ class PageView(models.Model):
         return f"page view {self.id} of profile {self.profile_id}"
 
 
+class ImpressionSeenPending(models.Model):
+    """A seen report for an impression whose row the worker has not inserted yet (the report may beat the
+    batch: the broker path takes a moment, the outbox a minute). The learning pass applies it once the
+    row is in, then deletes it."""
+
+    impression_id = models.UUIDField(primary_key=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"seen report for {self.impression_id} (waiting for its impression)"
+
+
 class ImpressionOutbox(models.Model):
     """A page's impressions that could not be handed to the broker; drained into `Impression`.
 
@@ -321,9 +342,10 @@ class ImpressionDaily(models.Model):
     policy = models.CharField(max_length=20)
     experiment_variant = models.CharField(max_length=200, blank=True)
     device = models.CharField(max_length=10)
-    impressions = models.PositiveIntegerField()
+    impressions = models.PositiveIntegerField(help_text="Seen impressions (the ones CTR counts).")
     clicks = models.PositiveIntegerField()
     inverse_propensity_clicks = models.FloatField(default=0.0, help_text="Sum of click / propensity (for IPS).")
+    unseen = models.PositiveIntegerField(default=0, help_text="Served but never seen (not in `impressions`).")
 
     class Meta:
         constraints = [
@@ -351,7 +373,7 @@ class BanditSnapshot(models.Model):
     params = models.JSONField(default=dict)
     impressions_folded = models.PositiveBigIntegerField(default=0)
     clicks_folded = models.PositiveBigIntegerField(default=0)
-    impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Ingested up to here.")
+    impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Seen impressions up to here.")
 
     objects = BanditSnapshotQuerySet.as_manager()
 

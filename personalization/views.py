@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +29,7 @@ from personalization.http import (
 from personalization.models import Account, Engagement, Event, Experiment, Profile, SimulationReport
 from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, stats_by_source, variant_stats
 from personalization.selectors.viewers import sample_viewers_search, taste_named
-from personalization.services.events import event_submit, onboarding_complete
+from personalization.services.events import event_submit, impressions_seen_submit, onboarding_complete
 from personalization.services.experiments import experiment_analyse_enqueue
 from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row
 from personalization.services.profiles import profile_create
@@ -146,6 +146,22 @@ def title_open(request: HttpRequest, pk: int) -> HttpResponse:
     title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
     context = {**_title_context(request, title, profile), "impression": request.POST.get("impression", "")}
     return render(request, "personalization/partials/title_modal.html", context)
+
+
+@require_POST
+def impressions_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page's seen report (navigator.sendBeacon): form field `report` holds the API's JSON document,
+    {"cards": [{"impression": token, "title": id}, ...]}, next to the CSRF token a beacon cannot send as
+    a header. The same rules as POST /api/profiles/<pk>/seen/."""
+    profile = profile_for_request(request, pk)
+    rate_limit("seen", client_address(request), limit=settings.RATE_LIMITS["seen_reports_per_minute"], per=60)
+    try:
+        report = json.loads(request.POST.get("report", ""))
+    except ValueError:
+        raise InvalidInput('The seen report is not JSON: send {"cards": [...]}.', code="bad_report") from None
+    cards = report.get("cards") if isinstance(report, dict) else None
+    result = impressions_seen_submit(profile=profile, cards=cards)
+    return JsonResponse(result.as_dict())
 
 
 def _thumbs_down_hides(response: HttpResponse, title_id: int) -> HttpResponse:

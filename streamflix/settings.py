@@ -340,6 +340,7 @@ REST_FRAMEWORK = {
         "anon": env_str("API_RATE_ANON", "300/min"),
         "user": env_str("API_RATE_USER", "1200/min"),
         "events": env_str("API_RATE_EVENTS", "120/min"),
+        "seen": env_str("API_RATE_SEEN", "120/min"),
         "profiles": env_str("API_RATE_PROFILES", "10/hour"),
         "auth": env_str("API_RATE_AUTH", "10/min"),
     },
@@ -351,6 +352,7 @@ REST_FRAMEWORK = {
 # The site's own forms, per client address (streamflix.ratelimit): a person clicks, a script floods.
 RATE_LIMITS = {
     "events_per_minute": env_int("RATE_LIMIT_EVENTS_PER_MINUTE", 120, minimum=1),
+    "seen_reports_per_minute": env_int("RATE_LIMIT_SEEN_REPORTS_PER_MINUTE", 120, minimum=1),
     "profiles_per_hour": env_int("RATE_LIMIT_PROFILES_PER_HOUR", 10, minimum=1),
     "admin_logins_per_minute": env_int("RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE", 10, minimum=1),
 }

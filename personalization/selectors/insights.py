@@ -62,11 +62,12 @@ class Segment:
 
 
 def variant_stats(title: Title) -> list[VariantStats]:
-    """Impressions and clicks per variant: raw log plus what retention already rolled up."""
+    """Seen impressions and their clicks per variant: raw log plus what retention already rolled up
+    (served-not-seen cards are in neither)."""
     artworks = list(title.artworks.order_by("-is_active", "-is_default", "id"))
     clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
     raw = (
-        Impression.objects.filter(title=title)
+        Impression.objects.filter(title=title, seen_at__isnull=False)
         .annotate(clicked=Exists(clicked))
         .values("artwork_id")
         .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))
@@ -161,11 +162,12 @@ class CtrSeries:
 
 
 def live_ctr_by_hour(*, days: int = 7) -> CtrSeries:
-    """CTR per hour of the bandit against the uniform-random control (and any other policy) on live traffic."""
+    """CTR per hour (clicks per seen impression) of the bandit against the uniform-random control (and any
+    other policy) on live traffic."""
     since = timezone.now() - timedelta(days=days)
     clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
     rows = (
-        Impression.objects.filter(shown_at__gte=since)
+        Impression.objects.filter(shown_at__gte=since, seen_at__isnull=False)
         .annotate(hour=TruncHour("shown_at"))
         .values("hour", "policy")
         .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))

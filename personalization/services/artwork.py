@@ -6,7 +6,8 @@ ARTWORK_CONTROL_SHARE of profiles on uniform-random artwork) with the viewer's t
 the page context. The chooser (`personalization.chooser`) returns each card's variant with the exact
 probability the policy had of picking it; that propensity is logged with the impression.
 
-Learning (`bandit_learn`, every minute): newly ingested impressions and newly clicked impressions
+Learning (`bandit_learn`, every minute): newly seen impressions (cards the viewer's screen reported,
+see `impressions_mark_seen`; served-not-seen cards are never learned from) and newly clicked impressions
 are folded into the bandit's sufficient statistics and saved as a new snapshot, which every web
 process picks up at its next look (`selectors.serving.published_bandit`).
 """
@@ -41,6 +42,7 @@ from personalization.models import BanditSnapshot, Event, Impression
 from personalization.personal import viewer_tastes
 from personalization.selectors.serving import bandit_params, published_bandit
 from personalization.selectors.viewers import viewer_history
+from personalization.services.impressions import impressions_seen_apply_pending
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +96,13 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) ->
     state = (
         BanditState.from_bytes(bytes(latest.state)) if latest else state_new(n_themes=len(ALL_THEMES), params=params)
     )
+    impressions_seen_apply_pending()  # seen reports that arrived before their impressions
     upper = (now or timezone.now()) - lag
-    new = Impression.objects.filter(ingested_at__lte=upper).exclude(theme="")
+    # Only cards that were on screen: served-not-seen impressions are never learned from.
+    new = Impression.objects.filter(seen_at__isnull=False, seen_at__lte=upper).exclude(theme="")
     if latest and latest.impressions_cursor:
-        new = new.filter(ingested_at__gt=latest.impressions_cursor)
-    shown = list(new.values_list("profile_id", "theme", "daypart", "device", "ingested_at"))
+        new = new.filter(seen_at__gt=latest.impressions_cursor)
+    shown = list(new.values_list("profile_id", "theme", "daypart", "device", "seen_at"))
     clicks = list(
         Event.objects.filter(kind=Event.Kind.CLICK, reward_folded_at__isnull=True, impression_id__isnull=False)
         .select_for_update(skip_locked=True)
@@ -106,7 +110,7 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) ->
     )
     clicked_rows = {
         row[0]: row[1:]
-        for row in Impression.objects.filter(id__in={i for _, i in clicks})
+        for row in Impression.objects.filter(id__in={i for _, i in clicks}, seen_at__isnull=False)
         .exclude(theme="")
         .values_list("id", "profile_id", "theme", "daypart", "device")
     }

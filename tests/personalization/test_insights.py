@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from personalization.charts import svg_lines
 from personalization.models import Event, ImpressionDaily, SimulationReport
-from personalization.services.impressions import ShownCard, impressions_ingest
+from personalization.services.impressions import ShownCard, impressions_ingest, impressions_mark_seen
 from tests.factories import impression_batch_for, make_profile, make_title, rate
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +28,14 @@ def title():
     return title
 
 
-def shown(title, theme: str, *, n: int, clicks: int, policy: str = "thompson") -> None:
+def shown(title, theme: str, *, n: int, clicks: int, policy: str = "thompson", unseen: int = 3) -> None:
+    """n seen impressions of the variant, `clicks` of them clicked, and `unseen` more served but never on
+    screen (which no take rate counts)."""
     profile = make_profile("Viewer")
     artwork = title.artworks.get(theme=theme)
-    cards = [ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, 0, i, 0.5) for i in range(n)]
+    cards = [ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, 0, i, 0.5) for i in range(n + unseen)]
     impressions_ingest([impression_batch_for(cards, profile_id=profile.pk, policy=policy)])
+    impressions_mark_seen([card.impression_id for card in cards[:n]])
     for card in cards[:clicks]:
         Event.objects.create(profile=profile, title=title, kind="click", impression_id=card.impression_id)
 
