@@ -106,6 +106,7 @@ class Event(models.Model):
         LIST_ADD = "list_add", "Added to My List"
         LIST_REMOVE = "list_remove", "Removed from My List"
         ONBOARDING_PICK = "onboarding_pick", "Picked at onboarding"
+        QUALITY_PLAY = "quality_play", "A play that lasted"  # derived by event_record: see services.rewards
 
     profile = models.ForeignKey(Profile, related_name="events", on_delete=models.CASCADE)
     title = models.ForeignKey(Title, related_name="events", on_delete=models.CASCADE)
@@ -113,7 +114,10 @@ class Event(models.Model):
     impression_id = models.UUIDField(null=True, blank=True, db_index=True, help_text="The card it came from.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     reward_folded_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the bandit learned from this click (clicks only)."
+        null=True,
+        blank=True,
+        help_text="When the bandit learned from this event as its reward (click, play or quality_play, whichever "
+        "STREAMFLIX_BANDIT_REWARD names).",
     )
 
     class Meta:
@@ -121,15 +125,15 @@ class Event(models.Model):
             models.Index(fields=["profile", "created_at"]),
             models.Index(
                 fields=["created_at"],
-                condition=models.Q(kind="click", reward_folded_at__isnull=True),
-                name="event_click_unfolded",
+                condition=models.Q(kind__in=["click", "play", "quality_play"], reward_folded_at__isnull=True),
+                name="event_reward_unfolded",
             ),
         ]
         constraints = [
             # A replayed click or play (the same token posted again) must not reward the bandit twice.
             models.UniqueConstraint(
                 fields=["impression_id", "kind"],
-                condition=models.Q(impression_id__isnull=False, kind__in=["click", "play"]),
+                condition=models.Q(impression_id__isnull=False, kind__in=["click", "play", "quality_play"]),
                 name="one_reward_per_impression_and_kind",
             ),
         ]
@@ -372,7 +376,12 @@ class BanditSnapshot(models.Model):
     state = models.BinaryField()
     params = models.JSONField(default=dict)
     impressions_folded = models.PositiveBigIntegerField(default=0)
-    clicks_folded = models.PositiveBigIntegerField(default=0)
+    clicks_folded = models.PositiveBigIntegerField(
+        default=0, help_text="Rewards folded (clicks, plays or quality plays: `reward` says which)."
+    )
+    reward = models.CharField(
+        max_length=16, default="click", help_text="What it learned as the reward (STREAMFLIX_BANDIT_REWARD)."
+    )
     impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Seen impressions up to here.")
 
     objects = BanditSnapshotQuerySet.as_manager()

@@ -313,6 +313,12 @@ IMPRESSION_RETENTION_DAYS = env_int("IMPRESSION_RETENTION_DAYS", 30, minimum=1)
 # Which artwork policy serves, and the share of page views kept on uniform-random artwork as a
 # control (the bandit's lift stays measurable on live traffic, and the logs stay good for OPE).
 ARTWORK_POLICY = env_choice("ARTWORK_POLICY", "thompson", ("thompson", "uniform", "editorial"))
+# What the artwork bandit learns to maximise per seen impression (personalization.services.rewards):
+# "click" (the details opened), "play" (Play pressed from the card) or "quality_play" (a play that
+# lasted: the viewer's progress on the title reached QUALITY_PLAY_PROGRESS within QUALITY_PLAY_WINDOW
+# of pressing Play on the card). Changing it makes the next learning pass rebuild the bandit from the
+# retained log with the new reward.
+STREAMFLIX_BANDIT_REWARD = env_choice("STREAMFLIX_BANDIT_REWARD", "play", ("click", "play", "quality_play"))
 ARTWORK_CONTROL_SHARE = env_float("ARTWORK_CONTROL_SHARE", 0.1, minimum=0.0, maximum=1.0)
 # New variants (approved frames) are "exploring" for ARTWORK_EXPLORATION_DAYS: on bandit page views
 # a card with exploring variants shows one of them with this probability (the logged propensity

@@ -20,6 +20,7 @@ from personalization.models import Engagement, Event, Profile
 from personalization.page import PAGE_PLAN_TTL
 from personalization.selectors.viewers import history_changed_key
 from personalization.services.impressions import SeenResult, impressions_mark_seen
+from personalization.services.rewards import quality_plays_record
 from streamflix.errors import Conflict, Gone, InvalidInput, clip
 
 PLAY_STEP = 0.3  # each press of Play "watches" this share of the title, so Continue Watching fills up
@@ -60,6 +61,7 @@ def event_record(
         engagement.refresh_from_db(fields=["plays"])
         engagement.progress = min(1.0, engagement.progress + PLAY_STEP)
         engagement.save(update_fields=["progress", "updated_at"])
+        quality_plays_record(profile_id=profile.pk, title_id=title.pk, progress=engagement.progress)
     elif kind in _STATE_CHANGES:
         for field, value in _STATE_CHANGES[kind].items():
             setattr(engagement, field, value)

@@ -30,8 +30,10 @@ THEMES = ("action", "romance", "ensemble cast")
 
 
 @pytest.fixture
-def world():
-    """Romance and action titles, each with a romance, an action and an ensemble variant; two romance fans."""
+def world(settings):
+    """Romance and action titles, each with a romance, an action and an ensemble variant; two romance fans.
+    The bandit is rewarded for clicks here (test_rewards covers the others)."""
+    settings.STREAMFLIX_BANDIT_REWARD = "click"
     romances = [make_title(f"Love {i}", genres=["Romance"], themes=THEMES, rating_count=50) for i in range(12)]
     actions = [make_title(f"Fight {i}", genres=["Action"], themes=THEMES, rating_count=50) for i in range(12)]
     fans = [make_profile(f"Fan {n}") for n in range(2)]

@@ -228,9 +228,9 @@ def test_the_bandit_learns_from_seen_cards_only_and_a_click_proves_a_card_seen(b
     event_submit(profile=viewer, title_id=clicked_off_report.title_id, kind="click",
                  impression=clicked_off_report.impression)  # fmt: skip
 
-    stats = bandit_learn(lag=timedelta(0))
+    stats = bandit_learn(lag=timedelta(0), reward="click")
 
-    assert (stats.impressions, stats.clicks) == (5, 1)
+    assert (stats.impressions, stats.rewards) == (5, 1)
     assert impression_id(clicked_off_report) in seen_ids()
     state = BanditState.from_bytes(bytes(BanditSnapshot.objects.get().state))
     assert state.n_impressions == 5 and state.n_themes == len(ALL_THEMES)
