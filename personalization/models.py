@@ -269,6 +269,11 @@ class Impression(models.Model):
         "click or play on it proved it was seen. Empty: served but never seen; such cards are not learned from "
         "and not counted in CTR.",
     )
+    simulated = models.BooleanField(
+        default=False,
+        help_text="From simulated sessions (warm_bandit, seed_demo's warm-up), not a person: the bandit learns "
+        "from it; experiment results and live CTR leave it out.",
+    )
 
     class Meta:
         # Few indexes on purpose: every one is paid on each of ~20,000 inserts a second.
@@ -350,11 +355,12 @@ class ImpressionDaily(models.Model):
     clicks = models.PositiveIntegerField()
     inverse_propensity_clicks = models.FloatField(default=0.0, help_text="Sum of click / propensity (for IPS).")
     unseen = models.PositiveIntegerField(default=0, help_text="Served but never seen (not in `impressions`).")
+    simulated = models.BooleanField(default=False, help_text="Simulated sessions' impressions (warm-up), apart.")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "title", "artwork", "policy", "experiment_variant", "device"],
+                fields=["day", "title", "artwork", "policy", "experiment_variant", "device", "simulated"],
                 name="one_rollup_per_day_and_slice",
             )
         ]

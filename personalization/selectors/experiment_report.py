@@ -1,8 +1,9 @@
 """An experiment's results, read from the impression log and computed with `personalization.abtest`.
 
 What is counted: the impressions logged with the experiment in their page view's assignments
-(`;name=variant;`), shown between its start and its stop, and seen: on the viewer's screen (served-not-seen
-cards are not counted) (`counted_impressions`; the export marks exactly these). A click or play counts for
+(`;name=variant;`), shown between its start and its stop, seen (on the viewer's screen: served-not-seen
+cards are not counted) and not simulated (the warm-up's sessions are not people) (`counted_impressions`;
+the export marks exactly these). A click or play counts for
 an impression when its event carries the impression's token (at most one each: a database constraint).
 The unit of every interval is the profile.
 """
@@ -36,9 +37,15 @@ def seen_impressions() -> QuerySet[Impression]:
     return Impression.objects.filter(seen_at__isnull=False)
 
 
+def live_impressions() -> QuerySet[Impression]:
+    """Seen impressions of people: simulated sessions (the warm-up) are left out of every result."""
+    return seen_impressions().filter(simulated=False)
+
+
 def counted_impressions(experiment: Experiment) -> QuerySet[Impression]:
-    """The impressions the experiment's results count (and the export marks counted): seen ones only."""
-    impressions = seen_impressions().filter(experiment_variant__contains=f";{experiment.name}=")
+    """The impressions the experiment's results count (and the export marks counted): seen ones of people
+    (not the warm-up's simulated sessions)."""
+    impressions = live_impressions().filter(experiment_variant__contains=f";{experiment.name}=")
     if experiment.started_at:
         impressions = impressions.filter(shown_at__gte=experiment.started_at)
     if experiment.stopped_at:
@@ -164,7 +171,7 @@ def _pre_period_ctr(experiment: Experiment, per_profile: dict[str, dict]) -> dic
     everyone = np.concatenate([data["profile"] for data in per_profile.values()])
     before = (
         with_outcomes(
-            seen_impressions().filter(
+            live_impressions().filter(
                 profile_id__in=everyone.tolist(),
                 shown_at__gte=experiment.started_at - PRE_PERIOD,
                 shown_at__lt=experiment.started_at,

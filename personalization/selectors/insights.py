@@ -62,12 +62,12 @@ class Segment:
 
 
 def variant_stats(title: Title) -> list[VariantStats]:
-    """Seen impressions and their clicks per variant: raw log plus what retention already rolled up
-    (served-not-seen cards are in neither)."""
+    """Seen impressions of people and their clicks per variant: raw log plus what retention already rolled
+    up (served-not-seen cards and simulated sessions are in neither)."""
     artworks = list(title.artworks.order_by("-is_active", "-is_default", "id"))
     clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
     raw = (
-        Impression.objects.filter(title=title, seen_at__isnull=False)
+        Impression.objects.filter(title=title, seen_at__isnull=False, simulated=False)
         .annotate(clicked=Exists(clicked))
         .values("artwork_id")
         .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))
@@ -77,7 +77,7 @@ def variant_stats(title: Title) -> list[VariantStats]:
         counts[row["artwork_id"]][0] += row["n"]
         counts[row["artwork_id"]][1] += row["clicks"]
     for row in (
-        ImpressionDaily.objects.filter(title=title)
+        ImpressionDaily.objects.filter(title=title, simulated=False)
         .values("artwork_id")
         .annotate(n=Sum("impressions"), clicks=Sum("clicks"))
     ):
@@ -163,11 +163,11 @@ class CtrSeries:
 
 def live_ctr_by_hour(*, days: int = 7) -> CtrSeries:
     """CTR per hour (clicks per seen impression) of the bandit against the uniform-random control (and any
-    other policy) on live traffic."""
+    other policy) on live traffic (people, not the warm-up's simulated sessions)."""
     since = timezone.now() - timedelta(days=days)
     clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
     rows = (
-        Impression.objects.filter(shown_at__gte=since, seen_at__isnull=False)
+        Impression.objects.filter(shown_at__gte=since, seen_at__isnull=False, simulated=False)
         .annotate(hour=TruncHour("shown_at"))
         .values("hour", "policy")
         .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))

@@ -56,7 +56,8 @@ SHARED_FIELDS = (
     "experiment_variant",
     "model_version",
 )
-# (The page view's own context, "taste" and "simulated", goes to its PageView row.)
+# (The page view's own context, "taste" and "simulated", goes to its PageView row; "simulated" to each
+# impression too, so that rates can leave simulated traffic out without a join.)
 # ...and each per-card field as one list.
 
 
@@ -248,7 +249,7 @@ class _Page:
     def rows(self) -> list[dict]:
         names = list(self.columns)
         return [
-            {**self.shared, **dict(zip(names, values, strict=True))}
+            {**self.shared, "simulated": self.simulated, **dict(zip(names, values, strict=True))}
             for values in zip(*self.columns.values(), strict=True)
         ]
 
@@ -286,8 +287,8 @@ def _page(batch: dict) -> _Page:
 # binary (%b: psycopg's text array format costs more than the insert itself).
 _PG_COLUMNS = {c.field: c.sql_type for c in CARD_COLUMNS} | {"row_key": "varchar", "n_candidates": "smallint"}
 _PG_INSERT = f"""
-INSERT INTO personalization_impression ({", ".join(SHARED_FIELDS)}, {", ".join(_PG_COLUMNS)}, ingested_at)
-SELECT {", ".join(["%s"] * len(SHARED_FIELDS))}, u.*, clock_timestamp()
+INSERT INTO personalization_impression ({", ".join(SHARED_FIELDS)}, simulated, {", ".join(_PG_COLUMNS)}, ingested_at)
+SELECT {", ".join(["%s"] * len(SHARED_FIELDS))}, %s, u.*, clock_timestamp()
 FROM unnest({", ".join(f"%b::{kind}[]" for kind in _PG_COLUMNS.values())}) AS u
 ON CONFLICT (id) DO NOTHING
 """  # noqa: S608 (the SQL text is built from the constants above; values travel as parameters)
@@ -299,7 +300,7 @@ def _insert_postgres(page: _Page) -> int:
     ingested_at is clock_timestamp(), not now(): the learner's cursor needs the real insertion
     time even when many inserts share one long transaction (the simulator's replays).
     """
-    params = [page.shared[f] for f in SHARED_FIELDS] + [page.columns[f] for f in _PG_COLUMNS]
+    params = [page.shared[f] for f in SHARED_FIELDS] + [page.simulated] + [page.columns[f] for f in _PG_COLUMNS]
     connection.ensure_connection()
     # A server-binding psycopg cursor: Django's default client-side cursor would quote every
     # array element into the SQL text, which costs more than the insert itself.
@@ -443,22 +444,23 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0])
     clusters: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0.0]))
     count = 0
-    for impression_id, shown_at, profile_id, title_id, artwork_id, theme, policy, label, device, propensity, seen in (
-        old.values_list(
-            "id", "shown_at", "profile_id", "title_id", "artwork_id", "theme", "policy", "experiment_variant",
-            "device", "propensity", "seen_at",
-        ).iterator(chunk_size=5000)
-    ):  # fmt: skip
+    for (
+        impression_id, shown_at, profile_id, title_id, artwork_id, theme, policy, label, device, propensity, seen,
+        simulated,
+    ) in old.values_list(
+        "id", "shown_at", "profile_id", "title_id", "artwork_id", "theme", "policy", "experiment_variant", "device",
+        "propensity", "seen_at", "simulated",
+    ).iterator(chunk_size=5000):  # fmt: skip
         count += 1
         day = timezone.localdate(shown_at)
-        total = totals[(day, title_id, artwork_id, theme, policy, label, device)]
+        total = totals[(day, title_id, artwork_id, theme, policy, label, device, simulated)]
         if seen is None:  # served, never seen: counted apart, in no rate
             total[3] += 1
             continue
         click, play = impression_id in clicked, impression_id in played
         ipw = 1.0 / propensity if click and propensity > 0 else 0.0
         total[0], total[1], total[2] = total[0] + 1, total[1] + click, total[2] + ipw
-        for experiment, variant in _experiments(label):
+        for experiment, variant in [] if simulated else _experiments(label):  # no simulated row in any result
             cluster = clusters[(day, experiment, variant, policy, device)][profile_id]
             cluster[0], cluster[1], cluster[2], cluster[3] = (
                 cluster[0] + 1,
@@ -466,7 +468,8 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
                 cluster[2] + play,
                 cluster[3] + ipw,
             )
-    for (day, title_id, artwork_id, theme, policy, label, device), (shown, clicks, ipw, unseen) in totals.items():
+    for (day, title_id, artwork_id, theme, policy, label, device, simulated), counts in totals.items():
+        shown, clicks, ipw, unseen = counts
         daily, _ = ImpressionDaily.objects.select_for_update().get_or_create(
             day=day,
             title_id=title_id,
@@ -474,6 +477,7 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
             policy=policy,
             experiment_variant=label,
             device=device,
+            simulated=simulated,
             defaults={"theme": theme, "impressions": 0, "clicks": 0},
         )
         daily.impressions += shown

@@ -1,0 +1,105 @@
+"""The demo starts warm, honestly: `warm_bandit --sessions N` (and seed_demo) let the artwork bandit learn
+from simulated sessions in the default world; their impressions are kept, marked simulated, and left
+out of experiment results, live CTR and off-policy evaluation; the sample viewers' standing is untouched."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from personalization.bandit import BanditState
+from personalization.context import Context
+from personalization.models import BanditSnapshot, Engagement, Event, Experiment, Impression, PageView, Profile
+from personalization.selectors.experiment_report import experiment_report
+from personalization.services.artwork import bandit_learn
+from personalization.services.experiments import HOLDOUT
+from personalization.services.homepage import homepage_build
+from personalization.services.impressions import impressions_mark_seen
+from tests.conftest import seed_quietly
+from tests.factories import write_clustered_movielens
+
+pytestmark = pytest.mark.django_db
+
+
+def warm(*args: str) -> dict:
+    out = StringIO()
+    call_command("warm_bandit", *args, "--json", stdout=out, stderr=StringIO())
+    return json.loads(out.getvalue().strip().splitlines()[-1])
+
+
+def test_warming_teaches_the_bandit_from_simulated_sessions_marked_simulated(clustered_data):
+    standing = sorted(Engagement.objects.values_list("profile_id", "title_id", "plays", "progress"))
+
+    stats = warm("--sessions", "40", "--seed", "3", "--learn-every", "10")
+
+    assert stats["sessions"] == 40 and stats["learning_passes"] == 4 and stats["clicks"] > 0 and stats["plays"] > 0
+    simulated = Impression.objects.filter(simulated=True)
+    assert simulated.count() == Impression.objects.count() > 0  # every impression it logged is marked
+    assert stats["impressions"] == simulated.filter(seen_at__isnull=False).count() > 0
+    assert PageView.objects.filter(simulated=False).count() == 0
+    state = BanditState.from_bytes(bytes(BanditSnapshot.objects.first().state))
+    assert state.n_impressions == simulated.filter(seen_at__isnull=False).exclude(theme="").count()
+    clicks = Event.objects.filter(kind="click")
+    assert clicks.count() == stats["clicks"]
+    assert set(clicks.values_list("impression_id", flat=True)) <= set(simulated.values_list("id", flat=True))
+    # The sample viewers' own standing (plays, progress, Continue Watching) is as it was.
+    assert sorted(Engagement.objects.values_list("profile_id", "title_id", "plays", "progress")) == standing
+
+
+def test_simulated_impressions_are_in_no_experiment_result(clustered_data):
+    holdout = Experiment.objects.get(name=HOLDOUT)  # seed_demo's running artwork control
+    warm("--sessions", "20", "--seed", "1")
+    assert Impression.objects.filter(experiment_variant__contains=f";{HOLDOUT}=").exists()
+    assert sum(v["impressions"] for v in experiment_report(holdout, use_cuped=False)["variants"]) == 0
+
+    viewer = Impression.objects.values_list("profile_id", flat=True).first()
+    page = homepage_build(profile=Profile.objects.get(pk=viewer), context=Context(20, "evening", "desktop"))
+    person = [page.rows[0].cards[0], page.rows[0].cards[1]]
+    impressions_mark_seen([uuid.UUID(card.impression.split(".")[0]) for card in person])
+    counted = sum(v["impressions"] for v in experiment_report(holdout, use_cuped=False)["variants"])
+    assert counted == 2  # a person's seen cards count; the warm-up's never do
+
+
+def test_seed_demo_warms_a_cold_bandit_once(tmp_path):
+    directory = write_clustered_movielens(tmp_path / "clustered")
+    out = StringIO()
+    call_command("seed_demo", movielens_dir=str(directory), prerender=0, no_background=True, skip_training=True,
+                 warm_sessions=12, stdout=out, stderr=StringIO())  # fmt: skip
+    assert "warmed from 12 simulated sessions" in out.getvalue()
+    snapshots = BanditSnapshot.objects.count()
+    assert snapshots > 0 and Impression.objects.filter(simulated=False).count() == 0
+
+    again = StringIO()
+    call_command("seed_demo", movielens_dir=str(directory), prerender=0, no_background=True, skip_training=True,
+                 warm_sessions=12, stdout=again, stderr=StringIO())  # fmt: skip
+    assert "warmed" not in again.getvalue() and BanditSnapshot.objects.count() == snapshots  # learned: left alone
+
+
+def test_bad_arguments_and_an_empty_demo_are_refused(tmp_path):
+    with pytest.raises(CommandError, match="seed_demo"):
+        call_command("warm_bandit", "--sessions", "5")
+    seed_quietly(write_clustered_movielens(tmp_path / "c"))
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("warm_bandit", "--sessions", "0")
+    with pytest.raises(CommandError, match="--warm-sessions"):
+        call_command("seed_demo", movielens_dir=str(tmp_path / "c"), prerender=0, no_background=True,
+                     skip_training=True, warm_sessions=-1)  # fmt: skip
+    assert not Impression.objects.exists() and not BanditSnapshot.objects.exists()
+
+
+def test_a_warm_bandit_then_learns_from_people_as_before(clustered_data):
+    warm("--sessions", "10", "--seed", "4")
+    before = BanditSnapshot.objects.first().impressions_folded
+    profile = Profile.objects.filter(ratings__isnull=False).first()
+    page = homepage_build(profile=profile, context=Context(9, "morning", "mobile"))
+    import uuid
+
+    themed = [card for card in page.rows[0].cards if card.theme][:3]
+    impressions_mark_seen([uuid.UUID(card.impression.split(".")[0]) for card in themed])
+    stats = bandit_learn(lag=timedelta(0))
+    assert stats.impressions == 3 and BanditSnapshot.objects.first().impressions_folded == before + 3
