@@ -27,7 +27,14 @@ from personalization.http import (
     viewing_context,
 )
 from personalization.models import Account, Engagement, Event, Experiment, Profile, SimulationReport
-from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, stats_by_source, variant_stats
+from personalization.selectors.insights import (
+    bandit_beliefs,
+    bandit_summary,
+    live_ctr_by_hour,
+    selection_by_segment,
+    stats_by_source,
+    variant_stats,
+)
 from personalization.selectors.viewers import sample_viewers_search, taste_named
 from personalization.services.events import event_submit, impressions_seen_submit, onboarding_complete
 from personalization.services.experiments import experiment_analyse_enqueue
@@ -253,18 +260,58 @@ def context_override(request: HttpRequest) -> HttpResponse:
 
 # Staff insights ----------------------------------------------------------------------------
 
-POLICY_COLOURS = {"thompson": "#46d369", "uniform": "#e5e5e5", "editorial": "#f5b50a", "oracle": "#2f80ed"}
+POLICY_COLOURS = {
+    "thompson": "#46d369",
+    "uniform": "#e5e5e5",
+    "editorial": "#f5b50a",
+    "oracle": "#2f80ed",
+    "vw": "#e50914",
+    "lints": "#9b51e0",
+}
+SPARE_COLOURS = ("#00b3a4", "#f2994a", "#eb5757", "#56ccf2")
+
+
+def _colours(*names: str) -> dict[str, str]:
+    """A colour for every policy charted: the known ones, then spares for any other (a peer)."""
+    colours = dict(POLICY_COLOURS)
+    spare = iter(SPARE_COLOURS * 4)
+    for name in names:
+        colours.setdefault(name, next(spare, "#999999"))
+    return colours
+
+
+def _simulation_policies(report: SimulationReport | None) -> list[dict]:
+    """Per policy of the last simulation: impressions-weighted mean CTR over its windows and its last window."""
+    if report is None:
+        return []
+    rows = []
+    for name, values in report.series.items():
+        points = [v for v in values if v is not None]
+        rows.append(
+            {
+                "policy": name,
+                "windows": len(points),
+                "mean": sum(points) / len(points) if points else None,
+                "last": points[-1] if points else None,
+            }
+        )
+    return rows
 
 
 @staff_member_required
 @require_GET
 def insights(request: HttpRequest) -> HttpResponse:
-    """How the artwork bandit does: its CTR against the random control, and per title, per variant."""
+    """How the artwork bandit does: its live CTR against the random control (people's seen impressions), what
+    it believes of each theme with its uncertainty, what it learned from (the warm-up's simulated sessions
+    apart), the last simulation's per-policy curves, and per title, per variant."""
     query = request.GET.get("q", "").strip()
     titles = Title.objects.available().by_popularity()
     titles = titles.filter(name__icontains=query) if query else titles
     live = live_ctr_by_hour()
     report = SimulationReport.objects.first()
+    daypart = request.GET.get("daypart") if request.GET.get("daypart") in DAYPARTS else "evening"
+    device = request.GET.get("device") if request.GET.get("device") in DEVICES else "desktop"
+    bandit = bandit_summary()
     return render(
         request,
         "personalization/insights.html",
@@ -276,7 +323,15 @@ def insights(request: HttpRequest) -> HttpResponse:
             "live_axis": f"{live.labels[0]} → {live.labels[-1]}" if live.labels else "",
             "report": report,
             "report_chart": svg_lines(report.series) if report else None,
-            "colours": POLICY_COLOURS,
+            "report_policies": _simulation_policies(report),
+            "colours": _colours(*live.series, *(report.series if report else ())),
+            "bandit": bandit,
+            "warm_up": bandit["warm_up"],
+            "beliefs": bandit_beliefs(daypart=daypart, device=device),
+            "belief_context": {"daypart": daypart, "device": device},
+            "dayparts": DAYPARTS,
+            "devices": DEVICES,
+            "row_model": None,  # no learned row order on this branch: the page says so
         },
     )
 

@@ -29,6 +29,7 @@ from django.core.cache import cache
 from catalog.selectors import catalog_snapshot
 from catalog.themes import ALL_THEMES
 from personalization.models import BanditSnapshot, Engagement, Impression, Profile
+from personalization.page import PageExpired
 from personalization.selectors.experiments import running_experiments_forget
 from personalization.selectors.serving import published_bandit_forget
 from personalization.selectors.viewers import history_changed_key
@@ -47,6 +48,7 @@ class NothingToWarm(ValueError):
 @dataclass(frozen=True)
 class WarmStats:
     sessions: int
+    skipped: int  # sessions cut short: their page's plan was lost from the cache
     impressions: int  # seen, simulated impressions logged
     clicks: int
     plays: int
@@ -57,6 +59,7 @@ class WarmStats:
     def as_dict(self) -> dict:
         return {
             "sessions": self.sessions,
+            "skipped": self.skipped,
             "impressions": self.impressions,
             "clicks": self.clicks,
             "plays": self.plays,
@@ -89,6 +92,7 @@ def bandit_warm(
     standing = _standing(set(profiles))
     before = Impression.objects.filter(simulated=True, seen_at__isnull=False).count()
     run = Run()
+    skipped = 0
     previous = celery_override(task_always_eager=True)  # log impressions in-process, as simulate_traffic does
     running_experiments_forget()
     try:
@@ -99,9 +103,11 @@ def bandit_warm(
                 return artwork_chooser(rng=rng, **kwargs)
 
             profile = profiles[spec.profile_id]
-            session_run(
-                spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run, simulated=True
-            )
+            viewer = viewers[profile.pk]
+            try:
+                session_run(spec, profile, factory=factory, viewer=viewer, world=world, run=run, simulated=True)
+            except PageExpired:  # its plan was lost from the cache (a Redis blip): what it logged stays
+                skipped += 1
             if number % learn_every == 0 or number == len(specs):
                 bandit_learn(lag=timedelta(0))
                 published_bandit_forget()  # the next session's pages use what was just learned
@@ -111,6 +117,7 @@ def bandit_warm(
         _restore(set(profiles), standing)
     return WarmStats(
         sessions=len(specs),
+        skipped=skipped,
         impressions=Impression.objects.filter(simulated=True, seen_at__isnull=False).count() - before,
         clicks=int(sum(run.outcomes)),
         plays=run.plays,

@@ -4,6 +4,7 @@ out of experiment results, live CTR and off-policy evaluation; the sample viewer
 
 from __future__ import annotations
 
+import csv
 import json
 import uuid
 from datetime import timedelta
@@ -11,6 +12,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from personalization.bandit import BanditState
 from personalization.context import Context
@@ -103,3 +105,35 @@ def test_a_warm_bandit_then_learns_from_people_as_before(clustered_data):
     impressions_mark_seen([uuid.UUID(card.impression.split(".")[0]) for card in themed])
     stats = bandit_learn(lag=timedelta(0))
     assert stats.impressions == 3 and BanditSnapshot.objects.first().impressions_folded == before + 3
+
+
+def test_insights_and_the_export_tell_simulated_impressions_apart(clustered_data, admin_client, tmp_path):
+    warm("--sessions", "15", "--seed", "2")
+    path = tmp_path / "all.csv"
+    call_command("export_impressions", "--out", str(path), stderr=StringIO())
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and {row["simulated"] for row in rows} == {"1"} and {row["counted"] for row in rows} == {"0"}
+    response = admin_client.get(reverse("personalization:insights"))
+    assert response.status_code == 200
+    warmed = response.context["warm_up"]
+    assert warmed["impressions"] == Impression.objects.filter(simulated=True, seen_at__isnull=False).count() > 0
+    assert "simulated" in response.content.decode()
+    assert response.context["live"].impressions == {}  # live CTR: people only
+
+
+def test_a_session_whose_page_plan_was_lost_is_skipped_not_fatal(clustered_data, monkeypatch):
+    from personalization.page import PageExpired
+    from personalization.services import warmup
+
+    real, calls = warmup.session_run, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # as when a Redis blip loses the page's plan between building it and its lazy rows
+            raise PageExpired()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(warmup, "session_run", flaky)
+    stats = warmup.bandit_warm(sessions=4, seed=1, learn_every=2)
+    assert (stats.sessions, stats.skipped, stats.learning_passes) == (4, 1, 2) and BanditSnapshot.objects.exists()
