@@ -358,9 +358,20 @@ def impressions_mark_seen(impression_ids: Iterable[uuid.UUID]) -> SeenResult:
     return SeenResult(newly_seen=newly, already_seen=present - newly, pending=len(missing))
 
 
+SEEN_PENDING_KEPT = timedelta(days=7)  # a report whose impression never arrived (its batch quarantined) goes
+SEEN_PENDING_BATCH = 5000
+
+
 def impressions_seen_apply_pending() -> int:
-    """Apply the seen reports that arrived before their impressions; returns how many were applied."""
-    waiting = list(ImpressionSeenPending.objects.values_list("impression_id", flat=True)[:50_000])
+    """Apply the seen reports that arrived before their impressions (oldest first, up to a batch per pass);
+    returns how many were applied. A report still waiting after SEEN_PENDING_KEPT is dropped: its page's
+    batch was never inserted (quarantined for a developer), and the mark cannot apply to anything."""
+    ImpressionSeenPending.objects.filter(received_at__lt=timezone.now() - SEEN_PENDING_KEPT).delete()
+    waiting = list(
+        ImpressionSeenPending.objects.order_by("received_at").values_list("impression_id", flat=True)[
+            :SEEN_PENDING_BATCH
+        ]
+    )
     if not waiting:
         return 0
     arrived = list(Impression.objects.filter(id__in=waiting).values_list("id", flat=True))

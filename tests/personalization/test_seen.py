@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import int_to_base36
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -236,3 +237,15 @@ def test_the_bandit_learns_from_seen_cards_only_and_a_click_proves_a_card_seen(b
     assert state.n_impressions == 5 and state.n_themes == len(ALL_THEMES)
     assert Impression.objects.filter(seen_at__isnull=True).count() == len(cards_of(page)) - 5
     assert Event.objects.get().reward_folded_at is not None
+
+
+def test_a_report_whose_impression_never_arrives_is_dropped_after_a_week(viewer):
+    from personalization.services.impressions import impressions_seen_apply_pending
+
+    waiting = [uuid.uuid4(), uuid.uuid4()]
+    ImpressionSeenPending.objects.bulk_create([ImpressionSeenPending(impression_id=i) for i in waiting])
+    ImpressionSeenPending.objects.filter(impression_id=waiting[0]).update(
+        received_at=timezone.now() - timedelta(days=8)
+    )
+    assert impressions_seen_apply_pending() == 0
+    assert list(ImpressionSeenPending.objects.values_list("impression_id", flat=True)) == [waiting[1]]
