@@ -9,6 +9,7 @@ format version: a plan written by another release (an open tab across a deploy) 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from catalog.snapshot import ArtworkVariant, CatalogSnapshot
@@ -155,6 +156,33 @@ class PlannedArtwork:
     probabilities: tuple[float, ...] = ()
 
 
+class StoredArtwork(Mapping[int, tuple[PlannedArtwork, ...]]):
+    """A stored plan's artwork by row, read a row at a time: a lazy row needs its own ~20 cards, not
+    the page's ~280. A damaged row reads as an expired page, as a damaged plan does."""
+
+    def __init__(self, rows: dict[int, list]) -> None:
+        self._raw = rows
+        self._read: dict[int, tuple[PlannedArtwork, ...]] = {}
+
+    def __getitem__(self, index: int) -> tuple[PlannedArtwork, ...]:
+        if index not in self._read:
+            row = self._raw[index]  # KeyError: no such row (`get` gives its default)
+            try:
+                self._read[index] = tuple(
+                    PlannedArtwork(artwork_id, propensity, tuple(candidates), tuple(probabilities))
+                    for artwork_id, propensity, candidates, probabilities in row
+                )
+            except (TypeError, ValueError):
+                raise PageExpired() from None
+        return self._read[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 @dataclass(frozen=True)
 class PagePlan:
     """Everything a lazy row of this page view needs later, decided once when the page was built."""
@@ -169,7 +197,7 @@ class PagePlan:
     rows: tuple[RowPlan, ...]
     experiments: str = ""  # ';name=variant;' of the running experiments this page view is in
     simulated: bool = False  # the traffic simulator's, not a person's
-    artwork: dict[int, tuple[PlannedArtwork, ...]] = field(default_factory=dict)  # lazy rows' choices
+    artwork: Mapping[int, tuple[PlannedArtwork, ...]] = field(default_factory=dict)  # lazy rows' choices
     matches: dict[int, int] = field(default_factory=dict)  # title id -> "NN% match"
     progress: dict[int, float] = field(default_factory=dict)  # title id -> how far into it (Continue Watching)
 
@@ -260,13 +288,7 @@ class PagePlan:
             ),
             experiments=data["experiments"],
             simulated=data["simulated"],
-            artwork={
-                int(i): tuple(
-                    PlannedArtwork(artwork_id, propensity, tuple(candidates), tuple(probabilities))
-                    for artwork_id, propensity, candidates, probabilities in row
-                )
-                for i, row in data["artwork"].items()
-            },
+            artwork=StoredArtwork({int(i): row for i, row in data["artwork"].items()}),
             matches={int(t): m for t, m in data["matches"].items()},
             progress={int(t): float(p) for t, p in data["progress"].items()},
         )

@@ -95,8 +95,6 @@ def personal_signals(
             break
     watched = set(history.watched.tolist())
     liked_only = tuple(a for a, _ in because if int(snapshot.title_ids[a]) not in watched)
-    watched = set(history.watched.tolist())
-    liked_only = tuple(a for a, _ in because if int(snapshot.title_ids[a]) not in watched)
     signals = ViewerSignals(
         name=base.name,
         scores=scores,

@@ -50,6 +50,9 @@ class _Inputs(NamedTuple):
     negatives: np.ndarray  # thumbed down
 
 
+SIMILAR_MEMO_SIZE = 20_000  # anchors remembered per model (~50 ids each)
+
+
 class RecommenderModel:
     """Learned arrays of every stage over one index of users and items; no training data needed to score."""
 
@@ -95,6 +98,10 @@ class RecommenderModel:
         )
         self._watched_by_item = self._watched_by_user.T.tocsr()
         self._content_vectors = content.combined()
+        self._content_norms = similarity.row_norms(self._content_vectors)
+        # "Because you watched X" per (X, k, kind): the model never changes once built, and a viewer's
+        # anchors recur on every page they load. Bounded: cleared when full.
+        self._similar_memo: dict[tuple[int, int, str], np.ndarray] = {}
         # float32 copies for one viewer's ranking features (half the memory traffic of float64); the
         # badge's predicted stars stay float64 so they equal Surprise's own `predict()`.
         self._star_bias32 = (rating_factors.global_mean + rating_factors.item_bias).astype(np.float32)
@@ -106,6 +113,7 @@ class RecommenderModel:
         other = object.__new__(RecommenderModel)
         other.__dict__.update(self.__dict__)
         other.ranker, other.calibration, other.params = ranker, calibration, params
+        other._similar_memo = {}  # the similarity floor and shrink are params
         return other
 
     # -- counts -------------------------------------------------------------------------------
@@ -227,7 +235,7 @@ class RecommenderModel:
         if kind == "cowatch":
             return similarity.cowatch_cosine(self._watched_by_item, self._watched_by_user, position)
         if kind == "content":
-            return similarity.cosine_rows(self._content_vectors, position)
+            return similarity.cosine_rows(self._content_vectors, position, norms=self._content_norms)
         if kind == "blend":
             return similarity.blend(
                 self.similarity(item_id, "cowatch"),
@@ -243,6 +251,9 @@ class RecommenderModel:
         Fewer than k (or none) when not enough titles clear the similarity floor: a short row reads
         better than one padded with Air Bud. See `similar` for the blend of co-watching and content.
         """
+        memo_key = (int(item_id), int(k), kind)
+        if memo_key in self._similar_memo:
+            return self._similar_memo[memo_key]
         position = self._position(item_id)
         floor = self.params.similar_floor if kind == "blend" else -np.inf
         # On a small catalogue (tests, a fresh site) the viewer threshold is capped at the median title.
@@ -250,7 +261,12 @@ class RecommenderModel:
         found = similarity.neighbours(
             self.similarity(item_id, kind), position, self.items.popularity, k, min_viewers=min_viewers, floor=floor
         )
-        return self.item_ids[found]
+        if len(self._similar_memo) >= SIMILAR_MEMO_SIZE:
+            self._similar_memo.clear()
+        ids = self.item_ids[found]
+        ids.flags.writeable = False  # shared by every caller
+        self._similar_memo[memo_key] = ids
+        return ids
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:

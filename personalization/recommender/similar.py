@@ -20,15 +20,23 @@ import scipy.sparse as sp
 SIMILARITIES = ("factors", "ease", "cowatch", "content", "blend")
 
 
-def cosine_rows(matrix: np.ndarray | sp.csr_matrix, position: int) -> np.ndarray:
-    """Cosine of row `position` with every row (0 where either row is all zeros)."""
+def row_norms(matrix: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    """The Euclidean norm of every row."""
+    if sp.issparse(matrix):
+        return np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).reshape(-1))
+    return np.linalg.norm(matrix, axis=1)
+
+
+def cosine_rows(matrix: np.ndarray | sp.csr_matrix, position: int, *, norms: np.ndarray | None = None) -> np.ndarray:
+    """Cosine of row `position` with every row (0 where either row is all zeros); `norms` are the
+    rows' norms when the caller keeps them."""
     if sp.issparse(matrix):
         row = matrix[position]
         dots = np.asarray((matrix @ row.T).todense()).reshape(-1)
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).reshape(-1))
     else:
         dots = matrix @ matrix[position]
-        norms = np.linalg.norm(matrix, axis=1)
+    if norms is None:
+        norms = row_norms(matrix)
     scale = norms * norms[position]
     return np.divide(dots, scale, out=np.zeros(len(dots)), where=scale > 0)
 

@@ -120,15 +120,21 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     new = Impression.objects.filter(seen_at__isnull=False, seen_at__lte=upper).exclude(theme="")
     if latest and latest.impressions_cursor:
         new = new.filter(seen_at__gt=latest.impressions_cursor)
-    shown = list(new.values_list("page_view_id", "profile_id", "theme", "daypart", "device", "seen_at"))
+    # In the order they were shown (ids are random): the fold's sums then round the same way each run.
+    shown = list(
+        new.order_by("shown_at", "row_index", "position", "pk").values_list(
+            "page_view_id", "profile_id", "theme", "daypart", "device", "seen_at"
+        )
+    )
     rewarding = Event.objects.filter(kind=reward_event_kind(reward), impression_id__isnull=False)
     if not rebuilt:
         rewarding = rewarding.filter(reward_folded_at__isnull=True)
-    clicks = list(rewarding.select_for_update(skip_locked=True).values_list("pk", "impression_id"))
+    clicks = list(rewarding.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "impression_id"))
     clicked_rows = {
         row[0]: row[1:]
         for row in Impression.objects.filter(id__in={i for _, i in clicks}, seen_at__isnull=False)
         .exclude(theme="")
+        .order_by("shown_at", "row_index", "position", "pk")
         .values_list("id", "page_view_id", "profile_id", "theme", "daypart", "device")
     }
     if not shown and not clicked_rows and not rebuilt:

@@ -17,10 +17,10 @@ from datetime import timedelta
 import numpy as np
 from django.core.cache import cache
 from django.db import transaction
-from scipy import stats
 
 from catalog.selectors import catalog_snapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX
+from personalization import interleaving
 from personalization.abtest import assign
 from personalization.bandit import BanditState, PageContext, Policy, publish, state_new
 from personalization.chooser import ArtworkChooser
@@ -227,6 +227,7 @@ def interleaving_against_ab(
     world: ClickWorld,
     *,
     progress: Callable = lambda items, **kwargs: items,
+    resample_seed: int = 0,
 ) -> dict:
     """The same sessions twice, each time rolled back: once with the two rankers interleaved in the
     top row for everyone, once as an A/B test (half the viewers each). After each session, the p-value
@@ -266,12 +267,10 @@ def interleaving_against_ab(
         if kind in top:
             clicks[number] += 1
     arm = np.array([variant_of[spec.profile_id] == rankers[0] for spec in specs])
-    interleave_p, ab_p = [], []
-    for n in range(1, sessions + 1):
-        interleave_p.append(preference(teams[:n, 0], teams[:n, 1]).p_value)
-        a, b = clicks[:n][arm[:n]], clicks[:n][~arm[:n]]
-        ab_p.append(float(stats.ttest_ind(a, b, equal_var=False).pvalue) if len(a) > 1 and len(b) > 1 else 1.0)
+    interleave_p = interleaving.prefix_preference_p_values(teams[:, 0], teams[:, 1])
+    ab_p = interleaving.prefix_welch_p_values(clicks, arm)
     final = preference(teams[:, 0], teams[:, 1])
+    sensitivity = interleaving.resampled_sensitivity(teams, clicks, arm, np.random.default_rng(resample_seed))
     return {
         "rankers": {"A": rankers[0], "B": rankers[1]},
         "sessions": sessions,
@@ -281,15 +280,14 @@ def interleaving_against_ab(
             rankers[0]: round(float(clicks[arm].mean()), 4) if arm.any() else None,
             rankers[1]: round(float(clicks[~arm].mean()), 4) if (~arm).any() else None,
         },
-        "ab_p_value": round(ab_p[-1], 6) if ab_p else None,
-        "sessions_to_p05_interleaving": _first_below(interleave_p),
-        "sessions_to_p05_ab": _first_below(ab_p),
+        "ab_p_value": round(float(ab_p[-1]), 6) if len(ab_p) else None,
+        # In the order the sessions ran (one draw: noisy) ...
+        "sessions_to_p05_interleaving": interleaving.sessions_to_significance(interleave_p),
+        "sessions_to_p05_ab": interleaving.sessions_to_significance(ab_p),
+        # ... and the median over bootstrap orders of the same sessions (None: more than `sessions`).
+        "resamples": sensitivity.resamples,
+        "sessions_to_p05_interleaving_median": sensitivity.interleaving_median,
+        "sessions_to_p05_ab_median": sensitivity.ab_median,
+        "reached_p05_share_interleaving": round(sensitivity.interleaving_reached, 4),
+        "reached_p05_share_ab": round(sensitivity.ab_reached, 4),
     }
-
-
-def _first_below(p_values: list[float], alpha: float = 0.05) -> int | None:
-    """The first session count after which the p-value stays below alpha (None: never reached)."""
-    for n in range(len(p_values)):
-        if all(p < alpha for p in p_values[n:]):
-            return n + 1
-    return None

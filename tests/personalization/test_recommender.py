@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from personalization.recommender import RecommenderModel, RecommenderParams, Viewer, train
+from personalization.recommender import similar as similarity
 from personalization.recommender.item_model import _inverse_gram
 from personalization.recommender.training import train_parts
 
@@ -177,6 +178,23 @@ def test_similar_items_stay_in_the_cluster_and_exclude_the_item(model):
         assert set(similar) <= set(cluster)
     with pytest.raises(KeyError):
         model.similar_items(123456, 5)
+
+
+def test_similar_items_are_remembered_read_only_and_equal_to_a_fresh_computation(model):
+    first = model.similar_items(CLUSTER_A[1], 6)
+    fresh = similarity.neighbours(
+        model.similarity(CLUSTER_A[1]),
+        model._position(CLUSTER_A[1]),
+        model.items.popularity,
+        6,
+        min_viewers=min(model.params.similar_min_viewers, float(np.median(model.items.popularity))),
+        floor=model.params.similar_floor,
+    )
+
+    assert model.similar_items(CLUSTER_A[1], 6) is first  # a page's anchors recur: computed once
+    np.testing.assert_array_equal(first, model.item_ids[fresh])
+    with pytest.raises(ValueError):
+        first[0] = 0  # shared between callers, so nobody may change it
 
 
 def test_top_k_excludes_the_history_unless_asked_not_to(model):

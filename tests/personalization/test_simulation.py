@@ -140,6 +140,9 @@ def test_interleaving_against_ab_reports_both_designs_and_keeps_nothing(clustere
     assert set(summary["ab_clicks_per_session"]) == {"personalized", "popularity"}
     for key in ("sessions_to_p05_interleaving", "sessions_to_p05_ab"):
         assert summary[key] is None or 1 <= summary[key] <= 30
+        assert summary[f"{key}_median"] is None or 1 <= summary[f"{key}_median"] <= 30
+    assert summary["resamples"] == 1000
+    assert 0 <= summary["reached_p05_share_interleaving"] <= 1 and 0 <= summary["reached_p05_share_ab"] <= 1
     assert not Impression.objects.exists() and not Event.objects.exists()
     from personalization.models import Experiment
 

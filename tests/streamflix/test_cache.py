@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from personalization.models import Impression, ImpressionOutbox
 from streamflix.cache import ResilientRedisCache
-from tests.conftest import DEAD_REDIS
+from tests.conftest import DEAD_REDIS, require_services
 from tests.factories import make_catalog, make_profile
 
 BACKEND = "streamflix.cache.ResilientRedisCache"
@@ -57,3 +57,19 @@ def test_pages_render_with_redis_down_for_both_cache_and_broker(client, broker_d
 
     assert home.status_code == 200 and row.status_code == 200
     assert ImpressionOutbox.objects.count() == 2 and not Impression.objects.exists()  # kept for the drain
+
+
+def test_a_live_redis_cache_reuses_one_client_across_calls_and_threads(settings):
+    require_services()
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = ResilientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "client-reuse-test"})
+    cache.set("n", 0)
+    client = cache._cache.get_client(write=True)
+
+    with ThreadPoolExecutor(8) as pool:  # 8 threads share the client: each command borrows a connection
+        list(pool.map(lambda _: cache.incr("n"), range(200)))
+
+    assert cache.get("n") == 200 and not cache.is_down
+    assert cache._cache.get_client() is client and cache._cache.get_client(write=True) is client
+    cache.delete("n")

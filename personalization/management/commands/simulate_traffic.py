@@ -156,13 +156,19 @@ class Command(BaseCommand):
         viewers = viewers_truth(set(profiles), world)
         summary = {
             "seed": seed,
-            **interleaving_against_ab(rankers, specs, profiles, viewers, world, progress=_progress),
+            **interleaving_against_ab(rankers, specs, profiles, viewers, world, progress=_progress, resample_seed=seed),
         }
-        interleaving, ab = summary["sessions_to_p05_interleaving"], summary["sessions_to_p05_ab"]
+        sessions = len(specs)
+
+        def needed(count) -> str:
+            return f"{count:g}" if count is not None else f"more than {sessions}"
+
         (self.stderr if self._json else self.stdout).write(
             self.style.SUCCESS(
-                f"p < 0.05 after {interleaving or 'more than ' + str(len(specs))} sessions interleaved, "
-                f"{ab or 'more than ' + str(len(specs))} as an A/B test ({rankers[0]} vs {rankers[1]})"
+                f"p < 0.05 after {needed(summary['sessions_to_p05_interleaving_median'])} sessions interleaved, "
+                f"{needed(summary['sessions_to_p05_ab_median'])} as an A/B test ({rankers[0]} vs {rankers[1]}; "
+                f"medians over {summary['resamples']} resampled orders; in the order run: "
+                f"{needed(summary['sessions_to_p05_interleaving'])} and {needed(summary['sessions_to_p05_ab'])})"
             )
         )
         return summary
