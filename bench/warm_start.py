@@ -3,7 +3,8 @@
     python bench/warm_start.py --sessions 200 --viewers 100 --json
 
 Runs against the configured database (seeded: `python manage.py seed_demo`) inside one transaction that
-is rolled back: nothing it does is kept. It starts from a cold bandit (no snapshot: the prior), measures,
+is rolled back: nothing it does is kept. It starts from a cold bandit (the prior, blind to whatever the log
+already holds: `bandit_fresh_start`), measures,
 warms it with `bandit_warm` (the simulator's sessions in the default world, seed 0), and measures again.
 
 The measure: for `--viewers` sample viewers (not chosen by the warm-up: a separate seed) and the 60 most
@@ -49,10 +50,11 @@ def main() -> None:
     from catalog.selectors import catalog_snapshot
     from catalog.themes import ALL_THEMES, THEME_INDEX
     from personalization.bandit import PageContext, Policy, page_probabilities
-    from personalization.models import BanditSnapshot, Profile
+    from personalization.models import Profile
     from personalization.personal import viewer_tastes
     from personalization.selectors.serving import bandit_params, published_bandit, published_bandit_forget
     from personalization.selectors.viewers import viewer_history
+    from personalization.services.artwork import bandit_fresh_start
     from personalization.services.warmup import bandit_warm
     from personalization.simulation import ClickWorld
 
@@ -93,7 +95,7 @@ def main() -> None:
 
     started = time.monotonic()
     with transaction.atomic():
-        BanditSnapshot.objects.all().delete()  # cold: the prior (the rollback restores the real one)
+        bandit_fresh_start()  # cold: the prior, blind to the log so far (the rollback restores the real one)
         cold = measure()
         print(f"cold: {cold}", file=sys.stderr)
         stats = bandit_warm(sessions=args.sessions, seed=0)

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from catalog.selectors import catalog_snapshot
@@ -161,6 +162,26 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     stale = BanditSnapshot.objects.values_list("pk", flat=True)[SNAPSHOTS_KEPT:]
     BanditSnapshot.objects.filter(pk__in=list(stale)).delete()
     return LearnStats(len(shown), len(clicked_rows), snapshot.pk, rebuilt=rebuilt)
+
+
+def bandit_fresh_start(*, reward: str | None = None) -> BanditSnapshot:
+    """For a simulation inside a transaction that will be rolled back: a bandit that has learned nothing
+    and will learn only from what is seen from now on. Deleting the snapshots alone is not enough: the
+    next pass would fold every impression already in the log (the demo's warm-up, earlier traffic) with
+    rewards already marked folded, i.e. as misses. So the prior is saved with its cursor at the
+    database's now, and reward events not yet folded are marked folded (the rollback undoes both)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("bandit_fresh_start marks the log's rewards folded: call it in a rolled-back transaction")
+    BanditSnapshot.objects.all().delete()
+    params = bandit_params()
+    snapshot = BanditSnapshot.objects.create(
+        state=state_new(n_themes=len(ALL_THEMES), params=params).to_bytes(),
+        params=params.to_dict(),
+        reward=reward_name(reward),
+    )
+    BanditSnapshot.objects.filter(pk=snapshot.pk).update(impressions_cursor=Now())
+    Event.objects.filter(reward_folded_at__isnull=True, impression_id__isnull=False).update(reward_folded_at=Now())
+    return snapshot
 
 
 def _learning_lock() -> bool:

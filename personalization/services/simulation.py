@@ -31,7 +31,7 @@ from personalization.personal import viewer_tastes
 from personalization.selectors.experiments import running_experiments_forget
 from personalization.selectors.serving import bandit_params
 from personalization.selectors.viewers import viewer_history
-from personalization.services.artwork import artwork_chooser, bandit_learn
+from personalization.services.artwork import artwork_chooser, bandit_fresh_start, bandit_learn
 from personalization.services.events import SEEN_REPORT_MAX_CARDS, event_submit, impressions_seen_submit
 from personalization.services.experiments import experiment_start
 from personalization.services.homepage import homepage_build, homepage_row
@@ -155,7 +155,7 @@ def replay(
     run = Run()
     served = {"model": publish(state_new(n_themes=len(ALL_THEMES), params=bandit_params()), version="prior")}
     with transaction.atomic():
-        BanditSnapshot.objects.all().delete()  # a fresh bandit (the rollback restores the real one)
+        bandit_fresh_start()  # a bandit that knows nothing logged before (the rollback restores the real one)
         Experiment.objects.filter(status=Experiment.Status.RUNNING).update(status=Experiment.Status.STOPPED)
         running_experiments_forget()
         try:

@@ -137,3 +137,30 @@ def test_a_session_whose_page_plan_was_lost_is_skipped_not_fatal(clustered_data,
     monkeypatch.setattr(warmup, "session_run", flaky)
     stats = warmup.bandit_warm(sessions=4, seed=1, learn_every=2)
     assert (stats.sessions, stats.skipped, stats.learning_passes) == (4, 1, 2) and BanditSnapshot.objects.exists()
+
+
+def test_a_simulations_fresh_bandit_is_blind_to_the_warm_up(clustered_data):
+    """simulate_traffic's replays and bench/warm_start.py start from `bandit_fresh_start`: deleting the
+    snapshots alone would let the first pass fold every impression already logged (the demo's warm-up)
+    as a miss, its rewards being marked folded already."""
+    from django.db import transaction
+
+    from personalization.services.artwork import bandit_fresh_start
+
+    warm("--sessions", "12", "--seed", "5")
+    logged = Impression.objects.filter(simulated=True, seen_at__isnull=False).exclude(theme="").count()
+    with transaction.atomic():
+        BanditSnapshot.objects.all().delete()
+        assert bandit_learn(lag=timedelta(0)).impressions == logged > 0  # the leak this guards against
+        transaction.set_rollback(True)
+
+    with transaction.atomic():
+        bandit_fresh_start()
+        assert (bandit_learn(lag=timedelta(0)).impressions, BanditSnapshot.objects.first().impressions_folded) == (0, 0)
+        profile = Profile.objects.filter(ratings__isnull=False).first()
+        page = homepage_build(profile=profile, context=Context(20, "evening", "desktop"))
+        themed = [card for card in page.rows[0].cards if card.theme][:2]
+        impressions_mark_seen([uuid.UUID(card.impression.split(".")[0]) for card in themed])
+        assert bandit_learn(lag=timedelta(0)).impressions == 2  # what is seen from now on
+        transaction.set_rollback(True)
+    assert BanditSnapshot.objects.first().impressions_folded > 0  # the real bandit is back
