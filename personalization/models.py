@@ -106,6 +106,7 @@ class Event(models.Model):
         LIST_ADD = "list_add", "Added to My List"
         LIST_REMOVE = "list_remove", "Removed from My List"
         ONBOARDING_PICK = "onboarding_pick", "Picked at onboarding"
+        QUALITY_PLAY = "quality_play", "A play that lasted"  # derived by event_record: see services.rewards
 
     profile = models.ForeignKey(Profile, related_name="events", on_delete=models.CASCADE)
     title = models.ForeignKey(Title, related_name="events", on_delete=models.CASCADE)
@@ -113,7 +114,10 @@ class Event(models.Model):
     impression_id = models.UUIDField(null=True, blank=True, db_index=True, help_text="The card it came from.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     reward_folded_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the bandit learned from this click (clicks only)."
+        null=True,
+        blank=True,
+        help_text="When the bandit learned from this event as its reward (click, play or quality_play, whichever "
+        "STREAMFLIX_BANDIT_REWARD names).",
     )
 
     class Meta:
@@ -121,15 +125,15 @@ class Event(models.Model):
             models.Index(fields=["profile", "created_at"]),
             models.Index(
                 fields=["created_at"],
-                condition=models.Q(kind="click", reward_folded_at__isnull=True),
-                name="event_click_unfolded",
+                condition=models.Q(kind__in=["click", "play", "quality_play"], reward_folded_at__isnull=True),
+                name="event_reward_unfolded",
             ),
         ]
         constraints = [
             # A replayed click or play (the same token posted again) must not reward the bandit twice.
             models.UniqueConstraint(
                 fields=["impression_id", "kind"],
-                condition=models.Q(impression_id__isnull=False, kind__in=["click", "play"]),
+                condition=models.Q(impression_id__isnull=False, kind__in=["click", "play", "quality_play"]),
                 name="one_reward_per_impression_and_kind",
             ),
         ]
@@ -258,13 +262,27 @@ class Impression(models.Model):
     team = models.CharField(max_length=1, blank=True, help_text="Interleaving: the ranker (A or B) that drafted it.")
     model_version = models.CharField(max_length=20, blank=True)
     ingested_at = models.DateTimeField(db_index=True)
+    seen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the viewer's screen reported the card (at least half of it for at least a second), or a "
+        "click or play on it proved it was seen. Empty: served but never seen; such cards are not learned from "
+        "and not counted in CTR.",
+    )
+    simulated = models.BooleanField(
+        default=False,
+        help_text="From simulated sessions (warm_bandit, seed_demo's warm-up), not a person: the bandit learns "
+        "from it; experiment results and live CTR leave it out.",
+    )
 
     class Meta:
         # Few indexes on purpose: every one is paid on each of ~20,000 inserts a second.
-        # ingested_at: the learner's cursor; shown_at: retention and the CTR chart; title: insights.
+        # ingested_at: retention; shown_at: retention and the CTR chart; title: insights; seen_at (partial,
+        # so an insert of a card not yet seen pays nothing): the learner's cursor.
         indexes = [
             models.Index(fields=["title", "artwork"]),
             models.Index(fields=["shown_at"]),
+            models.Index(fields=["seen_at"], condition=models.Q(seen_at__isnull=False), name="impression_seen_at"),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +313,18 @@ class PageView(models.Model):
         return f"page view {self.id} of profile {self.profile_id}"
 
 
+class ImpressionSeenPending(models.Model):
+    """A seen report for an impression whose row the worker has not inserted yet (the report may beat the
+    batch: the broker path takes a moment, the outbox a minute). The learning pass applies it once the
+    row is in, then deletes it."""
+
+    impression_id = models.UUIDField(primary_key=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"seen report for {self.impression_id} (waiting for its impression)"
+
+
 class ImpressionOutbox(models.Model):
     """A page's impressions that could not be handed to the broker; drained into `Impression`.
 
@@ -321,14 +351,16 @@ class ImpressionDaily(models.Model):
     policy = models.CharField(max_length=20)
     experiment_variant = models.CharField(max_length=200, blank=True)
     device = models.CharField(max_length=10)
-    impressions = models.PositiveIntegerField()
+    impressions = models.PositiveIntegerField(help_text="Seen impressions (the ones CTR counts).")
     clicks = models.PositiveIntegerField()
     inverse_propensity_clicks = models.FloatField(default=0.0, help_text="Sum of click / propensity (for IPS).")
+    unseen = models.PositiveIntegerField(default=0, help_text="Served but never seen (not in `impressions`).")
+    simulated = models.BooleanField(default=False, help_text="Simulated sessions' impressions (warm-up), apart.")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "title", "artwork", "policy", "experiment_variant", "device"],
+                fields=["day", "title", "artwork", "policy", "experiment_variant", "device", "simulated"],
                 name="one_rollup_per_day_and_slice",
             )
         ]
@@ -350,8 +382,13 @@ class BanditSnapshot(models.Model):
     state = models.BinaryField()
     params = models.JSONField(default=dict)
     impressions_folded = models.PositiveBigIntegerField(default=0)
-    clicks_folded = models.PositiveBigIntegerField(default=0)
-    impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Ingested up to here.")
+    clicks_folded = models.PositiveBigIntegerField(
+        default=0, help_text="Rewards folded (clicks, plays or quality plays: `reward` says which)."
+    )
+    reward = models.CharField(
+        max_length=16, default="click", help_text="What it learned as the reward (STREAMFLIX_BANDIT_REWARD)."
+    )
+    impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Seen impressions up to here.")
 
     objects = BanditSnapshotQuerySet.as_manager()
 

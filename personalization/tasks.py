@@ -101,12 +101,13 @@ def model_retrain_task(self, trigger: str = "nightly") -> int | None:
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, soft_time_limit=50, time_limit=55)
 def bandit_learn_task() -> int:
-    """Every minute: fold new impressions and clicks into the artwork bandit (web processes pick it up)."""
+    """Every minute: fold newly seen impressions and new rewards into the artwork bandit (web processes pick
+    it up)."""
     stats = bandit_learn()
     if stats.skipped:
         logger.info("Bandit learning skipped: the previous pass is still running")
-    elif stats.impressions or stats.clicks:
-        logger.info("Bandit learned from %d impressions and %d clicks", stats.impressions, stats.clicks)
+    elif stats.impressions or stats.rewards:
+        logger.info("Bandit learned from %d seen impressions and %d rewards", stats.impressions, stats.rewards)
     return stats.impressions
 
 

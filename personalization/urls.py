@@ -11,6 +11,7 @@ urlpatterns = [
     path("profiles/all/", views.profile_browse, name="browse"),
     path("profiles/new/", views.profile_new, name="profile_new"),
     path("profiles/<int:pk>/select/", views.profile_select, name="profile_select"),
+    path("profiles/<int:pk>/seen/", views.impressions_seen, name="seen"),
     path("rows/<str:page_view_id>/<int:index>/", views.row_fragment, name="row"),
     path("title/<int:pk>/", views.title_detail, name="title_detail"),
     path("title/<int:pk>/open/", views.title_open, name="title_open"),

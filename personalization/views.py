@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -27,9 +27,16 @@ from personalization.http import (
     viewing_context,
 )
 from personalization.models import Account, Engagement, Event, Experiment, Profile, SimulationReport
-from personalization.selectors.insights import live_ctr_by_hour, selection_by_segment, stats_by_source, variant_stats
+from personalization.selectors.insights import (
+    bandit_beliefs,
+    bandit_summary,
+    live_ctr_by_hour,
+    selection_by_segment,
+    stats_by_source,
+    variant_stats,
+)
 from personalization.selectors.viewers import sample_viewers_search, taste_named
-from personalization.services.events import event_submit, onboarding_complete
+from personalization.services.events import event_submit, impressions_seen_submit, onboarding_complete
 from personalization.services.experiments import experiment_analyse_enqueue
 from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row
 from personalization.services.profiles import profile_create
@@ -148,6 +155,22 @@ def title_open(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "personalization/partials/title_modal.html", context)
 
 
+@require_POST
+def impressions_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page's seen report (navigator.sendBeacon): form field `report` holds the API's JSON document,
+    {"cards": [{"impression": token, "title": id}, ...]}, next to the CSRF token a beacon cannot send as
+    a header. The same rules as POST /api/profiles/<pk>/seen/."""
+    profile = profile_for_request(request, pk)
+    rate_limit("seen", client_address(request), limit=settings.RATE_LIMITS["seen_reports_per_minute"], per=60)
+    try:
+        report = json.loads(request.POST.get("report", ""))
+    except ValueError:
+        raise InvalidInput('The seen report is not JSON: send {"cards": [...]}.', code="bad_report") from None
+    cards = report.get("cards") if isinstance(report, dict) else None
+    result = impressions_seen_submit(profile=profile, cards=cards)
+    return JsonResponse(result.as_dict())
+
+
 def _thumbs_down_hides(response: HttpResponse, title_id: int) -> HttpResponse:
     """Tell the page (htmx's HX-Trigger) to take the title's cards away at once."""
     response["HX-Trigger"] = json.dumps({"streamflix:title-hidden": {"title": title_id}})
@@ -237,18 +260,58 @@ def context_override(request: HttpRequest) -> HttpResponse:
 
 # Staff insights ----------------------------------------------------------------------------
 
-POLICY_COLOURS = {"thompson": "#46d369", "uniform": "#e5e5e5", "editorial": "#f5b50a", "oracle": "#2f80ed"}
+POLICY_COLOURS = {
+    "thompson": "#46d369",
+    "uniform": "#e5e5e5",
+    "editorial": "#f5b50a",
+    "oracle": "#2f80ed",
+    "vw": "#e50914",
+    "lints": "#9b51e0",
+}
+SPARE_COLOURS = ("#00b3a4", "#f2994a", "#eb5757", "#56ccf2")
+
+
+def _colours(*names: str) -> dict[str, str]:
+    """A colour for every policy charted: the known ones, then spares for any other (a peer)."""
+    colours = dict(POLICY_COLOURS)
+    spare = iter(SPARE_COLOURS * 4)
+    for name in names:
+        colours.setdefault(name, next(spare, "#999999"))
+    return colours
+
+
+def _simulation_policies(report: SimulationReport | None) -> list[dict]:
+    """Per policy of the last simulation: impressions-weighted mean CTR over its windows and its last window."""
+    if report is None:
+        return []
+    rows = []
+    for name, values in report.series.items():
+        points = [v for v in values if v is not None]
+        rows.append(
+            {
+                "policy": name,
+                "windows": len(points),
+                "mean": sum(points) / len(points) if points else None,
+                "last": points[-1] if points else None,
+            }
+        )
+    return rows
 
 
 @staff_member_required
 @require_GET
 def insights(request: HttpRequest) -> HttpResponse:
-    """How the artwork bandit does: its CTR against the random control, and per title, per variant."""
+    """How the artwork bandit does: its live CTR against the random control (people's seen impressions), what
+    it believes of each theme with its uncertainty, what it learned from (the warm-up's simulated sessions
+    apart), the last simulation's per-policy curves, and per title, per variant."""
     query = request.GET.get("q", "").strip()
     titles = Title.objects.available().by_popularity()
     titles = titles.filter(name__icontains=query) if query else titles
     live = live_ctr_by_hour()
     report = SimulationReport.objects.first()
+    daypart = request.GET.get("daypart") if request.GET.get("daypart") in DAYPARTS else "evening"
+    device = request.GET.get("device") if request.GET.get("device") in DEVICES else "desktop"
+    bandit = bandit_summary()
     return render(
         request,
         "personalization/insights.html",
@@ -260,7 +323,15 @@ def insights(request: HttpRequest) -> HttpResponse:
             "live_axis": f"{live.labels[0]} → {live.labels[-1]}" if live.labels else "",
             "report": report,
             "report_chart": svg_lines(report.series) if report else None,
-            "colours": POLICY_COLOURS,
+            "report_policies": _simulation_policies(report),
+            "colours": _colours(*live.series, *(report.series if report else ())),
+            "bandit": bandit,
+            "warm_up": bandit["warm_up"],
+            "beliefs": bandit_beliefs(daypart=daypart, device=device),
+            "belief_context": {"daypart": daypart, "device": device},
+            "dayparts": DAYPARTS,
+            "devices": DEVICES,
+            "row_model": None,  # no learned row order on this branch: the page says so
         },
     )
 

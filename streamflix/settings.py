@@ -316,6 +316,12 @@ IMPRESSION_RETENTION_DAYS = env_int("IMPRESSION_RETENTION_DAYS", 30, minimum=1)
 # Which artwork policy serves, and the share of page views kept on uniform-random artwork as a
 # control (the bandit's lift stays measurable on live traffic, and the logs stay good for OPE).
 ARTWORK_POLICY = env_choice("ARTWORK_POLICY", "thompson", ("thompson", "uniform", "editorial"))
+# What the artwork bandit learns to maximise per seen impression (personalization.services.rewards):
+# "click" (the details opened), "play" (Play pressed from the card) or "quality_play" (a play that
+# lasted: the viewer's progress on the title reached QUALITY_PLAY_PROGRESS within QUALITY_PLAY_WINDOW
+# of pressing Play on the card). Changing it makes the next learning pass rebuild the bandit from the
+# retained log with the new reward.
+STREAMFLIX_BANDIT_REWARD = env_choice("STREAMFLIX_BANDIT_REWARD", "play", ("click", "play", "quality_play"))
 ARTWORK_CONTROL_SHARE = env_float("ARTWORK_CONTROL_SHARE", 0.1, minimum=0.0, maximum=1.0)
 # New variants (approved frames) are "exploring" for ARTWORK_EXPLORATION_DAYS: on bandit page views
 # a card with exploring variants shows one of them with this probability (the logged propensity
@@ -343,6 +349,7 @@ REST_FRAMEWORK = {
         "anon": env_str("API_RATE_ANON", "300/min"),
         "user": env_str("API_RATE_USER", "1200/min"),
         "events": env_str("API_RATE_EVENTS", "120/min"),
+        "seen": env_str("API_RATE_SEEN", "120/min"),
         "profiles": env_str("API_RATE_PROFILES", "10/hour"),
         "auth": env_str("API_RATE_AUTH", "10/min"),
     },
@@ -354,6 +361,7 @@ REST_FRAMEWORK = {
 # The site's own forms, per client address (streamflix.ratelimit): a person clicks, a script floods.
 RATE_LIMITS = {
     "events_per_minute": env_int("RATE_LIMIT_EVENTS_PER_MINUTE", 120, minimum=1),
+    "seen_reports_per_minute": env_int("RATE_LIMIT_SEEN_REPORTS_PER_MINUTE", 120, minimum=1),
     "profiles_per_hour": env_int("RATE_LIMIT_PROFILES_PER_HOUR", 10, minimum=1),
     "admin_logins_per_minute": env_int("RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE", 10, minimum=1),
 }

@@ -210,13 +210,15 @@ def wait_until(condition, *, timeout: float = 120.0, interval: float = 0.1, mess
 
 
 def seed_quietly(directory: Path) -> Path:
-    """Import a MovieLens-format folder with the real `seed_demo` command (no drawing, no training)."""
+    """Import a MovieLens-format folder with the real `seed_demo` command (no drawing, no training, a cold
+    bandit)."""
     call_command(
         "seed_demo",
         movielens_dir=str(directory),
         prerender=0,
         no_background=True,
         skip_training=True,
+        warm_sessions=0,
         stdout=StringIO(),
         stderr=StringIO(),
     )

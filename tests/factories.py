@@ -189,7 +189,7 @@ def cluster_of(title: Title) -> int:
 
 
 def impression_batch_for(
-    cards, *, profile_id: int, shown_at=None, policy: str = "thompson", device: str = "tv"
+    cards, *, profile_id: int, shown_at=None, policy: str = "thompson", device: str = "tv", taste=()
 ) -> dict:
     """A page view's impression message holding `cards` (ShownCard), as the page builder makes it."""
     from django.utils import timezone
@@ -208,4 +208,5 @@ def impression_batch_for(
         experiment_variant="",
         row_keys={0: "top-picks"},
         cards=cards,
+        taste=taste,
     )

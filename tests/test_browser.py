@@ -19,7 +19,7 @@ from personalization.models import Event
 from personalization.services.events import event_record
 from personalization.services.homepage import FIRST_SCREEN_ROWS
 from streamflix.chromium import CHROMIUM, launch
-from tests.conftest import REQUIRE_SERVICES, seed_quietly
+from tests.conftest import REQUIRE_SERVICES, seed_quietly, wait_until
 from tests.factories import make_catalog, make_profile, rate, write_clustered_movielens, write_movielens
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -384,3 +384,95 @@ def test_reduced_motion_keeps_cards_still(browser, live_server):
     card.hover()
     assert card.evaluate("el => getComputedStyle(el).transform") == "none"
     assert page.locator(".row__track").first.evaluate("el => getComputedStyle(el).scrollBehavior") == "auto"
+
+
+# Seen reports (issue 11): only cards that were on screen count as impressions ---------------------
+
+VISIBLE_CARDS = """() => {
+    // Impression tokens of the cards at least half inside the window and their row's visible track.
+    const seen = [];
+    const clip = (r, c) => ({left: Math.max(r.left, c.left), right: Math.min(r.right, c.right),
+                             top: Math.max(r.top, c.top), bottom: Math.min(r.bottom, c.bottom)});
+    const area = r => Math.max(0, r.right - r.left) * Math.max(0, r.bottom - r.top);
+    const screen = {left: 0, top: 0, right: window.innerWidth, bottom: window.innerHeight};
+    document.querySelectorAll(".hero[data-impression], .card[data-impression]").forEach(el => {
+        const box = el.getBoundingClientRect();
+        const track = el.closest(".row__track");
+        let shown = clip(box, screen);
+        if (track) shown = clip(shown, track.getBoundingClientRect());
+        if (area(box) && area(shown) / area(box) >= 0.5) seen.push(el.dataset.impression);
+    });
+    return seen;
+}"""
+
+
+def seen_tokens_in_db() -> set[str]:
+    from personalization.models import Impression
+
+    return {i.hex for i in Impression.objects.filter(seen_at__isnull=False).values_list("id", flat=True)}
+
+
+def token_ids(tokens) -> set[str]:
+    return {token.split(".")[0] for token in tokens}
+
+
+def test_cards_count_as_seen_only_once_half_on_screen_for_a_second(browser, live_server):
+    from personalization.models import Impression
+
+    titles = make_catalog()
+    viewer = make_profile("Vera", is_featured=True)
+    for title in titles[:5]:  # a history: no onboarding panel above the rows
+        rate(viewer, title, 5.0)
+    page = new_page(browser, **DESKTOP)
+    problems = watch(page)
+    pick(page, live_server.url, "Vera")
+    page.wait_for_timeout(300)
+    on_screen = token_ids(page.evaluate(VISIBLE_CARDS))
+    served = {i.hex for i in Impression.objects.values_list("id", flat=True)}
+    assert on_screen and on_screen < served  # some cards are off screen: below the fold, past a row's edge
+
+    # Reported within a few seconds (a second on screen, then the batch), and only those.
+    wait_until(lambda: seen_tokens_in_db() == on_screen, timeout=30, message="the first screen's seen report")
+    page.wait_for_timeout(1500)
+    assert seen_tokens_in_db() == on_screen
+    assert Impression.objects.filter(seen_at__isnull=True).count() == len(served) - len(on_screen)
+
+    # A row flashed past for a tenth of a second is not seen; one the viewer stops at is.
+    rows = page.locator("section.row:not(.row--loading)")
+    last = rows.nth(rows.count() - 1)
+    flashed = token_ids(
+        last.locator(".card[data-impression]").evaluate_all("els => els.map(e => e.dataset.impression)")
+    )
+    assert not flashed & on_screen
+    page.evaluate(
+        """async () => {
+            const row = [...document.querySelectorAll("section.row:not(.row--loading)")].pop();
+            const top = window.scrollY;
+            row.scrollIntoView({block: "center"});
+            await new Promise(resolve => setTimeout(resolve, 100));
+            window.scrollTo(0, top);
+        }"""
+    )
+    page.wait_for_timeout(6000)  # past the batch interval: anything seen would have been reported
+    assert not seen_tokens_in_db() & flashed
+
+    last.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    now_visible = token_ids(page.evaluate(VISIBLE_CARDS))
+    assert now_visible & flashed
+    wait_until(lambda: now_visible <= seen_tokens_in_db(), timeout=30, message="the scrolled-to row's report")
+
+    # Scrolling a row sideways shows the next cards, which then count too.
+    track = last.locator(".row__track")
+    hidden_before = flashed - seen_tokens_in_db()
+    assert hidden_before  # the row has cards past its right edge
+    track.evaluate("el => el.scrollBy({left: el.clientWidth, behavior: 'instant'})")
+    page.wait_for_timeout(300)
+    revealed = token_ids(page.evaluate(VISIBLE_CARDS)) & hidden_before
+    assert revealed
+    wait_until(lambda: revealed <= seen_tokens_in_db(), timeout=30, message="the sideways scroll's report")
+    # Leaving the page sends what is pending (sendBeacon on pagehide); cards never on screen stay unseen.
+    never = served - seen_tokens_in_db() - token_ids(page.evaluate(VISIBLE_CARDS))
+    page.goto(f"{live_server.url}/profiles/")
+    assert never and not (never & seen_tokens_in_db())
+    assert not [p for p in problems if "/seen/" in p], problems

@@ -104,3 +104,21 @@ class EventOutput(serializers.Serializer):
     title = serializers.IntegerField(source="title_id")
     impression_id = serializers.UUIDField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+class SeenCardInput(serializers.Serializer):
+    impression = serializers.CharField(max_length=100, help_text="The card's impression token.")
+    title = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The card's title id.")
+
+
+class SeenInput(serializers.Serializer):
+    cards = SeenCardInput(
+        many=True,
+        help_text="The cards that were on screen: at least half of the card visible for at least one second.",
+    )
+
+
+class SeenOutput(serializers.Serializer):
+    seen = serializers.IntegerField(help_text="Cards this report marked seen.")
+    already_seen = serializers.IntegerField(help_text="Cards seen before (a replayed report changes nothing).")
+    pending = serializers.IntegerField(help_text="Cards whose impression is still being logged: marked when it is.")

@@ -29,12 +29,14 @@ from personalization.api.serializers import (
     ProfileInput,
     ProfileOutput,
     RowOutput,
+    SeenInput,
+    SeenOutput,
     TitleOutput,
     TokenOutput,
 )
 from personalization.http import own_account, own_account_id, profile_for_request, viewing_context
 from personalization.selectors.viewers import visible_profiles
-from personalization.services.events import event_submit
+from personalization.services.events import event_submit, impressions_seen_submit
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.profiles import profile_create
 
@@ -156,6 +158,25 @@ class EventCreateApi(APIView):
             impression=data.validated_data["impression"],
         )
         return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class SeenApi(APIView):
+    """Report the cards that were on the viewer's screen (at least half visible for at least a second),
+    in batches, by their impression tokens: only seen cards count as impressions (CTR, experiments, the
+    bandit's learning). A card never reported stays "served, not seen". One token that was not issued to
+    this profile for that title refuses the whole report (400, nothing written); a card of an expired
+    page answers 410; a replayed report changes nothing (200, counted as already seen)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "seen"
+
+    @extend_schema(request=SeenInput, responses={200: SeenOutput, 410: ErrorOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        profile = profile_for_request(request, pk)
+        data = SeenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = impressions_seen_submit(profile=profile, cards=[dict(card) for card in data.validated_data["cards"]])
+        return Response(SeenOutput(result.as_dict()).data)
 
 
 class TokenApi(ObtainAuthToken):

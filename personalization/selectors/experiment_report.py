@@ -1,9 +1,11 @@
 """An experiment's results, read from the impression log and computed with `personalization.abtest`.
 
 What is counted: the impressions logged with the experiment in their page view's assignments
-(`;name=variant;`), shown between its start and its stop (`counted_impressions`; the export marks
-exactly these). A click or play counts for an impression when its event carries the impression's token
-(at most one each: a database constraint). The unit of every interval is the profile.
+(`;name=variant;`), shown between its start and its stop, seen (on the viewer's screen: served-not-seen
+cards are not counted) and not simulated (the warm-up's sessions are not people) (`counted_impressions`;
+the export marks exactly these). A click or play counts for
+an impression when its event carries the impression's token (at most one each: a database constraint).
+The unit of every interval is the profile.
 """
 
 from __future__ import annotations
@@ -29,9 +31,21 @@ METRICS = {  # primary metric -> (numerator, denominator) per profile
 }
 
 
+def seen_impressions() -> QuerySet[Impression]:
+    """The impressions every rate counts: cards that were on the viewer's screen (reported seen, or
+    clicked or played). Served-not-seen cards are in the log but in no rate."""
+    return Impression.objects.filter(seen_at__isnull=False)
+
+
+def live_impressions() -> QuerySet[Impression]:
+    """Seen impressions of people: simulated sessions (the warm-up) are left out of every result."""
+    return seen_impressions().filter(simulated=False)
+
+
 def counted_impressions(experiment: Experiment) -> QuerySet[Impression]:
-    """The impressions the experiment's results count (and the export marks counted)."""
-    impressions = Impression.objects.filter(experiment_variant__contains=f";{experiment.name}=")
+    """The impressions the experiment's results count (and the export marks counted): seen ones of people
+    (not the warm-up's simulated sessions)."""
+    impressions = live_impressions().filter(experiment_variant__contains=f";{experiment.name}=")
     if experiment.started_at:
         impressions = impressions.filter(shown_at__gte=experiment.started_at)
     if experiment.stopped_at:
@@ -157,7 +171,7 @@ def _pre_period_ctr(experiment: Experiment, per_profile: dict[str, dict]) -> dic
     everyone = np.concatenate([data["profile"] for data in per_profile.values()])
     before = (
         with_outcomes(
-            Impression.objects.filter(
+            live_impressions().filter(
                 profile_id__in=everyone.tolist(),
                 shown_at__gte=experiment.started_at - PRE_PERIOD,
                 shown_at__lt=experiment.started_at,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import TruncHour
@@ -14,9 +15,10 @@ from django.utils import timezone
 
 from catalog.models import Artwork, Title
 from catalog.selectors import catalog_snapshot
-from catalog.themes import THEME_INDEX
+from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.bandit import PageContext, Policy, page_probabilities
-from personalization.models import Event, Impression, ImpressionDaily, Rating
+from personalization.context import DAYPARTS, DEVICES
+from personalization.models import BanditSnapshot, Event, Impression, ImpressionDaily, PageView, Rating
 from personalization.selectors.serving import bandit_params, published_bandit
 from personalization.taste import lift_from_history, like_weights
 
@@ -62,11 +64,12 @@ class Segment:
 
 
 def variant_stats(title: Title) -> list[VariantStats]:
-    """Impressions and clicks per variant: raw log plus what retention already rolled up."""
+    """Seen impressions of people and their clicks per variant: raw log plus what retention already rolled
+    up (served-not-seen cards and simulated sessions are in neither)."""
     artworks = list(title.artworks.order_by("-is_active", "-is_default", "id"))
     clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
     raw = (
-        Impression.objects.filter(title=title)
+        Impression.objects.filter(title=title, seen_at__isnull=False, simulated=False)
         .annotate(clicked=Exists(clicked))
         .values("artwork_id")
         .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))
@@ -76,7 +79,7 @@ def variant_stats(title: Title) -> list[VariantStats]:
         counts[row["artwork_id"]][0] += row["n"]
         counts[row["artwork_id"]][1] += row["clicks"]
     for row in (
-        ImpressionDaily.objects.filter(title=title)
+        ImpressionDaily.objects.filter(title=title, simulated=False)
         .values("artwork_id")
         .annotate(n=Sum("impressions"), clicks=Sum("clicks"))
     ):
@@ -161,11 +164,12 @@ class CtrSeries:
 
 
 def live_ctr_by_hour(*, days: int = 7) -> CtrSeries:
-    """CTR per hour of the bandit against the uniform-random control (and any other policy) on live traffic."""
+    """CTR per hour (clicks per seen impression) of the bandit against the uniform-random control (and any
+    other policy) on live traffic (people, not the warm-up's simulated sessions)."""
     since = timezone.now() - timedelta(days=days)
     clicked = Event.objects.filter(kind=Event.Kind.CLICK, impression_id=OuterRef("id"))
     rows = (
-        Impression.objects.filter(shown_at__gte=since)
+        Impression.objects.filter(shown_at__gte=since, seen_at__isnull=False, simulated=False)
         .annotate(hour=TruncHour("shown_at"))
         .values("hour", "policy")
         .annotate(n=Count("id"), clicks=Count("id", filter=Exists(clicked)))
@@ -186,3 +190,61 @@ def live_ctr_by_hour(*, days: int = 7) -> CtrSeries:
         impressions={p: t[0] for p, t in totals.items()},
         clicks={p: t[1] for p, t in totals.items()},
     )
+
+
+# The bandit's belief ------------------------------------------------------------------------------
+
+BELIEF_Z = 1.645  # a 90% credible interval
+
+
+@dataclass(frozen=True)
+class ThemeBelief:
+    """What the published bandit believes one theme's artwork earns per seen impression (its reward: a
+    click, a play or a quality play), with a 90% credible interval: for a viewer with no lean (taste 0)
+    and for a fan of the theme (twice as keen as everyone)."""
+
+    theme: str
+    mean: float
+    low: float
+    high: float
+    fan_mean: float
+    fan_low: float
+    fan_high: float
+
+
+def bandit_beliefs(*, daypart: str = "evening", device: str = "desktop") -> list[ThemeBelief]:
+    """Every theme's posterior mean and interval in a context, best first (the linear model's own scale:
+    a mean may dip below zero where data are few)."""
+    model = published_bandit()
+    n = model.n_themes
+    themes = np.arange(n)
+    columns = []
+    for lean in (0.0, FAN_LIFT):
+        x = model.space.features(np.full(n, lean), themes, DAYPARTS.index(daypart), DEVICES.index(device))
+        mean = x @ model.theta
+        sd = model.noise * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", x, model.covariance, x), 0.0))
+        columns.append((mean, mean - BELIEF_Z * sd, mean + BELIEF_Z * sd))
+    (mean, low, high), (fan, fan_low, fan_high) = columns
+    beliefs = [
+        ThemeBelief(ALL_THEMES[k], *(float(v[k]) for v in (mean, low, high, fan, fan_low, fan_high)))
+        for k in range(min(n, len(ALL_THEMES)))
+    ]
+    return sorted(beliefs, key=lambda b: -b.mean)
+
+
+def bandit_summary() -> dict:
+    """What the serving bandit learned from: seen impressions and rewards folded, the reward, and how much of
+    it was the warm-up's simulated sessions (labelled apart on the page)."""
+    latest = BanditSnapshot.objects.first()
+    simulated = Impression.objects.filter(simulated=True, seen_at__isnull=False)
+    return {
+        "learned_at": latest.created_at if latest else None,
+        "impressions": latest.impressions_folded if latest else 0,
+        "rewards": latest.clicks_folded if latest else 0,
+        "reward": latest.reward if latest else settings.STREAMFLIX_BANDIT_REWARD,
+        "reward_setting": settings.STREAMFLIX_BANDIT_REWARD,
+        "warm_up": {
+            "impressions": simulated.count(),
+            "page_views": PageView.objects.filter(simulated=True).count(),
+        },
+    }

@@ -1,5 +1,7 @@
 """Logged artwork decisions, read back for off-policy evaluation: what each card chose among, with what
 probability, in which context (the page view's taste, daypart and device), and whether it was clicked.
+Only seen impressions of people: a decision the viewer never saw cannot have been clicked for its artwork,
+and the warm-up's simulated sessions are not evidence about people.
 
 `off_policy_report` estimates what a target policy's click-through would have been on them
 (personalization.bandit.ope): `uniform` over the logged candidates, `editorial` (the first candidate,
@@ -27,7 +29,7 @@ from personalization.bandit import (
 from personalization.bandit import off_policy_estimates as estimate
 from personalization.context import DAYPARTS, DEVICES
 from personalization.models import Experiment, Impression, PageView
-from personalization.selectors.experiment_report import counted_impressions, with_outcomes
+from personalization.selectors.experiment_report import counted_impressions, live_impressions, with_outcomes
 from personalization.selectors.serving import bandit_params, published_bandit
 
 TARGETS = ("uniform", "editorial", "bandit", "top-genre")
@@ -42,7 +44,7 @@ class NoDecisions(ValueError):
 def logged_impressions(
     *, since: datetime | None = None, experiment: Experiment | None = None, logged_policy: str | None = None
 ) -> QuerySet[Impression]:
-    impressions = counted_impressions(experiment) if experiment else Impression.objects.all()
+    impressions = counted_impressions(experiment) if experiment else live_impressions()
     impressions = impressions.exclude(candidates="").filter(n_candidates__gte=1)
     if since:
         impressions = impressions.filter(shown_at__gte=since)

@@ -6,7 +6,8 @@ ARTWORK_CONTROL_SHARE of profiles on uniform-random artwork) with the viewer's t
 the page context. The chooser (`personalization.chooser`) returns each card's variant with the exact
 probability the policy had of picking it; that propensity is logged with the impression.
 
-Learning (`bandit_learn`, every minute): newly ingested impressions and newly clicked impressions
+Learning (`bandit_learn`, every minute): newly seen impressions (cards the viewer's screen reported,
+see `impressions_mark_seen`; served-not-seen cards are never learned from) and newly clicked impressions
 are folded into the bandit's sufficient statistics and saved as a new snapshot, which every web
 process picks up at its next look (`selectors.serving.published_bandit`).
 """
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from catalog.selectors import catalog_snapshot
@@ -37,10 +39,12 @@ from personalization.bandit import (
 )
 from personalization.chooser import ArtworkChooser
 from personalization.context import DAYPARTS, DEVICES, Context
-from personalization.models import BanditSnapshot, Event, Impression
+from personalization.models import BanditSnapshot, Event, Impression, PageView
 from personalization.personal import viewer_tastes
 from personalization.selectors.serving import bandit_params, published_bandit
 from personalization.selectors.viewers import viewer_history
+from personalization.services.impressions import impressions_seen_apply_pending
+from personalization.services.rewards import reward_event_kind, reward_name
 
 logger = logging.getLogger(__name__)
 
@@ -74,58 +78,75 @@ def artwork_chooser(
 @dataclass(frozen=True)
 class LearnStats:
     impressions: int
-    clicks: int
+    rewards: int  # impressions rewarded (clicked, played or quality-played: the reward in force)
     snapshot_id: int | None
     skipped: bool = False  # another pass held the learning lock
+    rebuilt: bool = False  # the reward changed: the state was rebuilt from the prior
+
+    @property
+    def clicks(self) -> int:
+        """The rewards folded (the name from when a click was the only reward)."""
+        return self.rewards
 
 
 @transaction.atomic
-def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) -> LearnStats:
-    """Fold impressions ingested since the last pass, and clicks not yet learned from, into a new snapshot.
+def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, reward: str | None = None) -> LearnStats:
+    """Fold impressions seen since the last pass, and rewards not yet learned from, into a new snapshot.
+
+    The reward is `reward` or STREAMFLIX_BANDIT_REWARD (services.rewards): the events of that kind pay 1.
+    Each is folded once (marked `reward_folded_at`); one that arrives late (a click or a quality play
+    after its impression was folded) is folded by the first pass after it arrives. When the reward in
+    force differs from the one the latest snapshot learned, the pass starts again from the prior and
+    folds the whole retained log with the new reward.
 
     One pass at a time: a second one (a pass that overran its minute) skips rather than fold the
     same rows twice. On PostgreSQL an advisory lock says so; SQLite's write lock already serialises
     the demo's writers, and the second pass then reads the first one's snapshot.
     """
+    reward = reward_name(reward)
     if not _learning_lock():
         return LearnStats(0, 0, None, skipped=True)
     latest = BanditSnapshot.objects.first()
+    rebuilt = latest is not None and latest.reward != reward
+    if rebuilt:
+        logger.warning("The bandit's reward changed to %s: rebuilding it from the logged impressions", reward)
+        latest = None
     params = BanditParams.from_dict(latest.params) if latest else bandit_params()
     state = (
         BanditState.from_bytes(bytes(latest.state)) if latest else state_new(n_themes=len(ALL_THEMES), params=params)
     )
+    impressions_seen_apply_pending()  # seen reports that arrived before their impressions
     upper = (now or timezone.now()) - lag
-    new = Impression.objects.filter(ingested_at__lte=upper).exclude(theme="")
+    # Only cards that were on screen: served-not-seen impressions are never learned from.
+    new = Impression.objects.filter(seen_at__isnull=False, seen_at__lte=upper).exclude(theme="")
     if latest and latest.impressions_cursor:
-        new = new.filter(ingested_at__gt=latest.impressions_cursor)
+        new = new.filter(seen_at__gt=latest.impressions_cursor)
     # In the order they were shown (ids are random): the fold's sums then round the same way each run.
     shown = list(
         new.order_by("shown_at", "row_index", "position", "pk").values_list(
-            "profile_id", "theme", "daypart", "device", "ingested_at"
+            "page_view_id", "profile_id", "theme", "daypart", "device", "seen_at"
         )
     )
-    clicks = list(
-        Event.objects.filter(kind=Event.Kind.CLICK, reward_folded_at__isnull=True, impression_id__isnull=False)
-        .select_for_update(skip_locked=True)
-        .order_by("pk")
-        .values_list("pk", "impression_id")
-    )
+    rewarding = Event.objects.filter(kind=reward_event_kind(reward), impression_id__isnull=False)
+    if not rebuilt:
+        rewarding = rewarding.filter(reward_folded_at__isnull=True)
+    clicks = list(rewarding.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "impression_id"))
     clicked_rows = {
         row[0]: row[1:]
-        for row in Impression.objects.filter(id__in={i for _, i in clicks})
+        for row in Impression.objects.filter(id__in={i for _, i in clicks}, seen_at__isnull=False)
         .exclude(theme="")
         .order_by("shown_at", "row_index", "position", "pk")
-        .values_list("id", "profile_id", "theme", "daypart", "device")
+        .values_list("id", "page_view_id", "profile_id", "theme", "daypart", "device")
     }
-    if not shown and not clicked_rows:
+    if not shown and not clicked_rows and not rebuilt:
         return LearnStats(0, 0, latest.pk if latest else None)
 
-    tastes = _tastes({p for p, *_ in shown} | {r[0] for r in clicked_rows.values()})
+    tastes = _decision_tastes([row[:2] for row in shown] + [row[:2] for row in clicked_rows.values()])
     space = FeatureSpace(len(ALL_THEMES))
     if shown:
-        state = fold(state, _features(space, tastes, [row[:4] for row in shown]))
+        state = fold(state, _features(space, tastes, [row[:5] for row in shown]))
     if clicked_rows:
-        # One reward per clicked impression, however many times it was clicked.
+        # One reward per rewarded impression, however many times its event was sent.
         x_clicked = _features(space, tastes, list(clicked_rows.values()))
         state = fold_rewards(state, x_clicked, np.ones(len(x_clicked)))
     folded_events = [pk for pk, impression_id in clicks if impression_id in clicked_rows]
@@ -133,13 +154,34 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None) ->
     snapshot = BanditSnapshot.objects.create(
         state=state.to_bytes(),
         params=params.to_dict(),
+        reward=reward,
         impressions_folded=(latest.impressions_folded if latest else 0) + len(shown),
         clicks_folded=(latest.clicks_folded if latest else 0) + len(clicked_rows),
-        impressions_cursor=max((row[4] for row in shown), default=latest.impressions_cursor if latest else None),
+        impressions_cursor=max((row[5] for row in shown), default=latest.impressions_cursor if latest else None),
     )
     stale = BanditSnapshot.objects.values_list("pk", flat=True)[SNAPSHOTS_KEPT:]
     BanditSnapshot.objects.filter(pk__in=list(stale)).delete()
-    return LearnStats(len(shown), len(clicked_rows), snapshot.pk)
+    return LearnStats(len(shown), len(clicked_rows), snapshot.pk, rebuilt=rebuilt)
+
+
+def bandit_fresh_start(*, reward: str | None = None) -> BanditSnapshot:
+    """For a simulation inside a transaction that will be rolled back: a bandit that has learned nothing
+    and will learn only from what is seen from now on. Deleting the snapshots alone is not enough: the
+    next pass would fold every impression already in the log (the demo's warm-up, earlier traffic) with
+    rewards already marked folded, i.e. as misses. So the prior is saved with its cursor at the
+    database's now, and reward events not yet folded are marked folded (the rollback undoes both)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("bandit_fresh_start marks the log's rewards folded: call it in a rolled-back transaction")
+    BanditSnapshot.objects.all().delete()
+    params = bandit_params()
+    snapshot = BanditSnapshot.objects.create(
+        state=state_new(n_themes=len(ALL_THEMES), params=params).to_bytes(),
+        params=params.to_dict(),
+        reward=reward_name(reward),
+    )
+    BanditSnapshot.objects.filter(pk=snapshot.pk).update(impressions_cursor=Now())
+    Event.objects.filter(reward_folded_at__isnull=True, impression_id__isnull=False).update(reward_folded_at=Now())
+    return snapshot
 
 
 def _learning_lock() -> bool:
@@ -151,14 +193,31 @@ def _learning_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _features(space: FeatureSpace, tastes: dict[int, np.ndarray], rows: list[tuple]) -> np.ndarray:
-    profiles, themes, dayparts, devices = zip(*rows, strict=True)
+def _features(space: FeatureSpace, tastes: dict, rows: list[tuple]) -> np.ndarray:
+    """Feature rows of (page view, profile, theme, daypart, device) impressions."""
+    page_views, _, themes, dayparts, devices = zip(*rows, strict=True)
     return space.impression_features(
-        np.stack([tastes[p] for p in profiles]),
+        np.stack([tastes[p] for p in page_views]),
         np.array([THEME_INDEX[t] for t in themes]),
         np.array([DAYPARTS.index(d) for d in dayparts]),
         np.array([DEVICES.index(d) for d in devices]),
     )
+
+
+def _decision_tastes(rows: list[tuple]) -> dict:
+    """The theme taste each impression's decision saw, by page view: the one its PageView logged (so an
+    impression and its late reward are folded with the same features, whatever the viewer did since),
+    else (impressions logged before page views were) the profile's taste now."""
+    page_views = {page_view for page_view, _ in rows}
+    logged = {
+        pk: np.frombuffer(bytes(taste), dtype=np.float16).astype(np.float64)
+        for pk, taste in PageView.objects.filter(pk__in=page_views).values_list("pk", "taste")
+    }
+    width = len(ALL_THEMES)
+    logged = {pk: taste for pk, taste in logged.items() if taste.shape == (width,)}
+    missing = {profile for page_view, profile in rows if page_view not in logged}
+    now = _tastes(missing) if missing else {}
+    return logged | {page_view: now[profile] for page_view, profile in rows if page_view not in logged}
 
 
 def _tastes(profile_ids: set[int]) -> dict[int, np.ndarray]:

@@ -19,6 +19,8 @@ from catalog.models import Title
 from personalization.models import Engagement, Event, Profile
 from personalization.page import PAGE_PLAN_TTL
 from personalization.selectors.viewers import history_changed_key
+from personalization.services.impressions import SeenResult, impressions_mark_seen
+from personalization.services.rewards import quality_plays_record
 from streamflix.errors import Conflict, Gone, InvalidInput, clip
 
 PLAY_STEP = 0.3  # each press of Play "watches" this share of the title, so Continue Watching fills up
@@ -49,6 +51,8 @@ def event_record(
         raise Conflict(
             f"This card's {Event.Kind(kind).label.lower()} is already recorded; nothing changed.", code="duplicate"
         ) from None
+    if impression_id is not None:  # acting on a card proves it was on screen, whatever the seen report says
+        impressions_mark_seen([impression_id])
     if kind == Event.Kind.CLICK:  # opening the details is logged (the bandit's reward), changes no state
         return event, None
     engagement, _ = Engagement.objects.select_for_update().get_or_create(profile=profile, title=title)
@@ -57,6 +61,7 @@ def event_record(
         engagement.refresh_from_db(fields=["plays"])
         engagement.progress = min(1.0, engagement.progress + PLAY_STEP)
         engagement.save(update_fields=["progress", "updated_at"])
+        quality_plays_record(profile_id=profile.pk, title_id=title.pk, progress=engagement.progress)
     elif kind in _STATE_CHANGES:
         for field, value in _STATE_CHANGES[kind].items():
             setattr(engagement, field, value)
@@ -134,6 +139,37 @@ def impression_verify(token: str, *, profile_id: int, title_id: int) -> uuid.UUI
     if time.time() - issued > PAGE_PLAN_TTL:
         raise Gone("This card is from a page that has expired; reload the page.", code="expired_impression")
     return impression_id
+
+
+SEEN_REPORT_MAX_CARDS = 400  # a page has ~80-280 cards; a report is one page's batch
+
+
+def impressions_seen_submit(*, profile: Profile, cards: list) -> SeenResult:
+    """A client's report of the cards that were on its screen: [{"impression": token, "title": id}, ...].
+
+    Every token must have been issued to this profile for that title, and not expired: one bad card
+    refuses the whole report and nothing is written. A replayed report changes nothing (the first
+    report's time stays)."""
+    if not isinstance(cards, list) or not cards:
+        raise InvalidInput(
+            'A seen report is a non-empty list of {"impression": token, "title": id}.', code="bad_report"
+        )
+    if len(cards) > SEEN_REPORT_MAX_CARDS:
+        raise InvalidInput(
+            f"A seen report holds at most {SEEN_REPORT_MAX_CARDS} cards ({len(cards)} sent); send it in parts.",
+            code="bad_report",
+        )
+    ids = []
+    for number, card in enumerate(cards, start=1):
+        token = card.get("impression") if isinstance(card, dict) else None
+        title_id = card.get("title") if isinstance(card, dict) else None
+        if not isinstance(token, str) or not token or isinstance(title_id, bool) or not isinstance(title_id, int):
+            raise InvalidInput(
+                f'Card {number} of the seen report is not {{"impression": token, "title": id}}: {clip(repr(card))}.',
+                code="bad_report",
+            )
+        ids.append(impression_verify(token, profile_id=profile.pk, title_id=title_id))
+    return impressions_mark_seen(ids)
 
 
 def event_submit(*, profile: Profile, title_id: int, kind: str, impression: str = "") -> Event:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import psycopg
 from django.db import connection, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -33,6 +34,7 @@ from personalization.models import (
     Impression,
     ImpressionDaily,
     ImpressionOutbox,
+    ImpressionSeenPending,
     PageView,
 )
 from personalization.page import HERO_ROW, PagePlan
@@ -54,7 +56,8 @@ SHARED_FIELDS = (
     "experiment_variant",
     "model_version",
 )
-# (The page view's own context, "taste" and "simulated", goes to its PageView row.)
+# (The page view's own context, "taste" and "simulated", goes to its PageView row; "simulated" to each
+# impression too, so that rates can leave simulated traffic out without a join.)
 # ...and each per-card field as one list.
 
 
@@ -246,7 +249,7 @@ class _Page:
     def rows(self) -> list[dict]:
         names = list(self.columns)
         return [
-            {**self.shared, **dict(zip(names, values, strict=True))}
+            {**self.shared, "simulated": self.simulated, **dict(zip(names, values, strict=True))}
             for values in zip(*self.columns.values(), strict=True)
         ]
 
@@ -284,8 +287,8 @@ def _page(batch: dict) -> _Page:
 # binary (%b: psycopg's text array format costs more than the insert itself).
 _PG_COLUMNS = {c.field: c.sql_type for c in CARD_COLUMNS} | {"row_key": "varchar", "n_candidates": "smallint"}
 _PG_INSERT = f"""
-INSERT INTO personalization_impression ({", ".join(SHARED_FIELDS)}, {", ".join(_PG_COLUMNS)}, ingested_at)
-SELECT {", ".join(["%s"] * len(SHARED_FIELDS))}, u.*, clock_timestamp()
+INSERT INTO personalization_impression ({", ".join(SHARED_FIELDS)}, simulated, {", ".join(_PG_COLUMNS)}, ingested_at)
+SELECT {", ".join(["%s"] * len(SHARED_FIELDS))}, %s, u.*, clock_timestamp()
 FROM unnest({", ".join(f"%b::{kind}[]" for kind in _PG_COLUMNS.values())}) AS u
 ON CONFLICT (id) DO NOTHING
 """  # noqa: S608 (the SQL text is built from the constants above; values travel as parameters)
@@ -297,7 +300,7 @@ def _insert_postgres(page: _Page) -> int:
     ingested_at is clock_timestamp(), not now(): the learner's cursor needs the real insertion
     time even when many inserts share one long transaction (the simulator's replays).
     """
-    params = [page.shared[f] for f in SHARED_FIELDS] + [page.columns[f] for f in _PG_COLUMNS]
+    params = [page.shared[f] for f in SHARED_FIELDS] + [page.simulated] + [page.columns[f] for f in _PG_COLUMNS]
     connection.ensure_connection()
     # A server-binding psycopg cursor: Django's default client-side cursor would quote every
     # array element into the SQL text, which costs more than the insert itself.
@@ -316,6 +319,67 @@ INSERT INTO personalization_pageview (id, {", ".join(_PAGE_VIEW_FIELDS[1:])}, ta
 VALUES ({", ".join(["%s"] * (len(_PAGE_VIEW_FIELDS) + 2))}, clock_timestamp())
 ON CONFLICT (id) DO NOTHING
 """  # noqa: S608 (built from the constants above; values travel as parameters)
+
+
+# Seen reports ------------------------------------------------------------------------------------
+# A served card becomes an impression that counts once the viewer's screen reports it (the page's
+# IntersectionObserver: at least half the card visible for at least a second; an API client sends the
+# same report), or once a click or play on it proves it was seen. Until then it is "served, not seen":
+# kept in the log, but neither learned from nor counted in CTR.
+
+
+@dataclass(frozen=True)
+class SeenResult:
+    newly_seen: int  # marked seen by this report
+    already_seen: int  # seen before (a replayed report changes nothing)
+    pending: int  # not inserted by the worker yet: marked when the learning pass finds them
+
+    def as_dict(self) -> dict:
+        return {"seen": self.newly_seen, "already_seen": self.already_seen, "pending": self.pending}
+
+
+@transaction.atomic
+def impressions_mark_seen(impression_ids: Iterable[uuid.UUID]) -> SeenResult:
+    """Mark impressions seen (idempotent: the first report's time stays). Ids whose rows are not in yet
+    wait in `ImpressionSeenPending`. The caller has checked the ids (signed tokens of this viewer).
+
+    seen_at is the database's clock at the update, so the learner's cursor and lag work on it as they
+    did on ingested_at."""
+    ids = set(impression_ids)
+    if not ids:
+        return SeenResult(0, 0, 0)
+    newly = Impression.objects.filter(id__in=ids, seen_at__isnull=True).update(seen_at=Now())
+    missing = ids - set(Impression.objects.filter(id__in=ids).values_list("id", flat=True))
+    present = len(ids) - len(missing)
+    if missing:
+        ImpressionSeenPending.objects.bulk_create(
+            [ImpressionSeenPending(impression_id=i) for i in missing], ignore_conflicts=True
+        )
+    return SeenResult(newly_seen=newly, already_seen=present - newly, pending=len(missing))
+
+
+SEEN_PENDING_KEPT = timedelta(days=7)  # a report whose impression never arrived (its batch quarantined) goes
+SEEN_PENDING_BATCH = 5000
+
+
+def impressions_seen_apply_pending() -> int:
+    """Apply the seen reports that arrived before their impressions (oldest first, up to a batch per pass);
+    returns how many were applied. A report still waiting after SEEN_PENDING_KEPT is dropped: its page's
+    batch was never inserted (quarantined for a developer), and the mark cannot apply to anything."""
+    ImpressionSeenPending.objects.filter(received_at__lt=timezone.now() - SEEN_PENDING_KEPT).delete()
+    waiting = list(
+        ImpressionSeenPending.objects.order_by("received_at").values_list("impression_id", flat=True)[
+            :SEEN_PENDING_BATCH
+        ]
+    )
+    if not waiting:
+        return 0
+    arrived = list(Impression.objects.filter(id__in=waiting).values_list("id", flat=True))
+    if not arrived:
+        return 0
+    Impression.objects.filter(id__in=arrived, seen_at__isnull=True).update(seen_at=Now())
+    ImpressionSeenPending.objects.filter(impression_id__in=arrived).delete()
+    return len(arrived)
 
 
 def impressions_quarantine(batch: object, error: str) -> None:
@@ -368,10 +432,11 @@ class RollupStats:
 def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) -> RollupStats:
     """Fold raw impressions older than the retention age into daily counts, then delete those rows.
 
-    Per day, title, artwork, policy, experiments and device: counts, clicks and inverse-propensity
-    clicks (`ImpressionDaily`); per day, experiment, variant, policy and device: what a cluster-robust
-    interval needs, sums over profile-day clusters (`ExperimentDaily`). Both are written in the same
-    transaction that deletes the rows. Impressions of an experiment still running, or stopped but not
+    Per day, title, artwork, policy, experiments and device: seen impressions, clicks and
+    inverse-propensity clicks, and apart the served-not-seen count (`ImpressionDaily`); per day,
+    experiment, variant, policy and device: what a cluster-robust interval needs, sums over profile-day
+    clusters of seen impressions (`ExperimentDaily`). Both are written in the same transaction that
+    deletes the rows. Impressions of an experiment still running, or stopped but not
     yet given its final analysis, stay raw: its report needs them.
     """
     started = timezone.now()
@@ -387,21 +452,26 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
     events = Event.objects.filter(impression_id__in=old.values("id"))
     clicked = set(events.filter(kind=Event.Kind.CLICK).values_list("impression_id", flat=True))
     played = set(events.filter(kind=Event.Kind.PLAY).values_list("impression_id", flat=True))
-    totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0])
+    totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0])
     clusters: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0.0]))
     count = 0
-    for impression_id, shown_at, profile_id, title_id, artwork_id, theme, policy, label, device, propensity in (
-        old.values_list(
-            "id", "shown_at", "profile_id", "title_id", "artwork_id", "theme", "policy", "experiment_variant",
-            "device", "propensity",
-        ).iterator(chunk_size=5000)
-    ):  # fmt: skip
+    for (
+        impression_id, shown_at, profile_id, title_id, artwork_id, theme, policy, label, device, propensity, seen,
+        simulated,
+    ) in old.values_list(
+        "id", "shown_at", "profile_id", "title_id", "artwork_id", "theme", "policy", "experiment_variant", "device",
+        "propensity", "seen_at", "simulated",
+    ).iterator(chunk_size=5000):  # fmt: skip
+        count += 1
         day = timezone.localdate(shown_at)
+        total = totals[(day, title_id, artwork_id, theme, policy, label, device, simulated)]
+        if seen is None:  # served, never seen: counted apart, in no rate
+            total[3] += 1
+            continue
         click, play = impression_id in clicked, impression_id in played
         ipw = 1.0 / propensity if click and propensity > 0 else 0.0
-        total = totals[(day, title_id, artwork_id, theme, policy, label, device)]
         total[0], total[1], total[2] = total[0] + 1, total[1] + click, total[2] + ipw
-        for experiment, variant in _experiments(label):
+        for experiment, variant in [] if simulated else _experiments(label):  # no simulated row in any result
             cluster = clusters[(day, experiment, variant, policy, device)][profile_id]
             cluster[0], cluster[1], cluster[2], cluster[3] = (
                 cluster[0] + 1,
@@ -409,8 +479,8 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
                 cluster[2] + play,
                 cluster[3] + ipw,
             )
-        count += 1
-    for (day, title_id, artwork_id, theme, policy, label, device), (shown, clicks, ipw) in totals.items():
+    for (day, title_id, artwork_id, theme, policy, label, device, simulated), counts in totals.items():
+        shown, clicks, ipw, unseen = counts
         daily, _ = ImpressionDaily.objects.select_for_update().get_or_create(
             day=day,
             title_id=title_id,
@@ -418,12 +488,14 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
             policy=policy,
             experiment_variant=label,
             device=device,
+            simulated=simulated,
             defaults={"theme": theme, "impressions": 0, "clicks": 0},
         )
         daily.impressions += shown
         daily.clicks += clicks
         daily.inverse_propensity_clicks += ipw
-        daily.save(update_fields=["impressions", "clicks", "inverse_propensity_clicks"])
+        daily.unseen += unseen
+        daily.save(update_fields=["impressions", "clicks", "inverse_propensity_clicks", "unseen"])
     for (day, experiment, variant, policy, device), profiles in clusters.items():
         n, c, p, w = (np.array([v[i] for v in profiles.values()], dtype=np.float64) for i in range(4))
         daily, _ = ExperimentDaily.objects.select_for_update().get_or_create(

@@ -31,8 +31,8 @@ from personalization.personal import viewer_tastes
 from personalization.selectors.experiments import running_experiments_forget
 from personalization.selectors.serving import bandit_params, published_bandit_forget
 from personalization.selectors.viewers import viewer_history
-from personalization.services.artwork import artwork_chooser, bandit_learn
-from personalization.services.events import event_submit
+from personalization.services.artwork import artwork_chooser, bandit_fresh_start, bandit_learn
+from personalization.services.events import SEEN_REPORT_MAX_CARDS, event_submit, impressions_seen_submit
 from personalization.services.experiments import experiment_start
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec
@@ -100,6 +100,7 @@ def session_run(
                 profile=profile, page_view_id=page.page_view_id, index=row.index, chooser_factory=factory
             )
         rows.append((row.index + 1, row.kind, row.cards, page_teams(page, row.index)))
+    report_seen(profile, [card for *_, cards, _ in rows for card in cards])
     for row_number, kind, cards, teams in rows:
         for card in cards:
             if not card.theme:
@@ -120,6 +121,14 @@ def session_run(
                     )
                     run.plays += 1
     return page
+
+
+def report_seen(profile: Profile, cards: list[Card]) -> None:
+    """The viewer's screen reports the cards they looked at, as the page does (only seen cards are
+    learned from and counted)."""
+    reported = [{"impression": card.impression, "title": card.title_id} for card in cards if card.impression]
+    for start in range(0, len(reported), SEEN_REPORT_MAX_CARDS):
+        impressions_seen_submit(profile=profile, cards=reported[start : start + SEEN_REPORT_MAX_CARDS])
 
 
 def page_teams(page: Page, row_index: int) -> tuple[str, ...]:
@@ -146,7 +155,7 @@ def replay(
     run = Run()
     served = {"model": publish(state_new(n_themes=len(ALL_THEMES), params=bandit_params()), version="prior")}
     with transaction.atomic():
-        BanditSnapshot.objects.all().delete()  # a fresh bandit (the rollback restores the real one)
+        bandit_fresh_start()  # a bandit that knows nothing logged before (the rollback restores the real one)
         Experiment.objects.filter(status=Experiment.Status.RUNNING).update(status=Experiment.Status.STOPPED)
         running_experiments_forget()
         try:

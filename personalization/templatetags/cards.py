@@ -71,6 +71,7 @@ def card_html(card: Card) -> str:
         f' hx-post="{url_pattern("personalization:title_open").format(title_id)}?artwork={artwork}"'
         f' hx-vals=\'{{"impression": "{escape(card.impression)}"}}\' hx-target="#modal" hx-swap="innerHTML"'
         f' data-title="{title_id}" data-artwork="{artwork}" data-theme="{escape(card.theme)}" data-why="{why}"'
+        f' data-impression="{escape(card.impression)}"'
         f' aria-label="{ranked}{name}{year}{match}{watched}">'
         f'<img class="card__image" src="{escape(card.image_url)}" alt="" width="480" height="270"'
         f' loading="lazy" decoding="async">{progress}'

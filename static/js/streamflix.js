@@ -125,6 +125,75 @@
   }
   document.addEventListener("htmx:afterSettle", tidyExpiredRows);
 
+  // Seen reports: a served card counts as an impression only once it was on screen, at least half of it
+  // for at least a second (a card beyond a row's edge, or below the fold, never is). Seen cards are
+  // reported by their signed impression tokens in batches: every few seconds while there are some, and
+  // when the page is hidden or left (navigator.sendBeacon survives the page going away).
+  var SEEN_RATIO = 0.5, SEEN_MS = 1000, SEEN_FLUSH_MS = 4000, SEEN_BATCH = 200;
+  var seenQueue = [], seenTimers = new Map(), seenObserver = null, seenFlushTimer = null;
+
+  function seenUrl() {
+    var holder = document.querySelector("[data-seen-url]");
+    return holder ? holder.dataset.seenUrl : null;
+  }
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
+    catch (e) { return ""; }
+  }
+
+  function flushSeen() {
+    if (seenFlushTimer) { clearTimeout(seenFlushTimer); seenFlushTimer = null; }
+    var url = seenUrl();
+    while (url && seenQueue.length) {
+      var cards = seenQueue.splice(0, SEEN_BATCH);
+      var body = new URLSearchParams();
+      body.set("csrfmiddlewaretoken", csrfToken());
+      body.set("report", JSON.stringify({ cards: cards }));
+      var queued = navigator.sendBeacon && navigator.sendBeacon(url, body);
+      if (!queued) {
+        fetch(url, { method: "POST", body: body, keepalive: true, credentials: "same-origin" }).catch(function () {});
+      }
+    }
+  }
+
+  function markSeen(element) {
+    seenTimers.delete(element);
+    if (!document.contains(element)) return;  // taken off the page (thumbs down) before its second was up
+    if (seenObserver) seenObserver.unobserve(element);
+    element.dataset.seen = "1";
+    seenQueue.push({ impression: element.dataset.impression, title: parseInt(element.dataset.title, 10) });
+    if (seenQueue.length >= SEEN_BATCH) flushSeen();
+    else if (!seenFlushTimer) seenFlushTimer = setTimeout(flushSeen, SEEN_FLUSH_MS);
+  }
+
+  function onVisibility(entries) {
+    entries.forEach(function (entry) {
+      var element = entry.target;
+      var visible = entry.isIntersecting && entry.intersectionRatio >= SEEN_RATIO;
+      if (visible && !seenTimers.has(element)) {
+        seenTimers.set(element, setTimeout(function () { markSeen(element); }, SEEN_MS));
+      } else if (!visible && seenTimers.has(element)) {
+        clearTimeout(seenTimers.get(element));  // left the screen before its second was up
+        seenTimers.delete(element);
+      }
+    });
+  }
+
+  function watchCards(root) {
+    if (!seenUrl() || !("IntersectionObserver" in window)) return;
+    if (!seenObserver) seenObserver = new IntersectionObserver(onVisibility, { threshold: [0, SEEN_RATIO, 1] });
+    (root || document).querySelectorAll(".hero[data-impression], .card[data-impression]").forEach(function (element) {
+      if (element.dataset.watched || !element.dataset.impression) return;
+      element.dataset.watched = "1";
+      seenObserver.observe(element);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { watchCards(document); });
+  document.addEventListener("htmx:afterSettle", function () { watchCards(document); });
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flushSeen(); });
+  window.addEventListener("pagehide", flushSeen);
+
   // The top bar turns solid once the page scrolls, so the logo never sits on the cards.
   function solidHeader() {
     var bar = document.querySelector(".topbar");

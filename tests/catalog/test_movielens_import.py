@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def seed(directory: Path, **options) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     options.setdefault("skip_training", True)  # training is tested in tests/personalization
+    options.setdefault("warm_sessions", 0)  # the warm-up is tested in tests/personalization/test_warmup.py
     call_command(
         "seed_demo", movielens_dir=str(directory), prerender=0, no_background=True, stdout=out, stderr=err, **options
     )

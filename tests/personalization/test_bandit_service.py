@@ -20,7 +20,7 @@ from personalization.selectors.serving import bandit_params, published_bandit, p
 from personalization.selectors.viewers import viewer_history
 from personalization.services import artwork as artwork_service
 from personalization.services.artwork import artwork_chooser, bandit_learn
-from personalization.services.impressions import ShownCard, impressions_ingest
+from personalization.services.impressions import ShownCard, impressions_ingest, impressions_mark_seen
 from tests.conftest import require_postgres
 from tests.factories import impression_batch_for, make_profile, make_title, rate
 
@@ -30,8 +30,10 @@ THEMES = ("action", "romance", "ensemble cast")
 
 
 @pytest.fixture
-def world():
-    """Romance and action titles, each with a romance, an action and an ensemble variant; two romance fans."""
+def world(settings):
+    """Romance and action titles, each with a romance, an action and an ensemble variant; two romance fans.
+    The bandit is rewarded for clicks here (test_rewards covers the others)."""
+    settings.STREAMFLIX_BANDIT_REWARD = "click"
     romances = [make_title(f"Love {i}", genres=["Romance"], themes=THEMES, rating_count=50) for i in range(12)]
     actions = [make_title(f"Fight {i}", genres=["Action"], themes=THEMES, rating_count=50) for i in range(12)]
     fans = [make_profile(f"Fan {n}") for n in range(2)]
@@ -43,10 +45,12 @@ def world():
     return {"romances": romances, "actions": actions, "fans": fans}
 
 
-def log(profile, title, theme, *, clicked: bool, shown_at=None) -> uuid.UUID:
+def log(profile, title, theme, *, clicked: bool, shown_at=None, seen: bool = True) -> uuid.UUID:
     artwork = title.artworks.get(theme=theme)
     card = ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, row_index=0, position=0, propensity=1 / 3)
     impressions_ingest([impression_batch_for([card], profile_id=profile.pk, shown_at=shown_at, policy="uniform")])
+    if seen:  # the page reported it on screen
+        impressions_mark_seen([card.impression_id])
     if clicked:
         Event.objects.create(profile=profile, title=title, kind=Event.Kind.CLICK, impression_id=card.impression_id)
     return card.impression_id

@@ -23,7 +23,7 @@ from catalog.models import Title
 from catalog.themes import ALL_THEMES
 from personalization.abtest import assign, label_variant
 from personalization.context import Context
-from personalization.models import Event, Experiment, ExperimentDaily, Impression, Profile
+from personalization.models import Event, Experiment, ExperimentDaily, Impression, ImpressionDaily, Profile
 from personalization.selectors.experiment_report import experiment_report
 from personalization.services.experiments import (
     HOLDOUT,
@@ -33,7 +33,13 @@ from personalization.services.experiments import (
     experiment_stop,
 )
 from personalization.services.homepage import homepage_build
-from personalization.services.impressions import ShownCard, impression_batch, impressions_ingest, impressions_rollup
+from personalization.services.impressions import (
+    ShownCard,
+    impression_batch,
+    impressions_ingest,
+    impressions_mark_seen,
+    impressions_rollup,
+)
 from streamflix.errors import Conflict, InvalidInput
 from tests.factories import make_catalog, make_profile
 
@@ -136,7 +142,8 @@ def test_the_built_in_holdout_puts_its_share_of_profiles_on_uniform_artwork(sett
 
 
 def log_experiment(name: str, profiles: list[Profile], *, rates: dict[str, float], seed: int = 0, shown_at=None):
-    """Page views of each profile under its assigned variant, with clicks at the variant's rate."""
+    """Page views of each profile under its assigned variant, with clicks at the variant's rate. Each page's
+    last card is served but never seen: no rate may count it."""
     rng = np.random.default_rng(seed)
     experiment = Experiment.objects.get(name=name)
     variants = [(v.name, v.weight) for v in experiment.variants.all()]
@@ -155,7 +162,8 @@ def log_experiment(name: str, profiles: list[Profile], *, rates: dict[str, float
                 taste=[0.0] * len(ALL_THEMES),
             )  # fmt: skip
             impressions_ingest([batch])
-            for card in cards:
+            impressions_mark_seen([card.impression_id for card in cards[:-1]])  # the last one stays off screen
+            for card in cards[:-1]:
                 truth[variant][0] += 1
                 if rng.random() < rates[variant]:
                     truth[variant][1] += 1
@@ -279,9 +287,14 @@ def test_retention_keeps_an_experiment_raw_until_its_final_analysis(catalog):
     experiment_stop(name="kept")
     assert impressions_rollup(older_than=timedelta(days=30)).impressions == 0  # stopped, not yet analysed
     experiment_analyse(experiment=Experiment.objects.get(name="kept"))
+    page_views = Impression.objects.values("page_view_id").distinct().count()
     rolled = impressions_rollup(older_than=timedelta(days=30))
 
-    assert rolled.impressions == sum(n for n, _ in truth.values()) and not Impression.objects.exists()
+    seen = sum(n for n, _ in truth.values())
+    unseen = sum(d.unseen for d in ImpressionDaily.objects.all())
+    assert unseen == page_views  # each page view's one unseen card, kept as a count in no rate
+    assert rolled.impressions == seen + unseen and not Impression.objects.exists()
+    assert sum(d.impressions for d in ImpressionDaily.objects.all()) == seen
     daily = {d.variant: d for d in ExperimentDaily.objects.filter(experiment="kept")}
     for variant, (impressions, clicks) in truth.items():
         assert (daily[variant].impressions, daily[variant].clicks) == (impressions, clicks)

@@ -21,6 +21,7 @@ from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build,
 from personalization.services.impressions import (
     ShownCard,
     impressions_ingest,
+    impressions_mark_seen,
     impressions_outbox_drain,
     impressions_rollup,
 )
@@ -181,6 +182,8 @@ def test_retention_rolls_old_impressions_into_daily_counts_without_losing_any():
     ]
     recent = batch_of(3, profile_id=profile.pk, first_title=first)
     impressions_ingest([*old, recent])
+    unseen_ids = {uuid.UUID(old[1]["ids"][4]), uuid.UUID(old[1]["ids"][5])}  # served, never on screen
+    impressions_mark_seen([i for i in Impression.objects.values_list("id", flat=True) if i not in unseen_ids])
     clicked_ids = [uuid.UUID(old[0]["ids"][0]), uuid.UUID(old[1]["ids"][2])]
     for impression_id in clicked_ids:
         Event.objects.create(
@@ -189,18 +192,19 @@ def test_retention_rolls_old_impressions_into_daily_counts_without_losing_any():
             kind=Event.Kind.CLICK,
             impression_id=impression_id,
         )
-    expected = {}  # brute force: impressions and clicks per (title, artwork) among the old rows
+    expected = {}  # brute force: seen impressions, clicks and unseen ones per (title, artwork) among the old rows
     for impression in Impression.objects.filter(shown_at__lt=timezone.now() - timedelta(days=30)):
         key = (impression.title_id, impression.artwork_id)
-        n, c = expected.get(key, (0, 0))
-        expected[key] = (n + 1, c + (impression.id in clicked_ids))
+        n, c, u = expected.get(key, (0, 0, 0))
+        seen = impression.id not in unseen_ids
+        expected[key] = (n + seen, c + (impression.id in clicked_ids), u + (not seen))
 
     stats = impressions_rollup(older_than=timedelta(days=30))
 
     assert stats.impressions == 10
     assert Impression.objects.count() == 3  # the recent page view stays raw
-    rolled = {(d.title_id, d.artwork_id): (d.impressions, d.clicks) for d in ImpressionDaily.objects.all()}
-    assert rolled == expected
+    rolled = {(d.title_id, d.artwork_id): (d.impressions, d.clicks, d.unseen) for d in ImpressionDaily.objects.all()}
+    assert rolled == expected and sum(u for *_, u in rolled.values()) == 2
     assert sum(d.inverse_propensity_clicks for d in ImpressionDaily.objects.all()) == pytest.approx(2 / 0.25)
     assert impressions_rollup(older_than=timedelta(days=30)).impressions == 0
 

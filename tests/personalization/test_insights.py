@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from personalization.charts import svg_lines
 from personalization.models import Event, ImpressionDaily, SimulationReport
-from personalization.services.impressions import ShownCard, impressions_ingest
+from personalization.services.impressions import ShownCard, impressions_ingest, impressions_mark_seen
 from tests.factories import impression_batch_for, make_profile, make_title, rate
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +28,14 @@ def title():
     return title
 
 
-def shown(title, theme: str, *, n: int, clicks: int, policy: str = "thompson") -> None:
+def shown(title, theme: str, *, n: int, clicks: int, policy: str = "thompson", unseen: int = 3) -> None:
+    """n seen impressions of the variant, `clicks` of them clicked, and `unseen` more served but never on
+    screen (which no take rate counts)."""
     profile = make_profile("Viewer")
     artwork = title.artworks.get(theme=theme)
-    cards = [ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, 0, i, 0.5) for i in range(n)]
+    cards = [ShownCard(uuid.uuid4(), title.pk, artwork.pk, theme, 0, i, 0.5) for i in range(n + unseen)]
     impressions_ingest([impression_batch_for(cards, profile_id=profile.pk, policy=policy)])
+    impressions_mark_seen([card.impression_id for card in cards[:n]])
     for card in cards[:clicks]:
         Event.objects.create(profile=profile, title=title, kind="click", impression_id=card.impression_id)
 
@@ -124,3 +127,66 @@ def test_approved_frames_are_compared_with_the_generated_artwork_once_served(adm
     assert "Video frames against generated artwork" in body
     assert "Frame from a video" in body
     assert re.search(r"<td>Frame from a video</td><td>1</td><td>30</td><td>6</td>\s*<td>0\.200</td>", body)
+
+
+def test_the_simulations_peers_are_charted_and_tabled_too(admin_client, title):
+    SimulationReport.objects.create(
+        sessions=10,
+        seed=1,
+        summary={"ctr_bandit": 0.1, "ctr_random": 0.05, "ctr_oracle": 0.11, "oracle_lift_share": 0.83},
+        series={"thompson": [0.08, 0.1], "uniform": [0.05, 0.05], "oracle": [0.11, 0.11], "vw": [0.07, 0.09],
+                "lints": [0.06, 0.08], "newcomer": [0.05, 0.06]},
+    )  # fmt: skip
+    response = admin_client.get(reverse("personalization:insights"))
+    body = response.content.decode()
+    assert body.count("<polyline") == 6  # every policy replayed has a line, a peer unknown to the page too
+    policies = {row["policy"]: row for row in response.context["report_policies"]}
+    assert set(policies) == {"thompson", "uniform", "oracle", "vw", "lints", "newcomer"}
+    assert policies["vw"]["mean"] == pytest.approx(0.08) and policies["vw"]["last"] == pytest.approx(0.09)
+
+
+def test_the_bandits_belief_per_theme_is_its_posterior_with_a_credible_interval(admin_client, title, settings):
+    """Checked against a brute-force posterior: theta = A^-1 b, sd = noise * sqrt(x' A^-1 x)."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from catalog.themes import ALL_THEMES, THEME_INDEX
+    from personalization.bandit import BanditState, FeatureSpace
+    from personalization.bandit.model import publish
+    from personalization.context import DAYPARTS, DEVICES
+    from personalization.models import BanditSnapshot
+    from personalization.selectors.serving import published_bandit_forget
+    from personalization.services.artwork import bandit_learn
+
+    settings.STREAMFLIX_BANDIT_REWARD = "click"
+    shown(title, "romance", n=60, clicks=20)
+    shown(title, "action", n=60, clicks=1)
+    bandit_learn(lag=timedelta(0))
+    published_bandit_forget()
+
+    response = admin_client.get(reverse("personalization:insights") + "?daypart=night&device=tv")
+
+    beliefs = {b.theme: b for b in response.context["beliefs"]}
+    assert set(beliefs) == set(ALL_THEMES)
+    state = BanditState.from_bytes(bytes(BanditSnapshot.objects.get().state))
+    theta = np.linalg.solve(state.precision, state.moment)
+    covariance = np.linalg.inv(state.precision)
+    noise = publish(state).noise
+    space = FeatureSpace(len(ALL_THEMES))
+    for theme in ("romance", "action", "ensemble cast"):
+        k = THEME_INDEX[theme]
+        for lean, mean, low in ((0.0, "mean", "low"), (1.0, "fan_mean", "fan_low")):
+            x = space.features(np.full(len(ALL_THEMES), lean), np.array([k]), DAYPARTS.index("night"),
+                               DEVICES.index("tv"))[0]  # fmt: skip
+            expected = float(x @ theta)
+            sd = noise * float(np.sqrt(x @ covariance @ x))
+            assert getattr(beliefs[theme], mean) == pytest.approx(expected, abs=1e-9)
+            assert getattr(beliefs[theme], low) == pytest.approx(expected - 1.645 * sd, abs=1e-9)
+    assert beliefs["romance"].mean > beliefs["action"].mean  # it learned which art gets clicked
+    # Evidence narrows the interval: the shown themes are surer than one never shown.
+    width = {t: beliefs[t].high - beliefs[t].low for t in ("romance", "comedy")}
+    assert width["romance"] < width["comedy"]
+    body = response.content.decode()
+    assert "Rewarded for <strong>click</strong>" in body and "No simulated warm-up" in body
+    assert "No learned row model yet" in body

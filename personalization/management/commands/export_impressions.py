@@ -1,8 +1,10 @@
 """One CSV row per impression: `python manage.py export_impressions --out FILE.csv [--experiment NAME] [--since ISO]`.
 
 Streams from the database (memory does not grow with the table). `counted` is 1 for exactly the rows
-the experiment's report counts (with --experiment); `clicked`/`played` are 0/1 from the events
-attributed to the impression.
+the experiment's report counts (with --experiment; without it, the rows any live rate counts: seen and not
+simulated); `seen` is 1 when the card was on the viewer's screen (0: served, never seen: in no CTR, not
+learned from); `simulated` is 1 for the warm-up's simulated sessions (learned from, in no result);
+`clicked`/`played` are 0/1 from the events attributed to the impression.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from personalization.selectors.experiment_report import counted_impressions, wit
 COLUMNS = [
     "impression_id", "shown_at", "profile_id", "page_view_id", "title_id", "artwork_id", "row", "position", "device",
     "daypart", "policy", "policy_version", "propensity", "n_candidates", "candidate_artwork_ids",
-    "candidate_propensities", "experiment", "variant", "team", "clicked", "played", "counted",
+    "candidate_propensities", "experiment", "variant", "team", "clicked", "played", "counted", "seen", "simulated",
 ]  # fmt: skip
 
 
@@ -61,6 +63,7 @@ class Command(BaseCommand):
                 rows.iterator(chunk_size=5000), total=total, unit="row", disable=None, file=sys.stderr
             ):
                 variant = _variant(impression.experiment_variant, experiment)
+                seen, simulated = impression.seen_at is not None, impression.simulated
                 writer.writerow(
                     [
                         impression.id, impression.shown_at.isoformat(), impression.profile_id, impression.page_view_id,
@@ -69,7 +72,8 @@ class Command(BaseCommand):
                         f"{impression.propensity:.6g}", impression.n_candidates, impression.candidates,
                         impression.candidate_propensities, experiment or "", variant, impression.team,
                         int(impression.clicked), int(impression.played),
-                        int(getattr(impression, "counted", True)) if experiment else 1,
+                        int(getattr(impression, "counted", True)) if experiment else int(seen and not simulated),
+                        int(seen), int(simulated),
                     ]
                 )  # fmt: skip
                 written += 1

@@ -14,14 +14,16 @@ from catalog.models import Title
 from catalog.movielens import DatasetError, locate_dataset, read_dataset
 from catalog.services import artwork_cards_generate, artwork_pending_ids, catalog_import
 from catalog.tasks import artwork_generate_pending_task
-from personalization.models import ModelVersion, Rating
+from personalization.models import BanditSnapshot, ModelVersion, Rating
 from personalization.services.experiments import experiment_holdout_ensure
 from personalization.services.schedule import periodic_tasks_ensure
 from personalization.services.seeding import demo_profiles_import
 from personalization.services.title_stats import title_stats_refresh
 from personalization.services.training import model_retrain
+from personalization.services.warmup import bandit_warm
 
 MAX_ISSUES_SHOWN = 20
+WARM_SESSIONS = 200  # simulated sessions the bandit learns from before the first tester (warm_bandit)
 
 
 class Command(BaseCommand):
@@ -46,6 +48,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-background", action="store_true", help="Do not queue the Celery task that draws the other cards."
         )
+        parser.add_argument(
+            "--warm-sessions",
+            type=int,
+            default=WARM_SESSIONS,
+            help=f"Warm the artwork bandit from this many simulated sessions (default {WARM_SESSIONS}; 0: start "
+            "cold). Their impressions are marked simulated and kept out of experiment results.",
+        )
 
     def handle(
         self,
@@ -56,8 +65,11 @@ class Command(BaseCommand):
         no_background=False,
         if_empty=False,
         skip_training=False,
+        warm_sessions=WARM_SESSIONS,
         **options,
     ):
+        if warm_sessions < 0:
+            raise CommandError("--warm-sessions must be 0 (start cold) or more.")
         started = time.monotonic()
         if if_empty and Title.objects.exists() and Rating.objects.exists():
             self.stdout.write(f"Demo data already loaded ({Title.objects.count()} titles); nothing to do.")
@@ -95,6 +107,11 @@ class Command(BaseCommand):
         if not skip_training and ModelVersion.objects.active() is None:
             version = model_retrain(trigger="demo", progress=lambda message: self.stdout.write(f"  {message}"))
             trained = f" and recommender {version.label} ({version.get_status_display().lower()})"
+        warmed = ""
+        if warm_sessions and not BanditSnapshot.objects.exists():  # a bandit that has learned stays as it is
+            stats = bandit_warm(sessions=warm_sessions, progress=lambda items, **kw: tqdm(items, disable=None, **kw))
+            warmed = f"; the artwork bandit warmed from {stats.sessions} simulated sessions ({stats.impressions} seen "
+            warmed += "impressions, marked simulated)"
         drawn = self._prerender(prerender)
         pending = len(artwork_pending_ids())
         if pending and not no_background:
@@ -105,7 +122,7 @@ class Command(BaseCommand):
                 f"{len(set(r.user_id for r in data.ratings))} viewers{trained} in {time.monotonic() - started:.1f}s; "
                 f"{drawn} cards drawn now, {pending} left "
                 f"{'to the Celery worker' if pending and not no_background else 'to draw on first view'}; "
-                f"{len(data.issues)} malformed rows skipped."
+                f"{len(data.issues)} malformed rows skipped{warmed}."
             )
         )
 

@@ -1,0 +1,192 @@
+"""The bandit's reward (STREAMFLIX_BANDIT_REWARD = click | play | quality_play, default play): each seen
+impression's reward counted once however often its event is sent, late events folded when they
+arrive, the quality play derived from the demo's Play progress. The learned statistics are checked
+against a brute-force refit (A = lambda I + X'X, b = X'r) of the same log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from catalog.themes import ALL_THEMES, THEME_INDEX
+from personalization.bandit import BanditState, FeatureSpace
+from personalization.context import DAYPARTS, DEVICES
+from personalization.models import BanditSnapshot, Engagement, Event, Impression, PageView
+from personalization.selectors.serving import bandit_params
+from personalization.services import artwork as artwork_service
+from personalization.services.artwork import bandit_learn
+from personalization.services.events import event_submit, impression_token
+from personalization.services.impressions import ShownCard, impressions_ingest, impressions_mark_seen
+from personalization.services.rewards import QUALITY_PLAY_WINDOW, reward_event_kind, reward_name
+from streamflix.errors import Conflict
+from tests.factories import impression_batch_for, make_profile, make_title, rate
+
+pytestmark = pytest.mark.django_db
+
+THEMES = ("action", "romance", "ensemble cast")
+
+
+@pytest.fixture
+def world():
+    titles = [make_title(f"Love {i}", genres=["Romance"], themes=THEMES, rating_count=50) for i in range(6)]
+    viewer = make_profile("Fan")
+    for title in titles[:4]:
+        rate(viewer, title, 5.0)
+    return {"titles": titles, "viewer": viewer}
+
+
+def show(viewer, title, theme: str) -> str:
+    """One seen card of `title` in `theme` art; returns its impression token."""
+    card = ShownCard(uuid.uuid4(), title.pk, title.artworks.get(theme=theme).pk, theme, 0, 0, 1 / 3)
+    taste = artwork_service._tastes({viewer.pk})[viewer.pk]  # what the page's chooser saw, logged with it
+    impressions_ingest([impression_batch_for([card], profile_id=viewer.pk, policy="uniform", taste=taste)])
+    impressions_mark_seen([card.impression_id])
+    return impression_token(impression_id=card.impression_id, profile_id=viewer.pk, title_id=title.pk)
+
+
+def send(viewer, title, kind: str, token: str = "") -> bool:
+    """The client's event; False when it was a replay (refused, nothing written)."""
+    try:
+        event_submit(profile=viewer, title_id=title.pk, kind=kind, impression=token)
+    except Conflict:
+        return False
+    return True
+
+
+def refit(reward: str) -> tuple[np.ndarray, np.ndarray]:
+    """Brute force: every seen themed impression's feature row (with the taste its page view logged), and 1
+    where an event of the reward's kind carries its id."""
+    kind = reward_event_kind(reward)
+    rows = list(
+        Impression.objects.filter(seen_at__isnull=False)
+        .exclude(theme="")
+        .order_by("id")
+        .values_list("id", "page_view_id", "theme", "daypart", "device")
+    )
+    logged = {
+        page_view.pk: np.frombuffer(bytes(page_view.taste), dtype=np.float16).astype(np.float64)
+        for page_view in PageView.objects.all()
+    }
+    X = FeatureSpace(len(ALL_THEMES)).impression_features(
+        np.stack([logged[row[1]] for row in rows]),
+        np.array([THEME_INDEX[row[2]] for row in rows]),
+        np.array([DAYPARTS.index(row[3]) for row in rows]),
+        np.array([DEVICES.index(row[4]) for row in rows]),
+    )
+    paid = set(Event.objects.filter(kind=kind).values_list("impression_id", flat=True))
+    r = np.array([1.0 if row[0] in paid else 0.0 for row in rows])
+    lam = bandit_params().lambda_
+    return lam * np.eye(X.shape[1]) + X.T @ X, X.T @ r
+
+
+def learned() -> BanditState:
+    return BanditState.from_bytes(bytes(BanditSnapshot.objects.first().state))
+
+
+def assert_matches_refit(reward: str) -> None:
+    precision, moment = refit(reward)
+    state = learned()
+    assert np.allclose(state.precision, precision) and np.allclose(state.moment, moment)
+
+
+def test_the_default_reward_is_a_play_not_a_click(settings, world):
+    assert settings.STREAMFLIX_BANDIT_REWARD == "play" and reward_name() == "play"
+    viewer, (clicked_only, played, *_) = world["viewer"], world["titles"]
+    a = show(viewer, clicked_only, "action")  # the clickbait card: opened, never played
+    b = show(viewer, played, "romance")
+    send(viewer, clicked_only, "click", a)
+    send(viewer, played, "click", b)
+    send(viewer, played, "play", b)
+
+    stats = bandit_learn(lag=timedelta(0))
+
+    assert (stats.impressions, stats.rewards) == (2, 1)
+    assert_matches_refit("play")
+    assert BanditSnapshot.objects.get().reward == "play"
+
+
+def test_each_impressions_reward_counts_once_however_often_it_is_sent(world):
+    viewer, title = world["viewer"], world["titles"][0]
+    token = show(viewer, title, "romance")
+    assert send(viewer, title, "play", token)
+    bandit_learn(lag=timedelta(0))
+    first = learned()
+
+    replays = [send(viewer, title, "play", token) for _ in range(3)]
+    again = bandit_learn(lag=timedelta(0))
+
+    assert replays == [False, False, False] and Event.objects.filter(kind="play").count() == 1
+    assert (again.impressions, again.rewards) == (0, 0)
+    assert np.array_equal(learned().moment, first.moment)
+    assert_matches_refit("play")
+
+
+def test_a_late_reward_is_folded_when_it_arrives_as_if_it_had_come_with_its_impression(world):
+    viewer, (first_title, second_title, *_) = world["viewer"], world["titles"]
+    early = show(viewer, first_title, "romance")
+    late = show(viewer, second_title, "action")
+    send(viewer, first_title, "play", early)
+    assert (bandit_learn(lag=timedelta(0)).rewards, learned().n_impressions) == (1, 2)
+
+    send(viewer, second_title, "play", late)  # e.g. a play minutes later, after the pass folded the card
+    assert bandit_learn(lag=timedelta(0)).rewards == 1
+
+    assert learned().n_impressions == 2  # the card is not counted again, only its reward added
+    assert_matches_refit("play")
+    assert not Event.objects.filter(kind="play", reward_folded_at__isnull=True).exists()
+
+
+def test_a_quality_play_is_a_play_that_lasts(world):
+    viewer, title = world["viewer"], world["titles"][5]
+    first = show(viewer, title, "romance")
+    second = show(viewer, title, "action")
+    send(viewer, title, "play", first)  # 30% watched
+    assert not Event.objects.filter(kind="quality_play").exists()
+
+    send(viewer, title, "play", second)  # they came back: 60%, both cards' plays lasted
+    assert Engagement.objects.get(profile=viewer, title=title).progress == pytest.approx(0.6)
+    quality = Event.objects.filter(kind="quality_play")
+    assert {e.impression_id.hex for e in quality} == {first.split(".")[0], second.split(".")[0]}
+
+    send(viewer, title, "play")  # more of it from the title's page: nothing is rewarded twice
+    assert quality.count() == 2
+
+
+def test_a_play_older_than_the_window_is_not_a_quality_play(world):
+    viewer, title = world["viewer"], world["titles"][4]
+    old = show(viewer, title, "romance")
+    send(viewer, title, "play", old)
+    Event.objects.filter(kind="play").update(created_at=timezone.now() - QUALITY_PLAY_WINDOW - timedelta(hours=1))
+    recent = show(viewer, title, "action")
+    send(viewer, title, "play", recent)
+    assert [e.impression_id.hex for e in Event.objects.filter(kind="quality_play")] == [recent.split(".")[0]]
+
+
+def test_optimising_quality_plays_learns_from_them_and_a_reward_change_rebuilds_the_bandit(settings, world):
+    viewer, titles = world["viewer"], world["titles"]
+    tokens = [show(viewer, title, theme) for title in titles for theme in ("romance", "action")]
+    for i, (title, token) in enumerate(zip([t for t in titles for _ in range(2)], tokens, strict=True)):
+        send(viewer, title, "click", token)
+        if i % 2 == 0:
+            send(viewer, title, "play", token)
+    send(viewer, titles[0], "play", tokens[1])  # titles[0] reaches 60%: its two cards' plays lasted
+    settings.STREAMFLIX_BANDIT_REWARD = "click"
+    assert bandit_learn(lag=timedelta(0)).rewards == len(tokens)
+    assert_matches_refit("click")
+
+    settings.STREAMFLIX_BANDIT_REWARD = "quality_play"
+    stats = bandit_learn(lag=timedelta(0))
+
+    assert stats.rebuilt and stats.rewards == 2 and stats.impressions == len(tokens)
+    assert BanditSnapshot.objects.first().reward == "quality_play"
+    assert_matches_refit("quality_play")  # from the prior, as if it had always learned quality plays
+    assert bandit_learn(lag=timedelta(0)).rewards == 0
+
+
+def test_an_unknown_reward_is_refused():
+    with pytest.raises(ValueError, match="use one of click, play, quality_play"):
+        reward_name("watch_time")
