@@ -19,11 +19,14 @@ from django.core.cache import cache
 from django.db import transaction
 from scipy import stats
 
+from catalog.models import Title
 from catalog.selectors import catalog_snapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.abtest import assign
-from personalization.bandit import BanditState, PageContext, Policy, publish, state_new
-from personalization.chooser import ArtworkChooser
+from personalization.bandit import FeatureSpace, PageContext, Policy, fold, fold_rewards, publish, state_new
+from personalization.bandit.peers import PEER_NAMES, LinTSPeer, VowpalPeer
+from personalization.chooser import ArtworkChoice, ArtworkChooser
+from personalization.context import DAYPARTS, DEVICES
 from personalization.interleaving import preference
 from personalization.models import BanditSnapshot, Event, Experiment, Profile
 from personalization.page import HERO_ROW, Card, Page, PagePlan
@@ -37,15 +40,29 @@ from personalization.services.experiments import experiment_start
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec
 
-PLAY_AFTER_CLICK = 0.35  # share of clicks that go on to press Play
+REWARDS = ("click", "play", "quality_play")
+LEARNERS = {"bandit": "thompson", "random": "uniform", "oracle": "oracle", "vw": "vw", "lints": "lints"}
 
 
 @dataclass
 class Run:
-    outcomes: list[int] = field(default_factory=list)  # 0/1 per impression, in order
+    """One policy's replay: outcomes per *seen* impression, in order, and what learning needs."""
+
+    outcomes: list[int] = field(default_factory=list)  # click 0/1 per seen impression
+    play_outcomes: list[int] = field(default_factory=list)  # play 0/1 per seen impression
+    quality_outcomes: list[int] = field(default_factory=list)  # quality play 0/1 per seen impression
+    expected: list[tuple[float, float, float]] = field(default_factory=list)  # true P(click, play, quality play)
+    served: int = 0  # impressions planned (seen or not)
     plays: int = 0
     learning_passes: int = 0
     clicked_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (session, row kind, team) per click
+    shown_before: dict = field(default_factory=dict)  # (viewer, variant) -> earlier seen impressions (fatigue)
+    pending: list = field(default_factory=list)  # delayed clicks: (due session, profile, title id, token, play)
+    # Seen impressions for learning: (session, profile id, theme index, daypart, device, peer decision).
+    seen: list[tuple] = field(default_factory=list)
+    rewards: dict = field(default_factory=dict)  # index into `seen` -> (due session, click, play, quality)
+    unseen_ids: list = field(default_factory=list)  # impressions served but never on screen
+    decisions: dict = field(default_factory=dict)  # (page view, title id) -> a peer's (arm rows, arm, pmf)
 
 
 @dataclass(frozen=True)
@@ -54,16 +71,39 @@ class Viewer:
 
     themes: np.ndarray
     genres: np.ndarray
+    taste: np.ndarray | None = None  # the observed theme taste the policies see
+    key: int = 0  # MovieLens user id (stable across databases)
 
 
 def viewers_truth(profile_ids: set[int], world: ClickWorld) -> dict[int, Viewer]:
-    """Each viewer's truth, fixed before any run from their history as it is now."""
+    """Each viewer's truth, fixed before any run from their history as it is now; their hidden noise
+    is seeded by their MovieLens user id, never by a database id."""
     snapshot = catalog_snapshot()
+    keys = dict(Profile.objects.filter(pk__in=profile_ids).values_list("pk", "movielens_user_id"))
     truth = {}
     for profile_id in profile_ids:
         tastes = viewer_tastes(viewer_history(profile_id), snapshot)
-        truth[profile_id] = Viewer(world.affinity(profile_id, tastes.themes), tastes.genres)
+        key = keys.get(profile_id) or profile_id
+        truth[profile_id] = Viewer(world.affinity(key, tastes.themes), tastes.genres, tastes.themes, key)
     return truth
+
+
+def title_keys(snapshot) -> dict[int, tuple[int, str]]:
+    """Title id -> (MovieLens id, first genre): the stable keys of per-variant and per-genre draws."""
+    return snapshot.memo("simulation_title_keys", lambda: _title_keys(snapshot))
+
+
+def _title_keys(snapshot) -> dict[int, tuple[int, str]]:
+    movielens = dict(Title.objects.values_list("pk", "movielens_id"))
+    out = {}
+    for index, title_id in enumerate(snapshot.title_ids.tolist()):
+        genres = snapshot.genres_of(index)
+        out[title_id] = (movielens.get(title_id) or title_id, genres[0] if genres else "")
+    return out
+
+
+def _row_genre(key: str) -> str:
+    return key.partition(":")[2] if key.startswith("genre:") else ""
 
 
 def session_run(
@@ -77,19 +117,25 @@ def session_run(
     number: int = 0,
     simulated: bool = True,
 ) -> Page:
-    """One visit: the page, the lazy rows the viewer reaches, and their clicks and plays."""
+    """One visit: the page, the lazy rows the viewer reaches, the cards they see, their clicks and plays.
+
+    Only cards on screen count (`cards_seen`, `row_scroll_p`); a click reaches the log now or up to
+    `click_delay_sessions` later (`deliver_events`)."""
     click_rng = np.random.default_rng([spec.seed, 2])
+    seen_rng = np.random.default_rng([spec.seed, 4])
     snapshot = catalog_snapshot()
+    keys = title_keys(snapshot)
+    context = spec.context
     page = homepage_build(
         profile=profile,
-        context=spec.context,
+        context=context,
         chooser_factory=factory,
         simulated=simulated,
         rng=np.random.default_rng([spec.seed, 3]),
     )
-    rows: list[tuple[int, str, tuple[Card, ...], tuple[str, ...]]] = []
+    rows: list[tuple[int, str, str, tuple[Card, ...], tuple[str, ...]]] = []
     if page.hero:
-        rows.append((0, "hero", (page.hero,), ()))
+        rows.append((0, "hero", "", (page.hero,), ()))
     lazy_seen = 0
     for row in page.rows:
         if row.lazy:
@@ -99,27 +145,67 @@ def session_run(
             row = homepage_row(
                 profile=profile, page_view_id=page.page_view_id, index=row.index, chooser_factory=factory
             )
-        rows.append((row.index + 1, row.kind, row.cards, page_teams(page, row.index)))
-    for row_number, kind, cards, teams in rows:
+        rows.append((row.index + 1, row.kind, _row_genre(row.key), row.cards, page_teams(page, row.index)))
+    daypart, device = context.daypart, context.device
+    daypart_code, device_code = DAYPARTS.index(daypart), DEVICES.index(device)
+    for row_number, kind, row_genre, cards, teams in rows:
+        on_screen = world.seen_cards(device, seen_rng) if row_number else None
+        row_effect = world.row_effect(kind, row_genre, daypart, device) if world.row_interest else 0.0
         for card in cards:
             if not card.theme:
                 continue
+            run.served += 1
+            if on_screen is not None and card.position >= on_screen:
+                run.unseen_ids.append(card.impression.partition(".")[0])
+                continue
+            title_key, genre = keys.get(card.title_id, (card.title_id, ""))
+            variant_key = (title_key, card.theme)
+            theme = THEME_INDEX[card.theme]
             relevance = 0.0
             if world.title_weight:
                 relevance = world.relevance(viewer.genres, snapshot.genre_matrix[snapshot.index_of([card.title_id])[0]])
-            p = world.click_probability(viewer.themes, THEME_INDEX[card.theme], row_number, card.position, relevance)
+            fatigue_key = (viewer.key, variant_key)
+            before = run.shown_before.get(fatigue_key, 0)
+            run.shown_before[fatigue_key] = before + 1
+            p = world.click_probability(
+                viewer.themes, theme, row_number, card.position, relevance,
+                variant_key=variant_key, daypart=daypart, device=device, genre=genre, session=number,
+                shown_before=before if (world.fatigue or world.novelty) else None,
+            )  # fmt: skip
+            if row_effect:
+                p = float(1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + row_effect))))
+            p_play = world.play_probability(variant_key)
+            run.expected.append((p, p * p_play, p * p_play * world.quality_given_play))
             clicked = click_rng.random() < p
+            played = clicked and click_rng.random() < p_play
+            lasted = played and click_rng.random() < world.quality_given_play
             run.outcomes.append(int(clicked))
+            run.play_outcomes.append(int(played))
+            run.quality_outcomes.append(int(lasted))
+            decision = run.decisions.get((page.page_view_id, card.title_id))
+            run.seen.append((number, profile.pk, theme, daypart_code, device_code, decision))
             if clicked:
                 team = teams[card.position] if card.position < len(teams) else ""
                 run.clicked_rows.append((number, kind, team))
-                event_submit(profile=profile, title_id=card.title_id, kind=Event.Kind.CLICK, impression=card.impression)
-                if click_rng.random() < PLAY_AFTER_CLICK:
-                    event_submit(
-                        profile=profile, title_id=card.title_id, kind=Event.Kind.PLAY, impression=card.impression
-                    )
+                delay = int(click_rng.integers(world.click_delay_sessions + 1)) if world.click_delay_sessions else 0
+                run.rewards[len(run.seen) - 1] = (number + delay, 1, int(played), int(lasted))
+                run.pending.append((number + delay, profile, card.title_id, card.impression, played))
+                if played:
                     run.plays += 1
+    deliver_events(run, number)
     return page
+
+
+def deliver_events(run: Run, now: int | None) -> None:
+    """Submit the clicks (and plays) due by session `now` (None: all) through `event_submit`."""
+    due = [e for e in run.pending if now is None or e[0] <= now]
+    if not due:
+        return
+    run.pending = [e for e in run.pending if not (now is None or e[0] <= now)]
+    for _, profile, title_id, token, played in due:
+        event_submit(profile=profile, title_id=title_id, kind=Event.Kind.CLICK, impression=token)
+        if played:
+            event_submit(profile=profile, title_id=title_id, kind=Event.Kind.PLAY, impression=token)
 
 
 def page_teams(page: Page, row_index: int) -> tuple[str, ...]:
@@ -130,21 +216,122 @@ def page_teams(page: Page, row_index: int) -> tuple[str, ...]:
     return plan.rows[row_index].teams
 
 
+class Learner:
+    """The learning passes of a replayed policy, every `learn_every` sessions.
+
+    The bandit folds the seen impressions (reward 0) and then the rewards that have reached the log
+    by now, as additive reward-only updates, exactly as `bandit_learn` folds impressions and late
+    clicks; it uses the same pure functions (`FeatureSpace.impression_features`, `fold`,
+    `fold_rewards`, `publish`). Served-but-not-seen impressions are never folded. Peers (vw, lints)
+    cannot take a reward after the fact, so they learn an impression once every reward it may get
+    has arrived (`click_delay_sessions` later), from the same feature rows and rewards.
+    """
+
+    def __init__(self, policy: str, viewers: dict[int, Viewer], world: ClickWorld, *, reward: str, seed: int):
+        self.policy = policy
+        self.viewers = viewers
+        self.delay = world.click_delay_sessions
+        self.column = 1 + REWARDS.index(reward)
+        self.params = bandit_params()
+        self.space = FeatureSpace(len(ALL_THEMES))
+        self.state = state_new(n_themes=len(ALL_THEMES), params=self.params)
+        self.model = publish(self.state, self.params, version="prior")
+        self.cursor = 0
+        self.rewarded: set[int] = set()
+        self.peer = {"vw": VowpalPeer, "lints": LinTSPeer}[policy](self.space, seed) if policy in PEER_NAMES else None
+
+    def _features(self, rows: list[tuple]) -> np.ndarray:
+        _, profiles, themes, dayparts, devices, _ = zip(*rows, strict=True)
+        tastes = np.stack([self.viewers[p].taste for p in profiles])
+        return self.space.impression_features(tastes, np.asarray(themes), np.asarray(dayparts), np.asarray(devices))
+
+    def learn(self, run: Run, now: int) -> None:
+        if self.peer is not None:
+            self._learn_peer(run, now)
+            return
+        new = run.seen[self.cursor :]
+        state = self.state
+        if new:
+            state = fold(state, self._features(new))
+        self.cursor = len(run.seen)
+        arrived = [
+            i
+            for i, r in run.rewards.items()
+            if r[0] <= now and r[self.column] and i < self.cursor and i not in self.rewarded
+        ]
+        if arrived:
+            state = fold_rewards(state, self._features([run.seen[i] for i in arrived]), np.ones(len(arrived)))
+            self.rewarded.update(arrived)
+        self.state = state
+        self.model = publish(state, self.params, version=f"sim{now}")
+
+    def _learn_peer(self, run: Run, now: int) -> None:
+        end = self.cursor
+        while end < len(run.seen) and run.seen[end][0] <= now - self.delay:
+            end += 1
+        rows = run.seen[self.cursor : end]
+        self.cursor = end
+        if not rows:
+            return
+        rewards = np.array(
+            [float(run.rewards[i][self.column]) if i in run.rewards else 0.0 for i in range(end - len(rows), end)]
+        )
+        if isinstance(self.peer, VowpalPeer):
+            cards = [
+                (r[5][0], r[5][1], reward, float(r[5][2][r[5][1]])) for r, reward in zip(rows, rewards, strict=True)
+            ]
+            self.peer.learn_cards(cards)
+        else:
+            themes = np.array([r[2] for r in rows])
+            self.peer.learn(self._features(rows), themes, rewards, np.ones(len(rows)))
+
+
+class PeerChooser:
+    """Artwork chosen by a peer bandit (vw, lints) from the bandit's own features, with its pmf."""
+
+    def __init__(self, snapshot, peer, context: PageContext, rng, decisions: dict, page_view_id: str) -> None:
+        self.snapshot, self.peer, self.context, self.rng = snapshot, peer, context, rng
+        self.decisions, self.page_view_id = decisions, page_view_id
+        self.policy_name = peer.name
+        self.policy_version = f"{peer.name}/1"
+
+    def choose(self, title_ids: list[int]) -> list[ArtworkChoice]:
+        variants = [self.snapshot.artworks.get(t, ()) for t in title_ids]
+        with_art = [i for i, v in enumerate(variants) if v]
+        choices = [ArtworkChoice(None, 1.0)] * len(title_ids)
+        if not with_art:
+            return choices
+        themes = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
+        c = self.context
+        rows = [self.peer.space.features(c.taste, t, c.daypart, c.device) for t in themes]
+        for i, card_rows, (arm, pmf) in zip(with_art, rows, self.peer.choose(rows, themes, self.rng), strict=True):
+            self.decisions[(self.page_view_id, title_ids[i])] = (card_rows, arm, pmf)
+            arms = variants[i]
+            choices[i] = ArtworkChoice(
+                arms[arm], float(pmf[arm]), tuple(v.artwork_id for v in arms), tuple(float(p) for p in pmf)
+            )
+        return choices
+
+
 def replay(
-    policy: str,
+    label: str,
     specs: list[SessionSpec],
     profiles: dict[int, Profile],
     viewers: dict[int, Viewer],
     world: ClickWorld,
     *,
     learn_every: int,
+    reward: str = "play",
     progress: Callable = lambda items, **kwargs: items,
-    label: str = "",
+    seed: int = 0,
 ) -> Run:
-    """The sessions under one fixed artwork policy ("thompson" learning as it goes, "uniform",
-    "oracle"), from a fresh bandit, with no live experiment; everything is rolled back."""
+    """The sessions under one artwork policy (LEARNERS: the bandit and its peers learning as they
+    go, random, the oracle), from a fresh state, with no live experiment; everything is rolled back."""
+    policy = LEARNERS.get(label, label)
+    if reward not in REWARDS:
+        raise ValueError(f"unknown reward {reward!r}; use one of {', '.join(REWARDS)}")
     run = Run()
-    served = {"model": publish(state_new(n_themes=len(ALL_THEMES), params=bandit_params()), version="prior")}
+    learner = Learner(policy, viewers, world, reward=reward, seed=seed) if policy in ("thompson", *PEER_NAMES) else None
     with transaction.atomic():
         BanditSnapshot.objects.all().delete()  # a fresh bandit (the rollback restores the real one)
         Experiment.objects.filter(status=Experiment.Status.RUNNING).update(status=Experiment.Status.STOPPED)
@@ -153,12 +340,14 @@ def replay(
             for number, spec in enumerate(progress(specs, desc=f"{label:>6}", unit="session"), start=1):
                 profile = profiles[spec.profile_id]
                 rng = np.random.default_rng([spec.seed, 1])
-                factory = fixed_policy_factory(policy, served, world, viewers[profile.pk].themes, rng)
-                session_run(spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run)
-                if policy == "thompson" and number % learn_every == 0:
-                    bandit_learn(lag=timedelta(0))
-                    state = BanditState.from_bytes(bytes(BanditSnapshot.objects.first().state))
-                    served["model"] = publish(state, bandit_params(), version=f"sim{number}")
+                factory = policy_factory(
+                    policy, learner, world, viewers[profile.pk], rng, run=run, session=number, reward=reward
+                )
+                session_run(
+                    spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run, number=number
+                )
+                if learner is not None and number % learn_every == 0:
+                    learner.learn(run, number)
                     run.learning_passes += 1
         finally:
             transaction.set_rollback(True)
@@ -176,7 +365,7 @@ def live(
     progress: Callable = lambda items, **kwargs: items,
 ) -> Run:
     """The sessions through the live path (the running experiments' assignments, the published bandit
-    learning every `learn_every` sessions), kept in the database as real traffic would be."""
+    learning every `learn_every` sessions with `bandit_learn`), kept in the database as real traffic would be."""
     run = Run()
     running_experiments_forget()
     for number, spec in enumerate(progress(specs, desc="  live", unit="session"), start=1):
@@ -186,28 +375,74 @@ def live(
         def factory(*, rng=rng, **kwargs):
             return artwork_chooser(rng=rng, **kwargs)
 
-        session_run(spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run, simulated=False)
+        session_run(
+            spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run, number=number,
+            simulated=False,
+        )  # fmt: skip
         if number % learn_every == 0:
             bandit_learn(lag=timedelta(0))
             run.learning_passes += 1
+    deliver_events(run, None)
     return run
 
 
-def fixed_policy_factory(policy: str, served: dict, world: ClickWorld, affinity: np.ndarray, rng: np.random.Generator):
-    """The chooser every page of a session uses: a fixed policy, seeded, or the oracle."""
+def policy_factory(
+    policy: str,
+    learner: Learner | None,
+    world: ClickWorld,
+    viewer: Viewer,
+    rng: np.random.Generator,
+    *,
+    run: Run | None = None,
+    session: int = 0,
+    reward: str = "click",
+):
+    """The chooser every page of a session uses: a bandit policy, a peer, or the oracle."""
 
     def factory(*, taste, snapshot, context, page_view_id, policy_name=None):
+        page_context = PageContext.from_labels(taste, daypart=context.daypart, device=context.device)
         if policy == "oracle":
-            return OracleChooser(snapshot, world, affinity)
+            return OracleChooser(
+                snapshot, world, viewer.themes,
+                score=oracle_score(world, viewer, context, session, run, reward, title_keys(snapshot)),
+            )  # fmt: skip
+        if policy in PEER_NAMES:
+            return PeerChooser(snapshot, learner.peer, page_context, rng, run.decisions, page_view_id)
         return ArtworkChooser(
             snapshot,
             policy=Policy(policy, bandit_params()),
-            model=served["model"] if policy == "thompson" else None,
-            context=PageContext.from_labels(taste, daypart=context.daypart, device=context.device),
+            model=learner.model if policy == "thompson" else None,
+            context=page_context,
             rng=rng,
         )
 
     return factory
+
+
+def fixed_policy_factory(policy: str, served: dict, world: ClickWorld, affinity: np.ndarray, rng: np.random.Generator):
+    """A fixed policy's chooser (uniform, or the oracle on the theme alone), for interleaving runs."""
+    viewer = Viewer(affinity, np.zeros(0))
+    return policy_factory(policy, None, world, viewer, rng)
+
+
+def oracle_score(world: ClickWorld, viewer: Viewer, context, session: int, run: Run | None, reward: str, keys: dict):
+    """What the oracle maximises for a card's variant: the truth's probability of the reward the
+    policies optimise, at the top of the page (attention shifts every variant of a card alike)."""
+
+    def score(title_id: int, variant) -> float:
+        title_key, genre = keys.get(title_id, (title_id, ""))
+        variant_key = (title_key, variant.theme)
+        before = run.shown_before.get((viewer.key, variant_key), 0) if run is not None else 0
+        p = world.click_probability(
+            viewer.themes, THEME_INDEX[variant.theme], 0, 0, variant_key=variant_key, daypart=context.daypart,
+            device=context.device, genre=genre, session=session,
+            shown_before=before if (world.fatigue or world.novelty) else None,
+        )  # fmt: skip
+        if reward != "click":
+            p *= world.play_probability(variant_key)
+        return p
+
+    return score
 
 
 def interleaving_against_ab(
