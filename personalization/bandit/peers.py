@@ -100,15 +100,18 @@ class LinTSPeer(Peer):
         return means, self.alpha * np.sqrt(np.maximum(var, 1e-12))
 
     def choose(self, rows, themes, rng):
-        out = []
-        for card_rows, card_themes in zip(rows, themes, strict=True):
-            means, sds = self._posterior(card_rows, card_themes)
-            if len(means) == 1:
-                out.append((0, np.ones(1)))
-                continue
-            scores = means + sds * rng.standard_normal(len(means))
-            out.append((int(np.argmax(scores)), win_probabilities(means[None], sds[None])[0]))
-        return out
+        if not rows:
+            return []
+        lengths = np.array([len(t) for t in themes])
+        means = np.zeros((len(rows), lengths.max()))
+        sds = np.ones_like(means)
+        for c, (card_rows, card_themes) in enumerate(zip(rows, themes, strict=True)):
+            means[c, : lengths[c]], sds[c, : lengths[c]] = self._posterior(card_rows, card_themes)
+        mask = np.arange(means.shape[1]) < lengths[:, None]
+        scores = np.where(mask, means + sds * rng.standard_normal(means.shape), -np.inf)
+        chosen = np.argmax(scores, axis=1)
+        wins = win_probabilities(means, sds, lengths)
+        return [(int(chosen[c]), wins[c, : lengths[c]]) for c in range(len(rows))]
 
     def learn(self, x, themes, rewards, propensities) -> None:
         if not len(x):

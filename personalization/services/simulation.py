@@ -10,8 +10,10 @@ design with an A/B test of two row rankers (`--interleave`).
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import numpy as np
@@ -25,15 +27,17 @@ from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.abtest import assign
 from personalization.bandit import FeatureSpace, PageContext, Policy, fold, fold_rewards, publish, state_new
 from personalization.bandit.peers import PEER_NAMES, LinTSPeer, VowpalPeer
-from personalization.chooser import ArtworkChoice, ArtworkChooser
+from personalization.bandit.variants import ArmModel, VariantStats
+from personalization.chooser import ArtworkChoice, ArtworkChooser, choose_groups
 from personalization.context import DAYPARTS, DEVICES
 from personalization.interleaving import preference
 from personalization.models import BanditSnapshot, Event, Experiment, Profile
-from personalization.page import HERO_ROW, Card, Page, PagePlan
-from personalization.personal import viewer_tastes
-from personalization.selectors.experiments import running_experiments_forget
-from personalization.selectors.serving import bandit_params
-from personalization.selectors.viewers import viewer_history
+from personalization.page import FIRST_SCREEN_ROWS, HERO_ROW, Card, Page, PagePlan
+from personalization.personal import personal_signals, viewer_tastes
+from personalization.rows import plan_page
+from personalization.selectors.experiments import profile_assignments, running_experiments_forget
+from personalization.selectors.serving import bandit_params, serving_model
+from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser, bandit_learn
 from personalization.services.events import event_submit
 from personalization.services.experiments import experiment_start
@@ -58,7 +62,7 @@ class Run:
     clicked_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (session, row kind, team) per click
     shown_before: dict = field(default_factory=dict)  # (viewer, variant) -> earlier seen impressions (fatigue)
     pending: list = field(default_factory=list)  # delayed clicks: (due session, profile, title id, token, play)
-    # Seen impressions for learning: (session, profile id, theme index, daypart, device, peer decision).
+    # Seen impressions for learning: (session, profile id, theme index, daypart, device, peer decision, artwork id).
     seen: list[tuple] = field(default_factory=list)
     rewards: dict = field(default_factory=dict)  # index into `seen` -> (due session, click, play, quality)
     unseen_ids: list = field(default_factory=list)  # impressions served but never on screen
@@ -73,6 +77,7 @@ class Viewer:
     genres: np.ndarray
     taste: np.ndarray | None = None  # the observed theme taste the policies see
     key: int = 0  # MovieLens user id (stable across databases)
+    profile_id: int = 0
 
 
 def viewers_truth(profile_ids: set[int], world: ClickWorld) -> dict[int, Viewer]:
@@ -84,7 +89,7 @@ def viewers_truth(profile_ids: set[int], world: ClickWorld) -> dict[int, Viewer]
     for profile_id in profile_ids:
         tastes = viewer_tastes(viewer_history(profile_id), snapshot)
         key = keys.get(profile_id) or profile_id
-        truth[profile_id] = Viewer(world.affinity(key, tastes.themes), tastes.genres, tastes.themes, key)
+        truth[profile_id] = Viewer(world.affinity(key, tastes.themes), tastes.genres, tastes.themes, key, profile_id)
     return truth
 
 
@@ -123,8 +128,6 @@ def session_run(
     `click_delay_sessions` later (`deliver_events`)."""
     click_rng = np.random.default_rng([spec.seed, 2])
     seen_rng = np.random.default_rng([spec.seed, 4])
-    snapshot = catalog_snapshot()
-    keys = title_keys(snapshot)
     context = spec.context
     page = homepage_build(
         profile=profile,
@@ -146,29 +149,94 @@ def session_run(
                 profile=profile, page_view_id=page.page_view_id, index=row.index, chooser_factory=factory
             )
         rows.append((row.index + 1, row.kind, _row_genre(row.key), row.cards, page_teams(page, row.index)))
+    shown = [
+        (row_number, kind, genre, [(c.title_id, c.theme, c.artwork_id, c.position, c.impression) for c in cards], teams)
+        for row_number, kind, genre, cards, teams in rows
+    ]
+    observe(run, world, viewer, shown, context, number, page.page_view_id, profile, seen_rng, click_rng)
+    deliver_events(run, number)
+    return page
+
+
+def viewer_signals(profile: Profile):
+    """The row planner's view of a viewer, as `homepage_build` computes it (fixed for a fast run)."""
+    snapshot = catalog_snapshot()
+    history = viewer_history(profile.pk)
+    tastes = viewer_tastes(history, snapshot)
+    assignments = profile_assignments(profile.pk)
+    serving = serving_model(assignments.model_version)
+    ranked = serving is not None and assignments.row_policy != "popularity"
+    return personal_signals(
+        name=profile.name,
+        history=history,
+        tastes=tastes,
+        snapshot=snapshot,
+        model=serving.model if ranked else None,
+        alignment=serving.alignment(snapshot) if ranked else None,
+        model_user=profile.pk if serving and history_changed_at(profile.pk) <= serving.trained_at else None,
+    ).signals
+
+
+def fast_session_run(spec: SessionSpec, *, factory, viewer: Viewer, world: ClickWorld, run: Run, number: int,
+                     signals, plans: dict | None = None) -> None:  # fmt: skip
+    """One visit without the database: the same row plan (`rows.plan_page`), the same chooser call
+    for the rows the viewer reaches, the same truth; nothing is logged and no event is posted."""
+    click_rng = np.random.default_rng([spec.seed, 2])
+    seen_rng = np.random.default_rng([spec.seed, 4])
+    snapshot = catalog_snapshot()
+    planned = plans.get(number) if plans is not None else None
+    if planned is None:  # the plan depends on the viewer and context only: every policy shares it
+        planned = plan_page(snapshot, signals, spec.context)
+        if plans is not None:
+            plans[number] = planned
+    page_view_id = f"fast-{number}"
+    chooser = factory(taste=viewer.taste, snapshot=snapshot, context=spec.context, page_view_id=page_view_id)
+    visible = planned.rows[: FIRST_SCREEN_ROWS + spec.lazy_rows]
+    hero_ids = [int(snapshot.title_ids[planned.hero])] if planned.hero is not None else []
+    hero_choices, *row_choices = choose_groups(chooser, [hero_ids, *(list(r.title_ids) for r in visible)])
+
+    def cards(title_ids, choices):
+        return [
+            (t, c.variant.theme if c.variant else "", c.variant.artwork_id if c.variant else None, i, "")
+            for i, (t, c) in enumerate(zip(title_ids, choices, strict=True))
+        ]
+
+    rows = [(0, "hero", "", cards(hero_ids, hero_choices), ())] if hero_ids else []
+    for index, (row, choices) in enumerate(zip(visible, row_choices, strict=True)):
+        rows.append((index + 1, row.kind, _row_genre(row.key), cards(row.title_ids, choices), ()))
+    observe(run, world, viewer, rows, spec.context, number, page_view_id, None, seen_rng, click_rng)
+
+
+def observe(run: Run, world: ClickWorld, viewer: Viewer, rows, context, number: int, page_view_id: str, profile,
+            seen_rng: np.random.Generator, click_rng: np.random.Generator) -> None:  # fmt: skip
+    """What the viewer sees of the page's rows and what they click and play, by the world's truth.
+
+    `rows`: (row number, kind, row genre, cards as (title id, theme, artwork id, position, token),
+    interleaving teams). Clicks with a token are queued for `event_submit` (after their delay)."""
+    snapshot = catalog_snapshot()
+    keys = title_keys(snapshot)
     daypart, device = context.daypart, context.device
     daypart_code, device_code = DAYPARTS.index(daypart), DEVICES.index(device)
     for row_number, kind, row_genre, cards, teams in rows:
         on_screen = world.seen_cards(device, seen_rng) if row_number else None
         row_effect = world.row_effect(kind, row_genre, daypart, device) if world.row_interest else 0.0
-        for card in cards:
-            if not card.theme:
+        for title_id, card_theme, artwork_id, position, token in cards:
+            if not card_theme:
                 continue
             run.served += 1
-            if on_screen is not None and card.position >= on_screen:
-                run.unseen_ids.append(card.impression.partition(".")[0])
+            if on_screen is not None and position >= on_screen:
                 continue
-            title_key, genre = keys.get(card.title_id, (card.title_id, ""))
-            variant_key = (title_key, card.theme)
-            theme = THEME_INDEX[card.theme]
+            title_key, genre = keys.get(title_id, (title_id, ""))
+            variant_key = (title_key, card_theme)
+            theme = THEME_INDEX[card_theme]
             relevance = 0.0
             if world.title_weight:
-                relevance = world.relevance(viewer.genres, snapshot.genre_matrix[snapshot.index_of([card.title_id])[0]])
+                relevance = world.relevance(viewer.genres, snapshot.genre_matrix[snapshot.index_of([title_id])[0]])
             fatigue_key = (viewer.key, variant_key)
             before = run.shown_before.get(fatigue_key, 0)
             run.shown_before[fatigue_key] = before + 1
             p = world.click_probability(
-                viewer.themes, theme, row_number, card.position, relevance,
+                viewer.themes, theme, row_number, position, relevance,
                 variant_key=variant_key, daypart=daypart, device=device, genre=genre, session=number,
                 shown_before=before if (world.fatigue or world.novelty) else None,
             )  # fmt: skip
@@ -182,18 +250,17 @@ def session_run(
             run.outcomes.append(int(clicked))
             run.play_outcomes.append(int(played))
             run.quality_outcomes.append(int(lasted))
-            decision = run.decisions.get((page.page_view_id, card.title_id))
-            run.seen.append((number, profile.pk, theme, daypart_code, device_code, decision))
+            decision = run.decisions.get((page_view_id, title_id))
+            run.seen.append((number, viewer.profile_id, theme, daypart_code, device_code, decision, artwork_id or -1))
             if clicked:
-                team = teams[card.position] if card.position < len(teams) else ""
+                team = teams[position] if position < len(teams) else ""
                 run.clicked_rows.append((number, kind, team))
                 delay = int(click_rng.integers(world.click_delay_sessions + 1)) if world.click_delay_sessions else 0
                 run.rewards[len(run.seen) - 1] = (number + delay, 1, int(played), int(lasted))
-                run.pending.append((number + delay, profile, card.title_id, card.impression, played))
+                if token:
+                    run.pending.append((number + delay, profile, title_id, token, played))
                 if played:
                     run.plays += 1
-    deliver_events(run, number)
-    return page
 
 
 def deliver_events(run: Run, now: int | None) -> None:
@@ -216,15 +283,40 @@ def page_teams(page: Page, row_index: int) -> tuple[str, ...]:
     return plan.rows[row_index].teams
 
 
+# The bandit's design in the replays (tuned on seeds 1-50 and the shipped worlds only); the
+# environment variable STREAMFLIX_SIM_BANDIT (JSON) overrides keys, for tuning runs.
+BANDIT_DESIGN = {
+    "layout": 2,  # FeatureSpace layout: 2 adds theme x daypart and theme x device indicators
+    "variants": True,  # per-variant offsets, shrunk toward the theme (bandit.variants)
+    "stages": True,  # play rewards: P(click) * P(play | click), each with its own model
+    "click_kappa": 200.0,
+    "play_kappa": 20.0,
+    "forget": 1.0,  # evidence kept per learning pass (1: none forgotten; < 1 follows drift)
+}
+
+
+def bandit_design() -> dict:
+    design = dict(BANDIT_DESIGN)
+    extra = os.environ.get("STREAMFLIX_SIM_BANDIT")
+    if extra:
+        overrides = json.loads(extra)
+        unknown = set(overrides) - set(design)
+        if unknown:
+            raise ValueError(f"STREAMFLIX_SIM_BANDIT: unknown keys {sorted(unknown)}; known: {sorted(design)}")
+        design.update(overrides)
+    return design
+
+
 class Learner:
     """The learning passes of a replayed policy, every `learn_every` sessions.
 
     The bandit folds the seen impressions (reward 0) and then the rewards that have reached the log
     by now, as additive reward-only updates, exactly as `bandit_learn` folds impressions and late
     clicks; it uses the same pure functions (`FeatureSpace.impression_features`, `fold`,
-    `fold_rewards`, `publish`). Served-but-not-seen impressions are never folded. Peers (vw, lints)
-    cannot take a reward after the fact, so they learn an impression once every reward it may get
-    has arrived (`click_delay_sessions` later), from the same feature rows and rewards.
+    `fold_rewards`, `publish`) and, by BANDIT_DESIGN, the per-variant offsets and the P(reward |
+    click) stage of `bandit.variants`. Served-but-not-seen impressions are never folded. Peers (vw,
+    lints) cannot take a reward after the fact, so they learn an impression once every reward it may
+    get has arrived (`click_delay_sessions` later), from the same feature rows and rewards.
     """
 
     def __init__(self, policy: str, viewers: dict[int, Viewer], world: ClickWorld, *, reward: str, seed: int):
@@ -232,38 +324,89 @@ class Learner:
         self.viewers = viewers
         self.delay = world.click_delay_sessions
         self.column = 1 + REWARDS.index(reward)
+        self.design = design = bandit_design()
         self.params = bandit_params()
-        self.space = FeatureSpace(len(ALL_THEMES))
-        self.state = state_new(n_themes=len(ALL_THEMES), params=self.params)
-        self.model = publish(self.state, self.params, version="prior")
+        layout = int(design["layout"]) if policy == "thompson" else 1
+        self.space = FeatureSpace(len(ALL_THEMES), layout)
+        self.state = state_new(n_themes=len(ALL_THEMES), params=self.params, layout=layout)
+        staged = policy == "thompson" and design["stages"] and reward != "click"
+        self.play_state = state_new(n_themes=len(ALL_THEMES), params=self.params, layout=layout) if staged else None
+        self.click_stats, self.play_stats = VariantStats(), VariantStats()
         self.cursor = 0
         self.rewarded: set[int] = set()
         self.peer = {"vw": VowpalPeer, "lints": LinTSPeer}[policy](self.space, seed) if policy in PEER_NAMES else None
+        self._publish("prior")
+
+    def _publish(self, version: str) -> None:
+        click = publish(self.state, self.params, version=version)
+        play = publish(self.play_state, self.params, version=version) if self.play_state is not None else None
+        if not (self.design["variants"] or play is not None):
+            self.model = click
+            return
+        kappa_c, kappa_p = float(self.design["click_kappa"]), float(self.design["play_kappa"])
+        self.model = ArmModel(
+            click=click,
+            play=play,
+            click_offsets=self.click_stats.offsets(kappa_c) if self.design["variants"] else {},
+            play_offsets=self.play_stats.offsets(kappa_p) if self.design["variants"] else {},
+            click_kappa=kappa_c if self.design["variants"] else np.inf,
+            play_kappa=kappa_p if self.design["variants"] else np.inf,
+            version=version,
+        )
 
     def _features(self, rows: list[tuple]) -> np.ndarray:
-        _, profiles, themes, dayparts, devices, _ = zip(*rows, strict=True)
-        tastes = np.stack([self.viewers[p].taste for p in profiles])
-        return self.space.impression_features(tastes, np.asarray(themes), np.asarray(dayparts), np.asarray(devices))
+        profiles, themes, dayparts, devices = (np.asarray(c) for c in list(zip(*rows, strict=True))[1:5])
+        tastes = np.stack([self.viewers[p].taste for p in profiles.tolist()])
+        return self.space.impression_features(tastes, themes, dayparts, devices)
+
+    def _forget(self, state):
+        gamma = float(self.design["forget"])
+        if gamma >= 1.0:
+            return state
+        prior = state.lambda_ * np.eye(len(state.moment))
+        return replace(
+            state,
+            precision=prior + gamma * (state.precision - prior),
+            moment=gamma * state.moment,
+            n_impressions=int(gamma * state.n_impressions),
+            sum_sq_rewards=gamma * state.sum_sq_rewards,
+        )
 
     def learn(self, run: Run, now: int) -> None:
         if self.peer is not None:
             self._learn_peer(run, now)
             return
+        click_model = self.model.click if isinstance(self.model, ArmModel) else self.model
+        play_model = self.model.play if isinstance(self.model, ArmModel) else None
         new = run.seen[self.cursor :]
-        state = self.state
+        state = self._forget(self.state)
         if new:
-            state = fold(state, self._features(new))
+            x = self._features(new)
+            state = fold(state, x)
+            if self.design["variants"]:
+                self.click_stats.add(np.array([r[6] for r in new]), -(x @ click_model.theta))
         self.cursor = len(run.seen)
-        arrived = [
-            i
-            for i, r in run.rewards.items()
-            if r[0] <= now and r[self.column] and i < self.cursor and i not in self.rewarded
-        ]
+        arrived = [i for i, r in run.rewards.items() if r[0] <= now and i < self.cursor and i not in self.rewarded]
         if arrived:
-            state = fold_rewards(state, self._features([run.seen[i] for i in arrived]), np.ones(len(arrived)))
+            rows = [run.seen[i] for i in arrived]
+            x = self._features(rows)
+            keys = np.array([r[6] for r in rows])
+            if self.play_state is None:  # one model of the reward itself
+                y = np.array([float(run.rewards[i][self.column]) for i in arrived])
+                hit = y > 0
+                state = fold_rewards(state, x[hit], y[hit])
+                if self.design["variants"]:
+                    self.click_stats.add(keys[hit], y[hit], np.zeros(int(hit.sum())))
+            else:  # P(click), and P(reward | click) on the clicked impressions
+                state = fold_rewards(state, x, np.ones(len(x)))
+                y = np.array([float(run.rewards[i][self.column]) for i in arrived])
+                self.play_state = fold(self._forget(self.play_state), x, y)
+                if self.design["variants"]:
+                    self.click_stats.add(keys, np.ones(len(keys)), np.zeros(len(keys)))
+                    self.play_stats.add(keys, y - x @ play_model.theta)
             self.rewarded.update(arrived)
         self.state = state
-        self.model = publish(state, self.params, version=f"sim{now}")
+        self._publish(f"sim{now}")
 
     def _learn_peer(self, run: Run, now: int) -> None:
         end = self.cursor
@@ -273,13 +416,10 @@ class Learner:
         self.cursor = end
         if not rows:
             return
-        rewards = np.array(
-            [float(run.rewards[i][self.column]) if i in run.rewards else 0.0 for i in range(end - len(rows), end)]
-        )
+        start = end - len(rows)
+        rewards = np.array([float(run.rewards[i][self.column]) if i in run.rewards else 0.0 for i in range(start, end)])
         if isinstance(self.peer, VowpalPeer):
-            cards = [
-                (r[5][0], r[5][1], reward, float(r[5][2][r[5][1]])) for r, reward in zip(rows, rewards, strict=True)
-            ]
+            cards = [(r[5][0], r[5][1], y, float(r[5][2][r[5][1]])) for r, y in zip(rows, rewards, strict=True)]
             self.peer.learn_cards(cards)
         else:
             themes = np.array([r[2] for r in rows])
@@ -324,13 +464,21 @@ def replay(
     reward: str = "play",
     progress: Callable = lambda items, **kwargs: items,
     seed: int = 0,
+    engine: str = "site",
+    shared: dict | None = None,
 ) -> Run:
     """The sessions under one artwork policy (LEARNERS: the bandit and its peers learning as they
-    go, random, the oracle), from a fresh state, with no live experiment; everything is rolled back."""
+    go, random, the oracle), from a fresh state, with no live experiment; everything is rolled back.
+
+    engine "site": every page through `homepage_build`/`homepage_row`, impressions logged, clicks and
+    plays through `event_submit`. engine "fast": the same plans, choosers, truth and learners without
+    the database (`fast_session_run`), for tuning and multi-seed reports."""
     policy = LEARNERS.get(label, label)
     if reward not in REWARDS:
         raise ValueError(f"unknown reward {reward!r}; use one of {', '.join(REWARDS)}")
     run = Run()
+    shared = shared if shared is not None else {}
+    signals, plans = shared.setdefault("signals", {}), shared.setdefault("plans", {})
     learner = Learner(policy, viewers, world, reward=reward, seed=seed) if policy in ("thompson", *PEER_NAMES) else None
     with transaction.atomic():
         BanditSnapshot.objects.all().delete()  # a fresh bandit (the rollback restores the real one)
@@ -343,9 +491,16 @@ def replay(
                 factory = policy_factory(
                     policy, learner, world, viewers[profile.pk], rng, run=run, session=number, reward=reward
                 )
-                session_run(
-                    spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run, number=number
-                )
+                viewer = viewers[profile.pk]
+                if engine == "fast":
+                    if profile.pk not in signals:
+                        signals[profile.pk] = viewer_signals(profile)
+                    fast_session_run(
+                        spec, factory=factory, viewer=viewer, world=world, run=run, number=number,
+                        signals=signals[profile.pk], plans=plans,
+                    )  # fmt: skip
+                else:
+                    session_run(spec, profile, factory=factory, viewer=viewer, world=world, run=run, number=number)
                 if learner is not None and number % learn_every == 0:
                     learner.learn(run, number)
                     run.learning_passes += 1

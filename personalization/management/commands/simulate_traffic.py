@@ -76,6 +76,13 @@ class Command(BaseCommand):
             "the peer bandits, dev dependencies).",
         )
         parser.add_argument(
+            "--engine",
+            default="site",
+            choices=("site", "fast"),
+            help="site (default): every page, impression and event through the real services; fast: the same "
+            "row plans, choosers, truth and learners without the database, for tuning and multi-seed reports.",
+        )
+        parser.add_argument(
             "--reward", default="play", choices=REWARDS, help="What the learning policies optimise (default play)."
         )
 
@@ -85,6 +92,7 @@ class Command(BaseCommand):
         self._json = options["json"]
         self._world_file = options.get("world")
         self._reward = options.get("reward") or "play"
+        self._engine = options.get("engine") or "site"
         self._policies = _policies(options.get("policies") or DEFAULT_POLICIES)
         self._world_for(seed)  # a bad world file is refused before anything runs
         if options.get("experiment") and options.get("interleave"):
@@ -128,15 +136,17 @@ class Command(BaseCommand):
     def _replays(self, specs, profiles, seed, learn_every, window) -> dict:
         world = self._world_for(seed)
         viewers = viewers_truth(set(profiles), world)
+        shared: dict = {}  # the fast engine's viewer signals and page plans, the same for every policy
         runs = {
             label: replay(
                 label, specs, profiles, viewers, world, learn_every=learn_every, reward=self._reward,
-                progress=_progress, seed=seed,
+                progress=_progress, seed=seed, engine=self._engine, shared=shared,
             )
             for label in self._policies
         }  # fmt: skip
         summary, series = _replay_report(runs, len(specs), seed, window, self._reward)
         summary["world"] = world.name
+        summary["engine"] = self._engine
         summary["seconds"] = round(time.monotonic() - self._started, 1)
         SimulationReport.objects.create(sessions=len(specs), seed=seed, summary=summary, series=series)
         out = self.stderr if self._json else self.stdout
