@@ -34,6 +34,7 @@ from personalization.interleaving import preference
 from personalization.models import BanditSnapshot, Event, Experiment, Profile
 from personalization.page import FIRST_SCREEN_ROWS, HERO_ROW, Card, Page, PagePlan
 from personalization.personal import personal_signals, viewer_tastes
+from personalization.row_order import MAX_POSITIONS, TEMPERATURE, RowModel, RowSpace, plackett_luce
 from personalization.rows import plan_page
 from personalization.selectors.experiments import profile_assignments, running_experiments_forget
 from personalization.selectors.serving import bandit_params, serving_model
@@ -67,6 +68,9 @@ class Run:
     rewards: dict = field(default_factory=dict)  # index into `seen` -> (due session, click, play, quality)
     unseen_ids: list = field(default_factory=list)  # impressions served but never on screen
     decisions: dict = field(default_factory=dict)  # (page view, title id) -> a peer's (arm rows, arm, pmf)
+    row_log: list = field(default_factory=list)  # (session, row number, row key, seen cards, clicks) per row shown
+    row_features: dict = field(default_factory=dict)  # session -> row key -> its features (no position)
+    row_propensities: list = field(default_factory=list)  # the PL probability of each learned order
 
 
 @dataclass(frozen=True)
@@ -178,17 +182,20 @@ def viewer_signals(profile: Profile):
 
 
 def fast_session_run(spec: SessionSpec, *, factory, viewer: Viewer, world: ClickWorld, run: Run, number: int,
-                     signals, plans: dict | None = None) -> None:  # fmt: skip
+                     signals, plans: dict | None = None, order=None) -> None:  # fmt: skip
     """One visit without the database: the same row plan (`rows.plan_page`), the same chooser call
     for the rows the viewer reaches, the same truth; nothing is logged and no event is posted."""
     click_rng = np.random.default_rng([spec.seed, 2])
     seen_rng = np.random.default_rng([spec.seed, 4])
     snapshot = catalog_snapshot()
-    planned = plans.get(number) if plans is not None else None
-    if planned is None:  # the plan depends on the viewer and context only: every policy shares it
-        planned = plan_page(snapshot, signals, spec.context)
-        if plans is not None:
-            plans[number] = planned
+    if order is not None:  # a row policy orders this page's rows
+        planned = plan_page(snapshot, signals, spec.context, order=order)
+    else:
+        planned = plans.get(number) if plans is not None else None
+        if planned is None:  # the plan depends on the viewer and context only: every policy shares it
+            planned = plan_page(snapshot, signals, spec.context)
+            if plans is not None:
+                plans[number] = planned
     page_view_id = f"fast-{number}"
     chooser = factory(taste=viewer.taste, snapshot=snapshot, context=spec.context, page_view_id=page_view_id)
     visible = planned.rows[: FIRST_SCREEN_ROWS + spec.lazy_rows]
@@ -203,7 +210,7 @@ def fast_session_run(spec: SessionSpec, *, factory, viewer: Viewer, world: Click
 
     rows = [(0, "hero", "", cards(hero_ids, hero_choices), ())] if hero_ids else []
     for index, (row, choices) in enumerate(zip(visible, row_choices, strict=True)):
-        rows.append((index + 1, row.kind, _row_genre(row.key), cards(row.title_ids, choices), ()))
+        rows.append((index + 1, row.kind, _row_genre(row.key), cards(row.title_ids, choices), (), row.key))
     observe(run, world, viewer, rows, spec.context, number, page_view_id, None, seen_rng, click_rng)
 
 
@@ -217,9 +224,10 @@ def observe(run: Run, world: ClickWorld, viewer: Viewer, rows, context, number: 
     keys = title_keys(snapshot)
     daypart, device = context.daypart, context.device
     daypart_code, device_code = DAYPARTS.index(daypart), DEVICES.index(device)
-    for row_number, kind, row_genre, cards, teams in rows:
+    for row_number, kind, row_genre, cards, teams, *row_key in rows:
         on_screen = world.seen_cards(device, seen_rng) if row_number else None
         row_effect = world.row_effect(kind, row_genre, daypart, device) if world.row_interest else 0.0
+        seen_before, clicks_before = len(run.outcomes), _clicks(run)
         for title_id, card_theme, artwork_id, position, token in cards:
             if not card_theme:
                 continue
@@ -261,6 +269,14 @@ def observe(run: Run, world: ClickWorld, viewer: Viewer, rows, context, number: 
                     run.pending.append((number + delay, profile, title_id, token, played))
                 if played:
                     run.plays += 1
+        if row_number and row_key:
+            run.row_log.append(
+                (number, row_number, row_key[0], len(run.outcomes) - seen_before, _clicks(run) - clicks_before)
+            )
+
+
+def _clicks(run: Run) -> int:
+    return len(run.clicked_rows)
 
 
 def deliver_events(run: Run, now: int | None) -> None:
@@ -453,6 +469,86 @@ class PeerChooser:
         return choices
 
 
+ROW_POLICIES = ("rules", "learned", "oracle")
+ROW_ORACLE_TITLES = 6  # the oracle values a row by its first screenful of titles
+
+
+class RowLearner:
+    """The row policies of a replay: the rules (today's boosts), the learned order (`row_order`,
+    Plackett-Luce over the model's scores, learning every `learn_every` sessions from the rows
+    shown: their seen cards and clicks, the row's position as a nuisance column) and the oracle
+    (rows by their true engagement for this viewer and context)."""
+
+    def __init__(self, policy: str, world: ClickWorld) -> None:
+        if policy not in ROW_POLICIES:
+            raise ValueError(f"unknown row policy {policy!r}; use one of {', '.join(ROW_POLICIES)}")
+        self.policy = policy
+        self.world = world
+        snapshot = catalog_snapshot()
+        self.space = RowSpace(tuple(snapshot.genre_names))
+        self.model = RowModel(self.space)
+        self.cursor = 0
+
+    def order_for(self, run: Run, number: int, context, viewer: Viewer, rng: np.random.Generator):
+        snapshot = catalog_snapshot()
+        stash = run.row_features.setdefault(number, {})
+
+        def order(candidates, priorities):
+            rules = [priorities[c.key].total for c in candidates]
+            if self.policy == "rules":
+                index = np.argsort(-np.asarray(rules), kind="stable")
+            elif self.policy == "oracle":
+                index = np.argsort(-np.array([self._truth(c, snapshot, context, viewer, number) for c in candidates]),
+                                   kind="stable")  # fmt: skip
+            else:
+                x = np.array([
+                    self.space.features(c.kind, c.genre, priorities[c.key].lift, rules[i], context.daypart,
+                                        context.device, None)
+                    for i, c in enumerate(candidates)
+                ])  # fmt: skip
+                for c, row in zip(candidates, x, strict=True):
+                    stash[c.key] = row
+                index, probability = plackett_luce(self.model.scores(x), TEMPERATURE, rng)
+                run.row_propensities.append(probability)
+            return [candidates[i] for i in index]
+
+        return order
+
+    def _truth(self, candidate, snapshot, context, viewer: Viewer, number: int) -> float:
+        keys = title_keys(snapshot)
+        effect = self.world.row_effect(candidate.kind, candidate.genre.lower(), context.daypart, context.device)
+        values = []
+        for position in candidate.positions[:ROW_ORACLE_TITLES].tolist():
+            title_id = int(snapshot.title_ids[position])
+            title_key, genre = keys.get(title_id, (title_id, ""))
+            for v in snapshot.artworks.get(title_id, ()):
+                p = self.world.click_probability(
+                    viewer.themes, THEME_INDEX[v.theme], 0, 0, variant_key=(title_key, v.theme),
+                    daypart=context.daypart, device=context.device, genre=genre, session=number,
+                )  # fmt: skip
+                values.append(1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + effect))))
+        return float(np.mean(values)) if values else 0.0
+
+    def learn(self, run: Run) -> None:
+        if self.policy != "learned":
+            return
+        rows = run.row_log[self.cursor :]
+        self.cursor = len(run.row_log)
+        xs, seen, clicks = [], [], []
+        for number, row_number, key, n_seen, n_clicks in rows:
+            x = run.row_features.get(number, {}).get(key)
+            if x is None or not n_seen:
+                continue
+            x = x.copy()
+            x[self.space.d - MAX_POSITIONS + min(row_number - 1, MAX_POSITIONS - 1)] = 1.0
+            xs.append(x)
+            seen.append(n_seen)
+            clicks.append(n_clicks)
+        if xs:
+            self.model.fold(np.array(xs), np.array(seen), np.array(clicks))
+            self.model.refit()
+
+
 def replay(
     label: str,
     specs: list[SessionSpec],
@@ -466,6 +562,7 @@ def replay(
     seed: int = 0,
     engine: str = "site",
     shared: dict | None = None,
+    row_policy: str | None = None,
 ) -> Run:
     """The sessions under one artwork policy (LEARNERS: the bandit and its peers learning as they
     go, random, the oracle), from a fresh state, with no live experiment; everything is rolled back.
@@ -477,6 +574,9 @@ def replay(
     if reward not in REWARDS:
         raise ValueError(f"unknown reward {reward!r}; use one of {', '.join(REWARDS)}")
     run = Run()
+    rows = RowLearner(row_policy, world) if row_policy else None
+    if rows is not None and engine != "fast":
+        raise ValueError("row policies are replayed with the fast engine only")
     shared = shared if shared is not None else {}
     signals, plans = shared.setdefault("signals", {}), shared.setdefault("plans", {})
     learner = Learner(policy, viewers, world, reward=reward, seed=seed) if policy in ("thompson", *PEER_NAMES) else None
@@ -498,12 +598,16 @@ def replay(
                     fast_session_run(
                         spec, factory=factory, viewer=viewer, world=world, run=run, number=number,
                         signals=signals[profile.pk], plans=plans,
+                        order=rows.order_for(run, number, spec.context, viewer, np.random.default_rng([spec.seed, 5]))
+                        if rows is not None else None,
                     )  # fmt: skip
                 else:
                     session_run(spec, profile, factory=factory, viewer=viewer, world=world, run=run, number=number)
                 if learner is not None and number % learn_every == 0:
                     learner.learn(run, number)
                     run.learning_passes += 1
+                if rows is not None and number % learn_every == 0:
+                    rows.learn(run)
         finally:
             transaction.set_rollback(True)
     running_experiments_forget()

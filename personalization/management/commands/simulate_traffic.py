@@ -32,6 +32,7 @@ from personalization.rows import RANKERS
 from personalization.services.simulation import (
     LEARNERS,
     REWARDS,
+    ROW_POLICIES,
     Run,
     interleaving_against_ab,
     live,
@@ -145,6 +146,8 @@ class Command(BaseCommand):
             for label in self._policies
         }  # fmt: skip
         summary, series = _replay_report(runs, len(specs), seed, window, self._reward)
+        if world.row_interest and self._engine == "fast":
+            summary.update(self._row_orders(specs, profiles, viewers, world, learn_every, seed, shared))
         summary["world"] = world.name
         summary["engine"] = self._engine
         summary["seconds"] = round(time.monotonic() - self._started, 1)
@@ -168,6 +171,28 @@ class Command(BaseCommand):
             )
         )
         return summary
+
+    def _row_orders(self, specs, profiles, viewers, world, learn_every, seed, shared) -> dict:
+        """Row policies (rules, learned, oracle) on the same sessions, artwork at random: the click
+        rate of seen cards from the truth's expected clicks, and the learned order's share of the gap."""
+        rates = {}
+        for policy in ROW_POLICIES:
+            run = replay(
+                "random", specs, profiles, viewers, world, learn_every=learn_every, reward=self._reward,
+                progress=_progress, seed=seed, engine="fast", shared=shared, row_policy=policy,
+            )  # fmt: skip
+            expected = np.asarray(run.expected).reshape(-1, 3)[:, 0]
+            rates[policy] = float(expected.mean()) if len(expected) else 0.0
+            if policy == "learned":
+                logged = np.log(np.asarray(run.row_propensities)) if run.row_propensities else np.zeros(1)
+        gap = rates["oracle"] - rates["rules"]
+        return {
+            "row_ctr_learned": round(rates["learned"], 6),
+            "row_ctr_rules": round(rates["rules"], 6),
+            "row_ctr_oracle": round(rates["oracle"], 6),
+            "row_oracle_share": round((rates["learned"] - rates["rules"]) / gap, 4) if gap > 0 else None,
+            "row_order_mean_log_propensity": round(float(logged.mean()), 3),
+        }
 
     # A live experiment -------------------------------------------------------------------------
 
