@@ -114,15 +114,21 @@ class PublishedModel:
         return model
 
 
-def state_new(*, n_themes: int, params: BanditParams | None = None, layout: int = 1) -> BanditState:
-    """The prior alone: A = lambda*I, b = 0."""
+def state_new(
+    *, n_themes: int, params: BanditParams | None = None, layout: int = 1, context_lambda: float | None = None
+) -> BanditState:
+    """The prior alone: A = lambda*I, b = 0. With layout 2, the theme x context indicators may get
+    their own, stronger prior precision `context_lambda` (they are many and their effects small)."""
     params = params or BanditParams()
-    d = FeatureSpace(n_themes, layout).d
+    space = FeatureSpace(n_themes, layout)
+    diagonal = np.full(space.d, params.lambda_)
+    if context_lambda is not None:
+        diagonal[space.base_d :] = context_lambda
     return BanditState(
         n_themes=n_themes,
         lambda_=params.lambda_,
-        precision=params.lambda_ * np.eye(d),
-        moment=np.zeros(d),
+        precision=np.diag(diagonal),
+        moment=np.zeros(space.d),
         n_impressions=0,
         sum_sq_rewards=0.0,
         layout=layout,

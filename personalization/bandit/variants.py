@@ -58,6 +58,7 @@ class ArmModel:
     play_offsets: dict = field(default_factory=dict)
     click_kappa: float = CLICK_KAPPA
     play_kappa: float = PLAY_KAPPA
+    offset_scale: float = 1.0  # how much of an offset's own uncertainty the draws explore (0: none)
     version: str = ""
 
     @property
@@ -77,21 +78,22 @@ class ArmModel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Means and sds (n_cards, width) of every arm's sampled score; `theme_posterior(model)`
         gives a published model's (means, exploration sds) per theme for this page."""
-        mean_c, sd_c = self._stage(self.click, self.click_offsets, self.click_kappa, theme_posterior, themes, keys, v)
+        w = v * self.offset_scale
+        mean_c, sd_c = self._stage(self.click, self.click_offsets, self.click_kappa, theme_posterior, themes, keys, w)
         if self.play is None:
             return mean_c, sd_c
-        mean_p, sd_p = self._stage(self.play, self.play_offsets, self.play_kappa, theme_posterior, themes, keys, v)
+        mean_p, sd_p = self._stage(self.play, self.play_offsets, self.play_kappa, theme_posterior, themes, keys, w)
         c = np.clip(mean_c, 1e-4, 1.0)
         p = np.clip(mean_p, 1e-3, 1.0)
         return c * p, np.sqrt(p * p * sd_c * sd_c + c * c * sd_p * sd_p)
 
     @staticmethod
-    def _stage(model, offsets, kappa, theme_posterior, themes, keys, v):
+    def _stage(model, offsets, kappa, theme_posterior, themes, keys, w):
         means, sds = theme_posterior(model)
         m = means[themes].copy()
         s2 = sds[themes] ** 2
         default = (0.0, 1.0 / np.sqrt(kappa))
         off = np.array([[offsets.get(k, default) for k in row] for row in keys.tolist()]).reshape(*keys.shape, 2)
         m += off[..., 0]
-        s2 += (v * model.noise * off[..., 1]) ** 2
+        s2 += (w * model.noise * off[..., 1]) ** 2
         return m, np.sqrt(s2)

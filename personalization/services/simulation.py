@@ -303,10 +303,12 @@ def page_teams(page: Page, row_index: int) -> tuple[str, ...]:
 # environment variable STREAMFLIX_SIM_BANDIT (JSON) overrides keys, for tuning runs.
 BANDIT_DESIGN = {
     "layout": 2,  # FeatureSpace layout: 2 adds theme x daypart and theme x device indicators
-    "variants": True,  # per-variant offsets, shrunk toward the theme (bandit.variants)
+    "context_lambda": 3000.0,  # their prior precision (sd ~ noise / 55): many small effects
     "stages": True,  # play rewards: P(click) * P(play | click), each with its own model
-    "click_kappa": 200.0,
+    "variants": False,  # per-variant offsets shrunk toward the theme (bandit.variants): see the README
+    "click_kappa": 300.0,
     "play_kappa": 20.0,
+    "offset_scale": 0.0,  # exploration of the per-variant offsets' own uncertainty
     "forget": 1.0,  # evidence kept per learning pass (1: none forgotten; < 1 follows drift)
 }
 
@@ -344,10 +346,14 @@ class Learner:
         self.params = bandit_params()
         layout = int(design["layout"]) if policy == "thompson" else 1
         self.space = FeatureSpace(len(ALL_THEMES), layout)
-        self.state = state_new(n_themes=len(ALL_THEMES), params=self.params, layout=layout)
+        prior = {"n_themes": len(ALL_THEMES), "params": self.params, "layout": layout}
+        if layout == 2:
+            prior["context_lambda"] = float(design["context_lambda"])
+        self.state = state_new(**prior)
         staged = policy == "thompson" and design["stages"] and reward != "click"
-        self.play_state = state_new(n_themes=len(ALL_THEMES), params=self.params, layout=layout) if staged else None
+        self.play_state = state_new(**prior) if staged else None
         self.click_stats, self.play_stats = VariantStats(), VariantStats()
+        self._prior_precision = self.state.precision.copy()
         self.cursor = 0
         self.rewarded: set[int] = set()
         self.peer = {"vw": VowpalPeer, "lints": LinTSPeer}[policy](self.space, seed) if policy in PEER_NAMES else None
@@ -365,6 +371,7 @@ class Learner:
             play=play,
             click_offsets=self.click_stats.offsets(kappa_c) if self.design["variants"] else {},
             play_offsets=self.play_stats.offsets(kappa_p) if self.design["variants"] else {},
+            offset_scale=float(self.design["offset_scale"]),
             click_kappa=kappa_c if self.design["variants"] else np.inf,
             play_kappa=kappa_p if self.design["variants"] else np.inf,
             version=version,
@@ -379,7 +386,7 @@ class Learner:
         gamma = float(self.design["forget"])
         if gamma >= 1.0:
             return state
-        prior = state.lambda_ * np.eye(len(state.moment))
+        prior = self._prior_precision
         return replace(
             state,
             precision=prior + gamma * (state.precision - prior),
