@@ -125,6 +125,7 @@ def session_run(
     run: Run,
     number: int = 0,
     simulated: bool = True,
+    interleaved: bool = False,
 ) -> Page:
     """One visit: the page, the lazy rows the viewer reaches, the cards they see, their clicks and plays.
 
@@ -141,6 +142,16 @@ def session_run(
         rng=np.random.default_rng([spec.seed, 3]),
     )
     rows: list[tuple[int, str, str, tuple[Card, ...], tuple[str, ...]]] = []
+    plan: list = []  # the page's plan, read from the cache once and only if a row is interleaved
+
+    def teams_of(index: int) -> tuple[str, ...]:
+        if not page_interleaved:
+            return ()
+        if not plan:
+            plan.append(PagePlan.from_dict(cache.get(f"pageview:{page.page_view_id}")))
+        return plan[0].rows[index].teams if index != HERO_ROW else ()
+
+    page_interleaved = interleaved
     if page.hero:
         rows.append((0, "hero", "", (page.hero,), ()))
     lazy_seen = 0
@@ -152,7 +163,7 @@ def session_run(
             row = homepage_row(
                 profile=profile, page_view_id=page.page_view_id, index=row.index, chooser_factory=factory
             )
-        rows.append((row.index + 1, row.kind, _row_genre(row.key), row.cards, page_teams(page, row.index)))
+        rows.append((row.index + 1, row.kind, _row_genre(row.key), row.cards, teams_of(row.index)))
     shown = [
         (row_number, kind, genre, [(c.title_id, c.theme, c.artwork_id, c.position, c.impression) for c in cards], teams)
         for row_number, kind, genre, cards, teams in rows
@@ -289,14 +300,6 @@ def deliver_events(run: Run, now: int | None) -> None:
         event_submit(profile=profile, title_id=title_id, kind=Event.Kind.CLICK, impression=token)
         if played:
             event_submit(profile=profile, title_id=title_id, kind=Event.Kind.PLAY, impression=token)
-
-
-def page_teams(page: Page, row_index: int) -> tuple[str, ...]:
-    """The interleaving teams of a row's cards, from the plan the page left in the cache."""
-    if row_index == HERO_ROW:
-        return ()
-    plan = PagePlan.from_dict(cache.get(f"pageview:{page.page_view_id}"))
-    return plan.rows[row_index].teams
 
 
 # The bandit's design in the replays (tuned on seeds 1-50 and the shipped worlds only); the
@@ -643,7 +646,7 @@ def live(
 
         session_run(
             spec, profile, factory=factory, viewer=viewers[profile.pk], world=world, run=run, number=number,
-            simulated=False,
+            simulated=False, interleaved=True,
         )  # fmt: skip
         if number % learn_every == 0:
             bandit_learn(lag=timedelta(0))
@@ -739,7 +742,7 @@ def interleaving_against_ab(
                     factory = fixed_policy_factory("uniform", {}, world, viewers[spec.profile_id].themes, rng)
                     session_run(
                         spec, profiles[spec.profile_id], factory=factory, viewer=viewers[spec.profile_id],
-                        world=world, run=run, number=number,
+                        world=world, run=run, number=number, interleaved=kind == "interleave",
                     )  # fmt: skip
                 if kind == "ab":
                     variant_of = {p: assign(f"simulated-{kind}", p, [(r, 0.5) for r in rankers]) for p in profiles}

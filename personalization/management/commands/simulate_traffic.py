@@ -1,8 +1,10 @@
 """Simulated viewers through the real site code (personalization.services.simulation):
 
-    python manage.py simulate_traffic --sessions 500 --seed 1 --json
-        the bandit against random artwork and the oracle, the same sessions replayed under each from a
-        fresh state in transactions that are rolled back (only the report is kept)
+    python manage.py simulate_traffic --sessions 500 --seed 1 --json [--world clickbait]
+            [--policies bandit,random,oracle,vw,lints] [--reward click|play|quality_play] [--engine fast]
+        the bandit against random artwork, the oracle and (optionally) the peer bandits, the same
+        sessions replayed under each from a fresh state in transactions that are rolled back (only the
+        report is kept), in a world read from a JSON file (personalization/worlds/, docs/simulation.md)
     python manage.py simulate_traffic --sessions 300 --seed 1 --experiment NAME
         the sessions through the live experiment path, kept as real traffic would be: the running
         experiments' assignments, impressions, events and learning passes stay in the database
