@@ -173,3 +173,33 @@ def test_row_interest_effects_by_kind_genre_and_context():
         w.row_effect("genre", "comedy", "evening", "mobile") - w.row_effect("genre", "", "evening", "mobile")
     )
     assert world().row_effect("popular", "comedy", "evening", "tv") == 0.0
+
+
+def test_learners_fold_seen_impressions_now_and_delayed_rewards_when_they_arrive():
+    from personalization.bandit.variants import ArmModel
+    from personalization.services.simulation import Learner, Run, Viewer
+
+    rng = np.random.default_rng(0)
+    viewers = {1: Viewer(np.zeros(N), np.zeros(3), rng.normal(0, 1, N), key=11, profile_id=1)}
+    w = world(click_delay_sessions=5)
+    run = Run()
+    for session in (1, 2):
+        for theme in range(4):
+            run.seen.append((session, 1, theme, 0, 1, None, 100 + theme))
+    run.rewards = {0: (7, 1, 1, 0), 5: (2, 1, 0, 0)}  # a click due at session 7 (played), one due now
+
+    play = Learner("thompson", viewers, w, reward="play", seed=1)
+    play.learn(run, 2)
+    assert play.state.n_impressions == 8  # every seen impression, rewards or not
+    assert play.play_state.n_impressions == 1  # P(play | click): the one click that has arrived
+    assert float(play.play_state.moment @ play.play_state.moment) == 0.0  # ...which was not played
+    assert isinstance(play.model, ArmModel) and play.model.play is not None
+    play.learn(run, 7)  # the late click arrives and is folded, its impression is not folded again
+    assert play.state.n_impressions == 8 and play.play_state.n_impressions == 2
+    assert play.rewarded == {0, 5}
+
+    click = Learner("thompson", viewers, w, reward="click", seed=1)
+    click.learn(run, 2)
+    assert click.play_state is None and click.state.sum_sq_rewards == 1.0  # one click so far
+    click.learn(run, 7)
+    assert click.state.sum_sq_rewards == 2.0
