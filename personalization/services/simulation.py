@@ -313,6 +313,7 @@ BANDIT_DESIGN = {
     "play_kappa": 20.0,
     "offset_scale": 0.0,  # exploration of the per-variant offsets' own uncertainty
     "forget": 1.0,  # evidence kept per learning pass (1: none forgotten; < 1 follows drift)
+    "peer_layout": 1,  # the feature layout the peers (vw, lints) are given
 }
 
 
@@ -347,7 +348,7 @@ class Learner:
         self.column = 1 + REWARDS.index(reward)
         self.design = design = bandit_design()
         self.params = bandit_params()
-        layout = int(design["layout"]) if policy == "thompson" else 1
+        layout = int(design["layout"]) if policy == "thompson" else int(design["peer_layout"])
         self.space = FeatureSpace(len(ALL_THEMES), layout)
         prior = {"n_themes": len(ALL_THEMES), "params": self.params, "layout": layout}
         if layout == 2:
