@@ -99,7 +99,8 @@ class ArtworkChooser:
         if not with_art:
             return choices
         cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
-        picked = choose_page(self.policy, self.model, self.context, cards, self.rng)
+        keys = [tuple(v.artwork_id for v in variants[i]) for i in with_art] if self.policy.name == "thompson" else None
+        picked = choose_page(self.policy, self.model, self.context, cards, self.rng, arm_keys=keys)
         chosen, probabilities = picked.chosen.copy(), picked.probabilities.copy()
         if self.boost:
             self._boost_exploring([variants[i] for i in with_art], chosen, probabilities)

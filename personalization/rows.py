@@ -102,7 +102,10 @@ def plan_page(
     *,
     row_length: int = ROW_LENGTH,
     max_rows: int = 14,
+    order=None,
 ) -> PlannedPage:
+    """The page's hero and rows. `order(candidates, priorities)`, if given, returns the candidates in
+    the order to show them (a learned row policy, `row_order`); by default the rules' priorities."""
     n = len(snapshot)
     if n == 0:
         return PlannedPage(hero=None, rows=[])
@@ -116,7 +119,10 @@ def plan_page(
     candidates = _candidate_rows(snapshot, viewer, scores, discover, row_length, favourite)
     priorities = {c.key: _priority(c, snapshot, viewer, context) for c in candidates}
     # sorted() is stable: rows of equal priority (two "because" rows) keep their given order.
-    ordered = sorted(candidates, key=lambda c: -priorities[c.key].total)
+    if order is None:
+        ordered = sorted(candidates, key=lambda c: -priorities[c.key].total)
+    else:
+        ordered = list(order(candidates, priorities))
     favourites = [key for key in (f"genre:{g.lower()}" for g in favourite) if key in priorities]
     ordered = keep_favourites_early(ordered, favourites, within=FAVOURITES_WITHIN, key=lambda c: c.key)
     hero = _hero(ordered)

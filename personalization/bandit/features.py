@@ -39,14 +39,25 @@ class FeatureSpace:
     """
 
     n_themes: int
+    # Layout 2 appends per-theme context indicators, e_k * onehot(daypart) and e_k * onehot(device):
+    # a theme may appeal more in the evening or on a TV whatever the viewer's taste (worlds with
+    # theme_daypart_sd / theme_device_sd). Layout 1 is the original vector; saved states say theirs.
+    layout: int = 1
 
     def __post_init__(self) -> None:
         if self.n_themes < 1:
             raise ValueError(f"n_themes must be >= 1, got {self.n_themes}")
+        if self.layout not in (1, 2):
+            raise ValueError(f"layout must be 1 or 2, got {self.layout}")
+
+    @property
+    def base_d(self) -> int:
+        return 2 * self.n_themes + 3 + len(DAYPARTS) + len(DEVICES)
 
     @property
     def d(self) -> int:
-        return 2 * self.n_themes + 3 + len(DAYPARTS) + len(DEVICES)
+        extra = self.n_themes * (len(DAYPARTS) + len(DEVICES)) if self.layout == 2 else 0
+        return self.base_d + extra
 
     @property
     def shared_slope(self) -> int:
@@ -66,11 +77,19 @@ class FeatureSpace:
 
     @property
     def curvature(self) -> int:
-        return self.d - 2
+        return self.base_d - 2
 
     @property
     def intercept(self) -> int:
-        return self.d - 1
+        return self.base_d - 1
+
+    @property
+    def theme_dayparts(self) -> int:
+        return self.base_d
+
+    @property
+    def theme_devices(self) -> int:
+        return self.base_d + self.n_themes * len(DAYPARTS)
 
     def features(self, taste: np.ndarray, themes: np.ndarray, daypart: int, device: int) -> np.ndarray:
         """Feature rows (len(themes), d) of one viewer's page: all arms share taste and context."""
@@ -116,6 +135,9 @@ class FeatureSpace:
         x[rows, self.device_slopes + devices] = lift
         x[:, self.curvature] = lift * np.abs(lift)
         x[:, self.intercept] = 1.0
+        if self.layout == 2:
+            x[rows, self.theme_dayparts + themes * len(DAYPARTS) + dayparts] = 1.0
+            x[rows, self.theme_devices + themes * len(DEVICES) + devices] = 1.0
         return x
 
     def _check_taste(self, taste: np.ndarray) -> np.ndarray:

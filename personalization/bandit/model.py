@@ -32,10 +32,11 @@ class BanditState:
     moment: np.ndarray  # b, (d,)
     n_impressions: int
     sum_sq_rewards: float  # sum r^2, for the residual noise
+    layout: int = 1  # the FeatureSpace layout (states saved before layouts existed are 1)
 
     @property
     def space(self) -> FeatureSpace:
-        return FeatureSpace(self.n_themes)
+        return FeatureSpace(self.n_themes, self.layout)
 
     def to_bytes(self) -> bytes:
         return _save(
@@ -46,6 +47,7 @@ class BanditState:
             moment=self.moment,
             n_impressions=self.n_impressions,
             sum_sq_rewards=self.sum_sq_rewards,
+            layout=self.layout,
         )
 
     @classmethod
@@ -58,6 +60,7 @@ class BanditState:
             moment=arrays["moment"],
             n_impressions=int(arrays["n_impressions"]),
             sum_sq_rewards=float(arrays["sum_sq_rewards"]),
+            layout=int(arrays.get("layout", 1)),
         )
         d = state.space.d
         if state.precision.shape != (d, d) or state.moment.shape != (d,):
@@ -75,10 +78,11 @@ class PublishedModel:
     noise: float  # estimated click noise sd
     n_impressions: int
     version: str
+    layout: int = 1
 
     @property
     def space(self) -> FeatureSpace:
-        return FeatureSpace(self.n_themes)
+        return FeatureSpace(self.n_themes, self.layout)
 
     def to_bytes(self) -> bytes:
         return _save(
@@ -89,6 +93,7 @@ class PublishedModel:
             noise=self.noise,
             n_impressions=self.n_impressions,
             version=self.version,
+            layout=self.layout,
         )
 
     @classmethod
@@ -101,6 +106,7 @@ class PublishedModel:
             noise=float(arrays["noise"]),
             n_impressions=int(arrays["n_impressions"]),
             version=str(arrays["version"]),
+            layout=int(arrays.get("layout", 1)),
         )
         d = model.space.d
         if model.theta.shape != (d,) or model.covariance.shape != (d, d):
@@ -108,17 +114,24 @@ class PublishedModel:
         return model
 
 
-def state_new(*, n_themes: int, params: BanditParams | None = None) -> BanditState:
-    """The prior alone: A = lambda*I, b = 0."""
+def state_new(
+    *, n_themes: int, params: BanditParams | None = None, layout: int = 1, context_lambda: float | None = None
+) -> BanditState:
+    """The prior alone: A = lambda*I, b = 0. With layout 2, the theme x context indicators may get
+    their own, stronger prior precision `context_lambda` (they are many and their effects small)."""
     params = params or BanditParams()
-    d = FeatureSpace(n_themes).d
+    space = FeatureSpace(n_themes, layout)
+    diagonal = np.full(space.d, params.lambda_)
+    if context_lambda is not None:
+        diagonal[space.base_d :] = context_lambda
     return BanditState(
         n_themes=n_themes,
         lambda_=params.lambda_,
-        precision=params.lambda_ * np.eye(d),
-        moment=np.zeros(d),
+        precision=np.diag(diagonal),
+        moment=np.zeros(space.d),
         n_impressions=0,
         sum_sq_rewards=0.0,
+        layout=layout,
     )
 
 
@@ -174,6 +187,7 @@ def publish(state: BanditState, params: BanditParams | None = None, *, version: 
         noise=noise,
         n_impressions=state.n_impressions,
         version=version or _content_version(state),
+        layout=state.layout,
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from personalization.bandit.model import PublishedModel
 from personalization.bandit.params import BanditParams
 from personalization.bandit.quadrature import win_probabilities
+from personalization.bandit.variants import ArmModel
 from personalization.context import DAYPARTS, DEVICES
 
 POLICY_NAMES: tuple[str, ...] = ("thompson", "uniform", "editorial")
@@ -81,14 +82,18 @@ def choose_page(
     context: PageContext,
     cards: list[np.ndarray],
     rng: np.random.Generator,
+    arm_keys: list[tuple[int, ...]] | None = None,
 ) -> PageChoice:
     """Pick an arm for every card of one page and report the exact propensity of each pick.
 
     `cards[c]` lists card c's arms as theme indices, in the card's variant order (arm 0 is the
-    editor's default); `chosen[c]` indexes into it.
+    editor's default); `chosen[c]` indexes into it. With an `ArmModel` (per-variant scores),
+    `arm_keys[c]` names card c's arms (artwork ids) in the same order.
     """
     page = _flatten(cards, _n_themes(policy, model, context))
     n_cards = len(page.lengths)
+    if policy.name == "thompson" and isinstance(model, ArmModel):
+        return _choose_by_variant(policy, model, context, page, arm_keys, rng)
     posterior = _theme_posterior(model, context, policy.params) if policy.name == "thompson" else None
     if policy.name == "editorial":
         chosen = np.zeros(n_cards, dtype=np.int64)
@@ -104,6 +109,39 @@ def choose_page(
         policy=policy.name,
         policy_version=policy.version,
         model_version=model.version if posterior is not None else None,
+    )
+
+
+def _choose_by_variant(
+    policy: Policy, model: ArmModel, context: PageContext, page: _Page, arm_keys, rng: np.random.Generator
+) -> PageChoice:
+    """Thompson sampling on every arm's own score (ArmModel), with exact win probabilities per card."""
+    if arm_keys is None or len(arm_keys) != len(page.lengths):
+        raise ValueError("a per-variant model needs the artwork ids of every card's arms")
+    keys = np.full(page.themes.shape, -1, dtype=np.int64)
+    for c, card_keys in enumerate(arm_keys):
+        keys[c, : len(card_keys)] = card_keys
+    params = policy.params
+    means, sds = model.card_posterior(
+        lambda published: _theme_posterior(published, context, params), page.themes, page.mask, keys, params.v
+    )
+    means = np.where(page.mask, means, 0.0)
+    sds = np.where(page.mask, np.maximum(sds, 1e-12), 1.0)
+    scores = means + sds * rng.standard_normal(means.shape)
+    scores[~page.mask] = -np.inf
+    chosen = np.argmax(scores, axis=1)
+    explore = rng.random(len(chosen)) < params.epsilon
+    chosen[explore] = _uniform_pick(page.lengths[explore], rng)
+    uniform = np.where(page.mask, 1.0 / page.lengths[:, None], 0.0)
+    wins = win_probabilities(means, sds, page.lengths) if len(chosen) else uniform
+    probabilities = (1.0 - params.epsilon) * np.where(page.mask, wins, 0.0) + params.epsilon * uniform
+    return PageChoice(
+        chosen=chosen,
+        propensity=probabilities[np.arange(len(chosen)), chosen],
+        probabilities=probabilities,
+        policy=policy.name,
+        policy_version=policy.version + "+variants",
+        model_version=model.version,
     )
 
 

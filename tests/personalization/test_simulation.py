@@ -155,3 +155,42 @@ def test_interleaving_against_ab_reports_both_designs_and_keeps_nothing(clustere
 def test_interleave_needs_two_known_rankers(clustered_data, spec):
     with pytest.raises(CommandError, match="two different rankers"):
         call_command("simulate_traffic", "--sessions", "2", "--interleave", spec)
+
+
+@pytest.mark.django_db
+def test_a_world_file_with_peers_seen_only_impressions_delays_and_a_reward(clustered_data, capsys, tmp_path):
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({
+        "seed": 3, "cards_seen": {"desktop": 2, "mobile": 1, "tablet": 2, "tv": 2}, "row_scroll_p": 0.2,
+        "click_delay_sessions": 3, "variant_quality_sd": 0.3, "fatigue": 0.05, "alpha": -1.5,
+    }))  # fmt: skip
+    call_command("simulate_traffic", "--sessions", "8", "--seed", "2", "--learn-every", "4", "--window", "100",
+                 "--world", str(path), "--policies", "bandit,random,oracle,vw,lints", "--reward", "click",
+                 "--json")  # fmt: skip
+
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for label in ("bandit", "random", "oracle", "vw", "lints"):
+        assert 0 <= summary[f"ctr_{label}"] <= 1 and 0 <= summary[f"play_rate_{label}"] <= summary[f"ctr_{label}"]
+    for key in ("oracle_lift_share", "oracle_lift_share_vw", "oracle_lift_share_lints", "after_warmup_ratio"):
+        assert key in summary
+    # Only cards on screen count: a row shows 1-2 cards a screenful, far fewer than were served.
+    assert 0 < summary["impressions"] < summary["impressions_served"] / 2
+    assert summary["reward"] == "click" and summary["world"] == "w"
+    assert not Impression.objects.exists() and not Event.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--world", "no-such-world"], "cannot read world file"),
+        (["--policies", "bandit,greedy"], "--policies takes distinct names among bandit, random, oracle, vw, lints"),
+    ],
+)
+def test_bad_worlds_and_policies_are_refused_before_anything_runs(clustered_data, tmp_path, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("simulate_traffic", "--sessions", "2", *args)
+    path = tmp_path / "typo.json"
+    path.write_text('{"row_decy": 0.1}')
+    with pytest.raises(CommandError, match="unknown key\\(s\\) row_decy; known keys"):
+        call_command("simulate_traffic", "--sessions", "2", "--world", str(path))

@@ -1,0 +1,125 @@
+"""The bandit's context layout, per-variant scores and two-stage play model, and the peer bandits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from personalization.bandit import FeatureSpace, PageContext, Policy, choose_page, fold, publish, state_new
+from personalization.bandit.model import BanditState, PublishedModel
+from personalization.bandit.params import BanditParams
+from personalization.bandit.variants import ArmModel, VariantStats
+from personalization.context import DAYPARTS, DEVICES
+
+N = 6
+
+
+def test_layout_2_adds_one_theme_by_daypart_and_one_theme_by_device_indicator():
+    one, two = FeatureSpace(N), FeatureSpace(N, 2)
+    taste = np.linspace(-1, 1, N)
+    x1 = one.features(taste, np.array([2, 4]), 3, 1)
+    x2 = two.features(taste, np.array([2, 4]), 3, 1)
+    assert two.d == one.d + N * (len(DAYPARTS) + len(DEVICES))
+    assert np.array_equal(x2[:, : one.d], x1)  # layout 1's vector is unchanged
+    extra = x2[:, one.d :]
+    assert extra.sum(axis=1).tolist() == [2.0, 2.0]
+    assert extra[0, 2 * len(DAYPARTS) + 3] == 1.0  # theme 2 at daypart 3
+    assert extra[1, N * len(DAYPARTS) + 4 * len(DEVICES) + 1] == 1.0  # theme 4 on device 1
+    with pytest.raises(ValueError, match="layout must be 1 or 2"):
+        FeatureSpace(N, 3)
+
+
+def test_states_keep_their_layout_through_bytes_and_old_states_load_as_layout_1():
+    state = state_new(n_themes=N, layout=2, context_lambda=500.0)
+    base = FeatureSpace(N, 2).base_d
+    assert np.all(np.diag(state.precision)[:base] == BanditParams().lambda_)
+    assert np.all(np.diag(state.precision)[base:] == 500.0)
+    again = BanditState.from_bytes(state.to_bytes())
+    assert again.layout == 2 and np.array_equal(again.precision, state.precision)
+    model = publish(state)
+    assert PublishedModel.from_bytes(model.to_bytes()).layout == 2
+    old = state_new(n_themes=N)
+    assert BanditState.from_bytes(old.to_bytes()).layout == 1
+
+
+def test_variant_offsets_are_residuals_shrunk_toward_the_theme():
+    stats = VariantStats()
+    stats.add(np.array([7, 7, 9]), np.array([0.5, 0.3, -0.2]))
+    stats.add(np.array([7]), np.array([1.0]), np.array([0.0]))  # a late click: reward only
+    offsets = stats.offsets(kappa=8.0)
+    assert offsets[7] == pytest.approx((1.8 / 10.0, 1 / np.sqrt(10.0)))
+    assert offsets[9] == pytest.approx((-0.2 / 9.0, 1 / 3.0))
+
+
+def _arm_model(play: bool) -> ArmModel:
+    rng = np.random.default_rng(3)
+    space = FeatureSpace(N, 2)
+    state = state_new(n_themes=N, layout=2)
+    x = space.impression_features(rng.normal(0, 1, (400, N)), rng.integers(0, N, 400),
+                                  rng.integers(0, 4, 400), rng.integers(0, 4, 400))  # fmt: skip
+    click = publish(fold(state, x, (rng.random(400) < 0.2).astype(float)))
+    second = publish(fold(state, x[:100], (rng.random(100) < 0.4).astype(float))) if play else None
+    offsets = {10: (0.05, 0.2), 11: (-0.03, 0.3)}
+    return ArmModel(click=click, play=second, click_offsets=offsets, play_offsets={10: (-0.1, 0.3)}, version="t")
+
+
+@pytest.mark.parametrize("play", [False, True])
+def test_per_variant_propensities_are_exact(play):
+    model = _arm_model(play)
+    policy = Policy("thompson", BanditParams(v=1.0, epsilon=0.05))
+    context = PageContext(taste=np.linspace(-1, 1, N), daypart=2, device=1)
+    cards = [np.array([0, 3, 5])] * 20000
+    keys = [(10, 11, 12)] * 20000
+    choice = choose_page(policy, model, context, cards, np.random.default_rng(0), arm_keys=keys)
+    frequencies = np.bincount(choice.chosen, minlength=3) / len(cards)
+    assert choice.probabilities[0].sum() == pytest.approx(1.0)
+    assert frequencies == pytest.approx(choice.probabilities[0], abs=0.01)
+    assert choice.policy_version.endswith("+variants") and choice.model_version == "t"
+    # The offsets move the scores: the same themes under other artwork ids get other probabilities.
+    other = choose_page(policy, model, context, cards[:1], np.random.default_rng(0), arm_keys=[(20, 21, 22)])
+    assert not np.allclose(other.probabilities[0], choice.probabilities[0])
+    with pytest.raises(ValueError, match="artwork ids"):
+        choose_page(policy, model, context, cards[:1], np.random.default_rng(0))
+
+
+def test_the_two_stage_score_is_the_product_with_a_delta_method_spread():
+    model = _arm_model(True)
+    context = PageContext(taste=np.linspace(-1, 1, N), daypart=0, device=0)
+    themes = np.array([[1, 2]])
+    keys = np.array([[10, 99]])
+
+    def posterior(published):
+        x = published.space.features(context.taste, np.arange(N), 0, 0)
+        return x @ published.theta, 0.5 * published.noise * np.sqrt(np.einsum("td,td->t", x @ published.covariance, x))
+
+    means, sds = model.card_posterior(posterior, themes, np.ones_like(themes, bool), keys, 0.5)
+    c_mean, c_sd = model._stage(model.click, model.click_offsets, model.click_kappa, posterior, themes, keys, 0.5)
+    p_mean, p_sd = model._stage(model.play, model.play_offsets, model.play_kappa, posterior, themes, keys, 0.5)
+    c, p = np.clip(c_mean, 1e-4, 1), np.clip(p_mean, 1e-3, 1)
+    assert means == pytest.approx(c * p)
+    assert sds == pytest.approx(np.sqrt(p**2 * c_sd**2 + c**2 * p_sd**2))
+
+
+def test_the_peers_return_probability_vectors_and_lints_is_exact():
+    pytest.importorskip("vowpalwabbit")
+    pytest.importorskip("mabwiser")
+    from personalization.bandit.peers import LinTSPeer, VowpalPeer
+
+    space = FeatureSpace(N)
+    rng = np.random.default_rng(5)
+    taste = rng.normal(0, 1, N)
+    themes = [np.array([0, 1, 2]), np.array([3, 4])]
+    rows = [space.features(taste, t, 1, 2) for t in themes]
+    vw = VowpalPeer(space, seed=1)
+    for arm, pmf in vw.choose(rows, themes, rng):
+        assert pmf.sum() == pytest.approx(1.0) and 0 <= arm < len(pmf)
+    vw.learn_cards([(rows[0], 1, 1.0, 1 / 3)])
+    lints = LinTSPeer(space, seed=1)
+    x = np.vstack([rows[0], rows[1]])
+    lints.learn(x, np.array([0, 1, 2, 3, 4]), np.array([1.0, 0, 0, 1.0, 0]), np.ones(5))
+    many = 4000
+    choices = lints.choose(rows[:1] * many, themes[:1] * many, rng)
+    pmf = choices[0][1]
+    assert pmf.sum() == pytest.approx(1.0)
+    draws = np.bincount([arm for arm, _ in choices], minlength=3) / many
+    assert draws == pytest.approx(pmf, abs=0.025)
