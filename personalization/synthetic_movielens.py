@@ -15,7 +15,8 @@ How a data set of factor F is made from a source with U viewers, T titles and R 
   `swap` of them (0.3 by default) moves to another title of similar popularity: the title whose
   popularity rank is within +-`window` ranks of the original's (`window` grows with the catalogue).
   A swap landing on a title the viewer already rated is drawn again (up to 8 times, then dropped),
-  so R' is F * R to within a small fraction of a percent. For F < 1 a random subset of round(F * U) real viewers is kept.
+  so R' is F * R to within a small fraction of a percent. For F < 1 a random subset of round(F * U)
+  real viewers is kept.
 - So per-viewer history lengths, the star distribution and the long tail of title popularity follow
   the source, while the resampled viewers are not copies of real ones. New viewers get ids above the
   source's largest. Tags (tags.csv) are the source's, plus each clone's copy of its original's tags.
@@ -232,7 +233,8 @@ def write(data: Source, directory: str | Path, *, spec: SyntheticSpec, source_di
     }
     (directory / "README.txt").write_text(
         "Synthetic MovieLens-format data made by `python manage.py make_synthetic` (Streamflix).\n"
-        f"Source: {source_dir}\nfactor {spec.factor}, seed {spec.seed}, swap {spec.swap}, max titles {spec.max_titles}\n"
+        f"Source: {source_dir}\nfactor {spec.factor}, seed {spec.seed}, swap {spec.swap}, "
+        f"max titles {spec.max_titles}\n"
         + "".join(f"{name}: {value}\n" for name, value in counts.items())
         + "\nHow it is made: personalization/synthetic_movielens.py (module docstring). Not real people's ratings.\n"
     )

@@ -127,5 +127,5 @@ def test_it_refuses_bad_arguments_and_writes_nothing(tmp_path, movielens_dir, ar
 
 
 def test_it_says_when_the_source_is_not_movielens(tmp_path):
-    with pytest.raises(CommandError, match="missing ratings.csv"):
+    with pytest.raises(CommandError, match=r"missing ratings\.csv"):
         call_command("make_synthetic", "--factor", "2", "--source", str(tmp_path), "--out", str(tmp_path / "out"))
