@@ -71,8 +71,10 @@ class RecommenderModel:
         ranker: Ranker | None = None,
         calibration: Calibration | None = None,
         rating_algo: object | None = None,
+        engine: str = "local",
     ) -> None:
         self.params = params
+        self.engine = engine  # which training engine made it (`engines.ENGINES`)
         self.user_ids = np.asarray(user_ids, dtype=np.int64)
         self.item_ids = np.asarray(item_ids, dtype=np.int64)
         self.history = history  # users x items item-model weights of the training history

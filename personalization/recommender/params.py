@@ -39,6 +39,9 @@ class RecommenderParams:
     # Item model: EASE (closed-form item-item regression), on titles with enough interactions.
     ease_lambda: float = 200.0
     ease_min_count: int = 10
+    # ... and at most this many titles, the most watched (EASE costs titles^2 memory, titles^3 time;
+    # the ALS/Surprise candidates reach the rest). ml-latest-small has ~2,300 titles above min_count.
+    ease_max_items: int = 8000
     # Ranking model from Surprise: SVD (biased=False) on 0/1 interactions, each positive paired with
     # `implicit_negatives` titles sampled by popularity as 0s ("will they pick it", not "how many stars").
     implicit_factors: int = 64
@@ -97,6 +100,7 @@ class RecommenderParams:
             "okay_rating must be <= like_rating": self.okay_rating <= self.like_rating,
             "ease_lambda must be > 0": self.ease_lambda > 0,
             "ease_min_count must be >= 1": self.ease_min_count >= 1,
+            "ease_max_items must be >= 1": self.ease_max_items >= 1,
             "implicit factors and epochs must be >= 1, negatives >= 0": min(self.implicit_factors, self.implicit_epochs)
             >= 1
             and self.implicit_negatives >= 0,
