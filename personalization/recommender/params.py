@@ -49,6 +49,15 @@ class RecommenderParams:
     implicit_negatives: int = 3
     implicit_lr: float = 0.005
     implicit_reg: float = 0.02
+    # The spark engine (`spark_engine`): MLlib ALS for both kinds of factors (rank n_factors on the
+    # stars' residuals after biases, rank implicit_factors on the interactions' weights), and
+    # item-item co-occurrence neighbours in place of EASE over titles with >= ease_min_count viewers.
+    als_iterations: int = 10
+    als_reg: float = 0.1
+    als_implicit_reg: float = 0.1
+    als_alpha: float = 10.0
+    item_neighbours: int = 200
+    neighbour_history_cap: int = 300  # titles per viewer in the co-occurrence self-join
     # Stage 1: each generator's top unseen titles (per viewer) are the ranker's candidates.
     candidates_per_generator: int = 50
     # Stage 2: LightGBM LambdaRank, trained on an inner split (random_state=1) of the training data.
@@ -101,6 +110,12 @@ class RecommenderParams:
             "ease_lambda must be > 0": self.ease_lambda > 0,
             "ease_min_count must be >= 1": self.ease_min_count >= 1,
             "ease_max_items must be >= 1": self.ease_max_items >= 1,
+            "ALS iterations, neighbours and the history cap must be >= 1": min(
+                self.als_iterations, self.item_neighbours, self.neighbour_history_cap
+            )
+            >= 1,
+            "ALS regularisation must be >= 0 and alpha > 0": min(self.als_reg, self.als_implicit_reg) >= 0
+            and self.als_alpha > 0,
             "implicit factors and epochs must be >= 1, negatives >= 0": min(self.implicit_factors, self.implicit_epochs)
             >= 1
             and self.implicit_negatives >= 0,
