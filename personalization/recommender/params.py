@@ -50,14 +50,14 @@ class RecommenderParams:
     implicit_lr: float = 0.005
     implicit_reg: float = 0.02
     # The spark engine (`spark_engine`): MLlib ALS for both kinds of factors (rank n_factors on the
-    # stars' residuals after biases, rank implicit_factors on the interactions' weights), and
-    # item-item co-occurrence neighbours in place of EASE over titles with >= ease_min_count viewers.
+    # stars' residuals after biases, rank implicit_factors on the interactions' weights), and EASE
+    # from a co-occurrence job kept as each title's item_neighbours strongest weights.
     als_iterations: int = 10
     als_reg: float = 0.1
     als_implicit_reg: float = 0.1
     als_alpha: float = 10.0
     item_neighbours: int = 200
-    neighbour_history_cap: int = 300  # titles per viewer in the co-occurrence self-join
+    neighbour_history_cap: int = 1000  # titles per viewer in the co-occurrence self-join
     # Stage 1: each generator's top unseen titles (per viewer) are the ranker's candidates.
     candidates_per_generator: int = 50
     # Stage 2: LightGBM LambdaRank, trained on an inner split (random_state=1) of the training data.

@@ -8,10 +8,11 @@ Roles, each a DataFrame job over (user row, item position) integers of the model
   local engine's formula, so fold-in, clipping and calibration need no change;
 - implicit factors: MLlib ALS with implicitPrefs on the positive interactions' weights (confidence
   1 + alpha * w), rank `implicit_factors`;
-- the item model: item-item co-occurrence neighbours instead of EASE (whose m x m solve does not
-  distribute): cosine |V_a & V_b| / sqrt(|V_a| |V_b|) over viewers' positive histories (each history
-  capped at `neighbour_history_cap` titles by a seeded hash, which bounds the self-join), the top
-  `item_neighbours` per title kept as sparse lists;
+- the item model: the item-item co-occurrence (Gram) matrix of the weighted histories as a self-join
+  (each history capped at `neighbour_history_cap` titles by a seeded hash, which bounds the join)
+  over the `ease_max_items` most-watched titles; the driver solves EASE on it (a solve bounded by
+  the number of titles, not the data) and keeps each title's `item_neighbours` strongest weights as
+  sparse neighbour lists (`item_model_job`);
 - popularity (viewers per title), trend (ratings in the last `trend_days`), dated ratings per title,
   each viewer's first and last rating: aggregations; the (title, time) keys the "popular then"
   feature searches are computed by Spark and sorted on the driver.
@@ -65,6 +66,7 @@ def session(master: str | None = None):
         SparkSession.builder.master(url)
         .appName("streamflix-train")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
     )
@@ -116,10 +118,10 @@ def fit_stage_one(
         popularity = popularity_job(positives, n_items)
         factors = rating_factors_job(stars, n_users, n_items, params)
         implicit = implicit_factors_job(positives, n_users, n_items, params)
-        item_model = neighbours_job(positives, popularity, n_items, params)
+        item_model = item_model_job(positives, popularity, n_items, params)
         report(
             f"spark stage 1: ALS on {len(interactions.rating_rows)} stars, implicit ALS, "
-            f"{item_model.weights.nnz} co-occurrence neighbours of {len(item_model.columns)} titles"
+            f"EASE from co-occurrence on {len(item_model.columns)} titles ({item_model.weights.nnz} neighbours kept)"
         )
         time_arrays, activity = time_job(spark, ratings, interactions, params)
     finally:
@@ -190,6 +192,7 @@ def rating_factors_job(stars, n_users: int, n_items: int, params: RecommenderPar
         ratingCol="e",
         seed=params.random_state,
         coldStartStrategy="nan",
+        **_blocks(stars),
     )
     fitted = als.fit(residual)
     bu, bi = user_bias.toPandas(), item_bias.toPandas()
@@ -220,6 +223,7 @@ def implicit_factors_job(positives, n_users: int, n_items: int, params: Recommen
         itemCol="i",
         ratingCol="w",
         seed=params.random_state,
+        **_blocks(positives),
     )
     fitted = als.fit(positives.where("w > 0"))
     user_factors, user_known = _factors(fitted.userFactors, n_users, params.implicit_factors)
@@ -227,47 +231,50 @@ def implicit_factors_job(positives, n_users: int, n_items: int, params: Recommen
     return ImplicitFactors(user_factors=user_factors, user_known=user_known, item_factors=item_factors)
 
 
-def neighbours_job(positives, popularity: np.ndarray, n_items: int, params: RecommenderParams) -> ItemModel:
-    """Top `item_neighbours` co-occurrence cosines per title with >= ease_min_count viewers."""
+def item_model_job(positives, popularity: np.ndarray, n_items: int, params: RecommenderParams) -> ItemModel:
+    """EASE from a Spark co-occurrence job, kept as sparse neighbour lists.
+
+    The job: the weighted co-occurrence (Gram) matrix G[a, b] = sum over viewers of w_a w_b over the
+    `ease_max_items` most-watched titles with >= ease_min_count viewers (each viewer's history capped
+    at `neighbour_history_cap` titles by a seeded hash, which bounds the self-join). The driver
+    solves B = -P / diag(P), P = (G + lambda I)^-1 (bounded by ease_max_items, not by the data) and
+    keeps each title's `item_neighbours` strongest weights (by magnitude) as a sparse row.
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    columns = covered_items(popularity, min_count=params.ease_min_count, max_items=None)
+    columns = covered_items(popularity, min_count=params.ease_min_count, max_items=params.ease_max_items)
+    size = len(columns)
+    if size == 0:
+        return ItemModel(columns, sp.csr_matrix((0, 0), dtype=np.float32), n_items)
     spark = positives.sparkSession
-    covered = spark.createDataFrame(pd.DataFrame({"i": columns.astype(np.int32)}))
-    watched = positives.select("u", "i").join(F.broadcast(covered), "i")
-    # Bound the self-join: at most neighbour_history_cap titles per viewer, chosen by a seeded hash.
+    covered = spark.createDataFrame(pd.DataFrame({"i": columns.astype(np.int32), "l": np.arange(size, dtype=np.int32)}))
+    watched = positives.join(F.broadcast(covered), "i")
     order = Window.partitionBy("u").orderBy(F.hash("i", F.lit(params.random_state)), "i")
     watched = watched.withColumn("n", F.row_number().over(order)).where(F.col("n") <= params.neighbour_history_cap)
-    watched = watched.select("u", "i").cache()
-    counts = watched.groupBy("i").agg(F.count(F.lit(1)).alias("c"))
-    left, right = watched.alias("a"), watched.alias("b")
-    pairs = (
-        left.join(right, F.col("a.u") == F.col("b.u"))
-        .where(F.col("a.i") != F.col("b.i"))
-        .groupBy(F.col("a.i").alias("i"), F.col("b.i").alias("j"))
-        .agg(F.count(F.lit(1)).alias("together"))
-    )
-    cosine = (
-        pairs.join(counts.alias("ci"), "i")
-        .join(counts.select(F.col("i").alias("j"), F.col("c").alias("cj")), "j")
-        .select("i", "j", (F.col("together") / F.sqrt(F.col("c") * F.col("cj"))).alias("s"))
-    )
-    best = Window.partitionBy("i").orderBy(F.desc("s"), "j")
-    top = cosine.withColumn("k", F.row_number().over(best)).where(F.col("k") <= params.item_neighbours)
-    found = top.select("i", "j", "s").toPandas()
-    watched.unpersist()
-    local = np.full(n_items, -1, dtype=np.int64)
-    local[columns] = np.arange(len(columns))
-    weights = sp.csr_matrix(
-        (
-            found["s"].to_numpy(dtype=np.float32),
-            (local[found["i"].to_numpy()], local[found["j"].to_numpy()]),
-        ),
-        shape=(len(columns), len(columns)),
-    )
-    weights.sort_indices()
-    return ItemModel(columns, weights, n_items)
+    left = watched.select("u", F.col("l").alias("a"), F.col("w").alias("wa"))
+    right = watched.select("u", F.col("l").alias("b"), F.col("w").alias("wb"))
+    gram_rows = left.join(right, "u").groupBy("a", "b").agg(F.sum(F.col("wa") * F.col("wb")).alias("g")).toPandas()
+    gram = np.zeros((size, size))
+    gram[gram_rows["a"].to_numpy(), gram_rows["b"].to_numpy()] = gram_rows["g"].to_numpy()
+    precision = np.linalg.inv(gram + params.ease_lambda * np.eye(size))
+    b = -precision / np.diag(precision)
+    np.fill_diagonal(b, 0.0)
+    return ItemModel(columns, strongest(b, params.item_neighbours), n_items)
+
+
+def strongest(weights: np.ndarray, k: int) -> sp.csr_matrix:
+    """Each row's k largest-magnitude entries (ties to the lower column) as CSR; zeros dropped."""
+    n_rows, n_cols = weights.shape
+    if k >= n_cols:
+        return sp.csr_matrix(weights, dtype=np.float32)
+    keep = np.argpartition(-np.abs(weights), k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(n_rows), k)
+    values = weights[rows, keep.reshape(-1)]
+    matrix = sp.csr_matrix((values.astype(np.float32), (rows, keep.reshape(-1))), shape=(n_rows, n_cols))
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    return matrix
 
 
 def time_job(
@@ -322,6 +329,12 @@ def time_job(
     activity[per_user["u"].to_numpy(), 1] = per_user["last"].to_numpy()
     time_keys = np.sort(keys["k"].to_numpy(dtype=np.int64))
     return {"recent": recent, "rated": rated, "time_keys": time_keys, "data_end": end}, activity
+
+
+def _blocks(frame) -> dict[str, int]:
+    """ALS blocks: one per core the session has (MLlib's default of 10 is 2.5x slower on 2 cores)."""
+    blocks = max(1, frame.sparkSession.sparkContext.defaultParallelism)
+    return {"numUserBlocks": blocks, "numItemBlocks": blocks}
 
 
 def _factors(frame, n_rows: int, rank: int) -> tuple[np.ndarray, np.ndarray]:
