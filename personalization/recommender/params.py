@@ -57,7 +57,6 @@ class RecommenderParams:
     als_implicit_reg: float = 0.1
     als_alpha: float = 10.0
     item_neighbours: int = 200
-    neighbour_history_cap: int = 1000  # titles per viewer in the co-occurrence self-join
     # Stage 1: each generator's top unseen titles (per viewer) are the ranker's candidates.
     candidates_per_generator: int = 50
     # Stage 2: LightGBM LambdaRank, trained on an inner split (random_state=1) of the training data.
@@ -110,10 +109,7 @@ class RecommenderParams:
             "ease_lambda must be > 0": self.ease_lambda > 0,
             "ease_min_count must be >= 1": self.ease_min_count >= 1,
             "ease_max_items must be >= 1": self.ease_max_items >= 1,
-            "ALS iterations, neighbours and the history cap must be >= 1": min(
-                self.als_iterations, self.item_neighbours, self.neighbour_history_cap
-            )
-            >= 1,
+            "ALS iterations and item_neighbours must be >= 1": min(self.als_iterations, self.item_neighbours) >= 1,
             "ALS regularisation must be >= 0 and alpha > 0": min(self.als_reg, self.als_implicit_reg) >= 0
             and self.als_alpha > 0,
             "implicit factors and epochs must be >= 1, negatives >= 0": min(self.implicit_factors, self.implicit_epochs)

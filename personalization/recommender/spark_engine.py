@@ -8,11 +8,10 @@ Roles, each a DataFrame job over (user row, item position) integers of the model
   local engine's formula, so fold-in, clipping and calibration need no change;
 - implicit factors: MLlib ALS with implicitPrefs on the positive interactions' weights (confidence
   1 + alpha * w), rank `implicit_factors`;
-- the item model: the item-item co-occurrence (Gram) matrix of the weighted histories as a self-join
-  (each history capped at `neighbour_history_cap` titles by a seeded hash, which bounds the join)
-  over the `ease_max_items` most-watched titles; the driver solves EASE on it (a solve bounded by
-  the number of titles, not the data) and keeps each title's `item_neighbours` strongest weights as
-  sparse neighbour lists (`item_model_job`);
+- the item model: the item-item co-occurrence (Gram) matrix of the weighted histories over the
+  `ease_max_items` most-watched titles (MLlib's distributed Gramian); the driver solves EASE on it
+  (a solve bounded by the number of titles, not by the data) and keeps each title's
+  `item_neighbours` strongest weights as sparse neighbour lists (`item_model_job`);
 - popularity (viewers per title), trend (ratings in the last `trend_days`), dated ratings per title,
   each viewer's first and last rating: aggregations; the (title, time) keys the "popular then"
   feature searches are computed by Spark and sorted on the driver.
@@ -26,6 +25,7 @@ spark://host:7077, yarn, k8s://...); the process holds one SparkSession, reused 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -42,6 +42,7 @@ from personalization.recommender.rating_model import ImplicitFactors, RatingFact
 from personalization.recommender.training import INNER_SPLIT_SEED, TrainedParts, holdout_split
 
 DEFAULT_MASTER = "local[*]"
+DEFAULT_DRIVER_MEMORY = "4g"  # SPARK_DRIVER_MEMORY overrides
 BIAS_REG_ITEM = 10.0  # Surprise's baseline defaults (reg_i, reg_u)
 BIAS_REG_USER = 15.0
 LOCAL_SHUFFLE_PARTITIONS = 8  # a laptop-sized default for local masters (Spark's 200 is for clusters)
@@ -69,6 +70,8 @@ def session(master: str | None = None):
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
+        # In local mode the driver is the executor: the Gramian (8 bytes x titles^2) comes back to it.
+        .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
     )
     if url.startswith("local"):
         builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
@@ -234,13 +237,14 @@ def implicit_factors_job(positives, n_users: int, n_items: int, params: Recommen
 def item_model_job(positives, popularity: np.ndarray, n_items: int, params: RecommenderParams) -> ItemModel:
     """EASE from a Spark co-occurrence job, kept as sparse neighbour lists.
 
-    The job: the weighted co-occurrence (Gram) matrix G[a, b] = sum over viewers of w_a w_b over the
-    `ease_max_items` most-watched titles with >= ease_min_count viewers (each viewer's history capped
-    at `neighbour_history_cap` titles by a seeded hash, which bounds the self-join). The driver
-    solves B = -P / diag(P), P = (G + lambda I)^-1 (bounded by ease_max_items, not by the data) and
-    keeps each title's `item_neighbours` strongest weights (by magnitude) as a sparse row.
+    The job: the weighted co-occurrence (Gram) matrix G = X'X of the viewers' histories over the
+    `ease_max_items` most-watched titles with >= ease_min_count viewers, by MLlib's
+    `RowMatrix.computeGramianMatrix` (one sparse row per viewer, partial sums tree-aggregated). The
+    driver solves B = -P / diag(P), P = (G + lambda I)^-1 (bounded by ease_max_items, not by the
+    data) and keeps each title's `item_neighbours` strongest weights (by magnitude) as a sparse row.
     """
-    from pyspark.sql import Window
+    from pyspark.mllib.linalg import Vectors
+    from pyspark.mllib.linalg.distributed import RowMatrix
     from pyspark.sql import functions as F
 
     columns = covered_items(popularity, min_count=params.ease_min_count, max_items=params.ease_max_items)
@@ -249,14 +253,13 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
         return ItemModel(columns, sp.csr_matrix((0, 0), dtype=np.float32), n_items)
     spark = positives.sparkSession
     covered = spark.createDataFrame(pd.DataFrame({"i": columns.astype(np.int32), "l": np.arange(size, dtype=np.int32)}))
-    watched = positives.join(F.broadcast(covered), "i")
-    order = Window.partitionBy("u").orderBy(F.hash("i", F.lit(params.random_state)), "i")
-    watched = watched.withColumn("n", F.row_number().over(order)).where(F.col("n") <= params.neighbour_history_cap)
-    left = watched.select("u", F.col("l").alias("a"), F.col("w").alias("wa"))
-    right = watched.select("u", F.col("l").alias("b"), F.col("w").alias("wb"))
-    gram_rows = left.join(right, "u").groupBy("a", "b").agg(F.sum(F.col("wa") * F.col("wb")).alias("g")).toPandas()
-    gram = np.zeros((size, size))
-    gram[gram_rows["a"].to_numpy(), gram_rows["b"].to_numpy()] = gram_rows["g"].to_numpy()
+    histories = (
+        positives.join(F.broadcast(covered), "i")
+        .groupBy("u")
+        .agg(F.sort_array(F.collect_list(F.struct("l", "w"))).alias("h"))
+    )
+    rows = histories.rdd.map(lambda row: Vectors.sparse(size, [e.l for e in row.h], [e.w for e in row.h]))
+    gram = RowMatrix(rows, numCols=size).computeGramianMatrix().toArray()
     precision = np.linalg.inv(gram + params.ease_lambda * np.eye(size))
     b = -precision / np.diag(precision)
     np.fill_diagonal(b, 0.0)

@@ -369,3 +369,11 @@ def test_the_artifact_keeps_exact_arrays_in_half_floats_and_reads_the_previous_f
     loaded = RecommenderModel.load(tmp_path / "old.npz")
     assert loaded.engine == "local"
     np.testing.assert_array_equal(loaded.scores(model.viewer_for(5)), model.scores(model.viewer_for(5)))
+
+
+def test_candidates_computed_in_chunks_equal_those_computed_at_once(model):
+    users = model.user_ids
+    whole = model.candidates_for_users(users, chunk=len(users))
+    chunked = model.candidates_for_users(users, chunk=5)
+    for at_once, in_chunks in zip(whole, chunked, strict=True):
+        np.testing.assert_array_equal(at_once, in_chunks)
