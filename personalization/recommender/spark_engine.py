@@ -26,6 +26,7 @@ spark://host:7077, yarn, k8s://...); the process holds one SparkSession, reused 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -117,16 +118,25 @@ def fit_stage_one(
     report(f"indexed {n_users} users, {n_items} items, {interactions.n_interactions} interactions")
     positives = _positives_frame(spark, interactions).cache()
     stars = _stars_frame(spark, interactions).cache()
+    seconds: dict[str, float] = {}
+
+    def timed(name, job, *args):
+        started = time.perf_counter()
+        result = job(*args)
+        seconds[name] = time.perf_counter() - started
+        return result
+
     try:
-        popularity = popularity_job(positives, n_items)
-        factors = rating_factors_job(stars, n_users, n_items, params)
-        implicit = implicit_factors_job(positives, n_users, n_items, params)
-        item_model = item_model_job(positives, popularity, n_items, params)
+        popularity = timed("popularity", popularity_job, positives, n_items)
+        factors = timed("ALS", rating_factors_job, stars, n_users, n_items, params)
+        implicit = timed("implicit ALS", implicit_factors_job, positives, n_users, n_items, params)
+        item_model = timed("Gramian + EASE", item_model_job, positives, popularity, n_items, params)
+        time_arrays, activity = timed("time", time_job, spark, ratings, interactions, params)
         report(
             f"spark stage 1: ALS on {len(interactions.rating_rows)} stars, implicit ALS, "
-            f"EASE from co-occurrence on {len(item_model.columns)} titles ({item_model.weights.nnz} neighbours kept)"
+            f"EASE from co-occurrence on {len(item_model.columns)} titles ({item_model.weights.nnz} neighbours kept); "
+            + ", ".join(f"{name} {value:.1f}s" for name, value in seconds.items())
         )
-        time_arrays, activity = time_job(spark, ratings, interactions, params)
     finally:
         positives.unpersist()
         stars.unpersist()
