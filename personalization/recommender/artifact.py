@@ -90,7 +90,7 @@ def write(model: Any, path: str | Path) -> None:
 def read(path: str | Path) -> dict[str, Any]:
     """The keyword arguments that rebuild the saved `RecommenderModel`."""
     with np.load(path, allow_pickle=False) as data:
-        arrays = {name: _widen(data[name]) for name in data.files}
+        arrays = {name: _widen(data[name], name) for name in data.files}
     meta = json.loads(str(arrays["meta"]))
     if meta.get("format") not in READABLE_FORMATS:
         raise UnsupportedArtifact(
@@ -153,9 +153,15 @@ def _compact(array: np.ndarray) -> np.ndarray:
     return half if np.array_equal(half.astype(array.dtype), array, equal_nan=True) else array
 
 
-def _widen(array: np.ndarray) -> np.ndarray:
-    """float16 back to float64 (scipy's sparse matrices and the scoring code need no half floats)."""
-    return array.astype(np.float64) if array.dtype == np.float16 else array
+_FLOAT32 = ("history_weights", "history_stars")  # the model keeps these as float32 (`RecommenderModel`)
+
+
+def _widen(array: np.ndarray, name: str) -> np.ndarray:
+    """float16 back to float64, or float32 for the arrays the model holds so (scipy's sparse matrices
+    and the scoring code take no half floats)."""
+    if array.dtype != np.float16:
+        return array
+    return array.astype(np.float32 if name in _FLOAT32 else np.float64)
 
 
 def _item_model_arrays(item_model: ItemModel) -> dict[str, np.ndarray]:

@@ -77,8 +77,13 @@ class RecommenderModel:
         self.engine = engine  # which training engine made it (`engines.ENGINES`)
         self.user_ids = np.asarray(user_ids, dtype=np.int64)
         self.item_ids = np.asarray(item_ids, dtype=np.int64)
-        self.history = history  # users x items item-model weights of the training history
-        self.stars = stars  # same layout, explicit stars or NaN
+        # users x items item-model weights of the training history, and the same layout's explicit stars
+        # (NaN where none). float32 holds both exactly (quarters, half stars) in half the memory: at
+        # ml-25m size these are the biggest arrays a web process keeps (bench/serving_scale.py).
+        self.history = sp.csr_matrix(history, dtype=np.float32)
+        self.stars = sp.csr_matrix(
+            (np.asarray(stars.data, dtype=np.float32), self.history.indices, self.history.indptr), shape=stars.shape
+        )
         self.negatives = negatives
         self.item_model = item_model
         self.rating_factors = rating_factors
@@ -92,8 +97,9 @@ class RecommenderModel:
         self.rating_algo = rating_algo
         popularity = self.items.popularity
         self._popularity_score = popularity / max(int(popularity.max(initial=0)), 1)
+        # Only their structure is read (who watched what), so one byte per entry.
         self._watched_by_user = sp.csr_matrix(
-            (np.ones(history.nnz), history.indices, history.indptr), shape=history.shape
+            (np.ones(self.history.nnz, dtype=bool), self.history.indices, self.history.indptr), shape=history.shape
         )
         self._watched_by_item = self._watched_by_user.T.tocsr()
         self._content_vectors = content.combined()
