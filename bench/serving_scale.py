@@ -180,9 +180,8 @@ def main() -> None:
         path = Path(directory) / "model.npz"
         started = time.perf_counter()
         shape = _build(path, args.item_model, args.seed)
-        _log(
-            f"built and saved an ml-25m-sized model in {time.perf_counter() - started:.0f}s ({shape['artifact_mb']:.0f} MB)"
-        )
+        seconds = time.perf_counter() - started
+        _log(f"built and saved an ml-25m-sized model in {seconds:.0f}s ({shape['artifact_mb']:.0f} MB)")
         command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(path), "--viewers", str(args.viewers)]
         served = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
     result = {
