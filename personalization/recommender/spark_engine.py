@@ -9,7 +9,7 @@ Roles, each a DataFrame job over (user row, item position) integers of the model
 - implicit factors: MLlib ALS with implicitPrefs on the positive interactions' weights (confidence
   1 + alpha * w), rank `implicit_factors`;
 - the item model: the item-item co-occurrence (Gram) matrix of the weighted histories over the
-  `ease_max_items` most-watched titles (MLlib's distributed Gramian); the driver solves EASE on it
+  `ease_max_items` most-watched titles (per-partition X'X, tree-reduced); the driver solves EASE on it
   (a solve bounded by the number of titles, not by the data) and keeps each title's
   `item_neighbours` strongest weights as sparse neighbour lists (`item_model_job`);
 - popularity (viewers per title), trend (ratings in the last `trend_days`), dated ratings per title,
@@ -248,13 +248,12 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
     """EASE from a Spark co-occurrence job, kept as sparse neighbour lists.
 
     The job: the weighted co-occurrence (Gram) matrix G = X'X of the viewers' histories over the
-    `ease_max_items` most-watched titles with >= ease_min_count viewers, by MLlib's
-    `RowMatrix.computeGramianMatrix` (one sparse row per viewer, partial sums tree-aggregated). The
-    driver solves B = -P / diag(P), P = (G + lambda I)^-1 (bounded by ease_max_items, not by the
-    data) and keeps each title's `item_neighbours` strongest weights (by magnitude) as a sparse row.
+    `ease_max_items` most-watched titles with >= ease_min_count viewers: each partition's viewers'
+    X_p'X_p, tree-reduced (MLlib's `RowMatrix.computeGramianMatrix` does the same but pickles a
+    float64 copy inside the JVM, which ran out of a 4 GB heap at 8,000 titles). The driver solves
+    B = -P / diag(P), P = (G + lambda I)^-1 (bounded by ease_max_items, not by the data) and keeps
+    each title's `item_neighbours` strongest weights (by magnitude) as a sparse row.
     """
-    from pyspark.mllib.linalg import Vectors
-    from pyspark.mllib.linalg.distributed import RowMatrix
     from pyspark.sql import functions as F
 
     columns = covered_items(popularity, min_count=params.ease_min_count, max_items=params.ease_max_items)
@@ -264,16 +263,34 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
     spark = positives.sparkSession
     covered = spark.createDataFrame(pd.DataFrame({"i": columns.astype(np.int32), "l": np.arange(size, dtype=np.int32)}))
     histories = (
-        positives.join(F.broadcast(covered), "i")
-        .groupBy("u")
-        .agg(F.sort_array(F.collect_list(F.struct("l", "w"))).alias("h"))
+        positives.join(F.broadcast(covered), "i").groupBy("u").agg(F.collect_list(F.struct("l", "w")).alias("h"))
     )
-    rows = histories.rdd.map(lambda row: Vectors.sparse(size, [e.l for e in row.h], [e.w for e in row.h]))
-    gram = RowMatrix(rows, numCols=size).computeGramianMatrix().toArray()
+    gram = histories.rdd.mapPartitions(_partial_gram(size)).treeReduce(np.add).astype(np.float64)
     precision = np.linalg.inv(gram + params.ease_lambda * np.eye(size))
     b = -precision / np.diag(precision)
     np.fill_diagonal(b, 0.0)
     return ItemModel(columns, strongest(b, params.item_neighbours), n_items)
+
+
+def _partial_gram(size: int):
+    """X_p' X_p of one partition's viewers (a scipy product in the Python worker), as float32: exact
+    for these sums (multiples of 1/16 below a million) and half the bytes sent back to be summed."""
+
+    def gram(partition):
+        indptr, indices, data = [0], [], []
+        for row in partition:
+            for entry in row.h:
+                indices.append(entry.l)
+                data.append(entry.w)
+            indptr.append(len(indices))
+        if len(indptr) > 1:
+            x = sp.csr_matrix(
+                (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+                shape=(len(indptr) - 1, size),
+            )
+            yield (x.T @ x).toarray()
+
+    return gram
 
 
 def strongest(weights: np.ndarray, k: int) -> sp.csr_matrix:
