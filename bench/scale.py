@@ -1,7 +1,8 @@
 """How training scales: each engine on MovieLens-shaped synthetic data F times ml-latest-small.
 
 Run from the repo root: `python bench/scale.py --json --factors 1,10,50 [--engines local,spark]
-[--master local[2]] [--chart docs/scale.png]`. Progress goes to stderr; the last stdout line is one
+[--master local[2]] [--chart docs/scale.png]` (`--redraw OUT.json ... --chart F.png` draws the
+chart from earlier runs' outputs). Progress goes to stderr; the last stdout line is one
 JSON object: {"runs": [{"engine", "factor", "ratings", "viewers", "titles", "train_s", "peak_gb",
 "artifact_mb"}, ...], "quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
 
@@ -157,6 +158,7 @@ def main() -> None:
     parser.add_argument("--source", default=os.environ.get("MOVIELENS_DIR", str(DEFAULT_SOURCE)))
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run before giving up")
     parser.add_argument("--chart", help="write a PNG of time and memory against size here")
+    parser.add_argument("--redraw", nargs="+", metavar="JSON", help="only redraw --chart from earlier outputs")
     parser.add_argument("--child", nargs=4, metavar=("ENGINE", "DATA", "MASTER", "QUALITY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -164,6 +166,10 @@ def main() -> None:
         _child(engine, Path(data), master or None, quality == "1")
         return
 
+    if args.redraw:
+        runs = [run for path in args.redraw for run in json.loads(Path(path).read_text().splitlines()[-1])["runs"]]
+        _chart(runs, Path(args.chart or "docs/scale.png"))
+        return
     factors = [float(value) for value in args.factors.split(",")]
     engines = [value.strip() for value in args.engines.split(",")]
     runs: list[dict] = []
