@@ -56,8 +56,10 @@ class RatingAdmin(admin.ModelAdmin):
 class ModelVersionAdmin(admin.ModelAdmin):
     """The recommender's registry: every run, its holdout metrics and whether it serves."""
 
-    list_display = ["label", "status", "trigger", "ndcg", "rmse", "ratings", "training_seconds", "created_at", "reason"]
-    list_filter = ["status", "trigger"]
+    list_display = [
+        "label", "status", "trigger", "engine", "ndcg", "rmse", "ratings", "training_seconds", "created_at", "reason",
+    ]  # fmt: skip
+    list_filter = ["status", "trigger", "engine"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
     change_list_template = "admin/personalization/modelversion/change_list.html"
 

@@ -194,6 +194,9 @@ class ModelVersion(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING, db_index=True)
     reason = models.TextField(blank=True, help_text="Why it was rejected or failed.")
     trigger = models.CharField(max_length=20, default="manual", help_text="nightly / admin / command / demo")
+    engine = models.CharField(
+        max_length=10, default="local", help_text="Which training engine made it: local (one machine) or spark."
+    )
     params = models.JSONField(default=dict)
     data_counts = models.JSONField(default=dict)
     metrics = models.JSONField(default=dict, help_text="Measured on a holdout of the data it was trained on.")

@@ -310,6 +310,12 @@ MOVIELENS_DIR = env_path("MOVIELENS_DIR", _DEFAULT_MOVIELENS)
 MOVIELENS_URL = "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
 # Trained recommender artifacts: private, so not under MEDIA_ROOT.
 MODEL_DIR = env_path("MODEL_DIR", VAR_DIR / "models")
+# Which engine trains the recommender (`retrain` and the nightly task): "local" on this machine, or
+# "spark" (PySpark, on SPARK_MASTER, "" for local[*] in-process; e.g. spark://host:7077, yarn).
+RECOMMENDER_ENGINE = env_choice("RECOMMENDER_ENGINE", "local", ("local", "spark"))
+SPARK_MASTER = env_str("SPARK_MASTER", "")
+# The local engine's EASE covers at most this many titles, the most watched (memory titles^2, time titles^3).
+RECOMMENDER_EASE_TITLES = env_int("RECOMMENDER_EASE_TITLES", 8000, minimum=1)
 
 # Logging and learning -------------------------------------------------------------
 IMPRESSION_RETENTION_DAYS = env_int("IMPRESSION_RETENTION_DAYS", 30, minimum=1)

@@ -1,5 +1,8 @@
 """Top-N recommender behind a plain-data boundary: pandas/numpy/dataclasses in and out, no Django.
 
+`train(ratings, signals, engine="local" | "spark")` is the one training seam (`engines`); what
+follows describes the local engine, whose models the spark engine mirrors at scale (`spark_engine`).
+
 Two stages (`model` for the scoring, `features` for every feature's formula, `training` for how
 it learns):
 
@@ -40,8 +43,8 @@ The rating model is 5-fold CV RMSE 0.861 / MAE 0.659 (plain `SVD(random_state=0)
 
 from __future__ import annotations
 
+from personalization.recommender.engines import ENGINES, train
 from personalization.recommender.model import RecommenderModel
 from personalization.recommender.params import SIGNAL_KINDS, RecommenderParams, Viewer
-from personalization.recommender.training import train
 
-__all__ = ["SIGNAL_KINDS", "RecommenderModel", "RecommenderParams", "Viewer", "train"]
+__all__ = ["ENGINES", "SIGNAL_KINDS", "RecommenderModel", "RecommenderParams", "Viewer", "train"]

@@ -2,6 +2,14 @@
 
 The LightGBM ranker travels as its own text model (a string array); `read` returns the keyword
 arguments of `RecommenderModel`, so this module needs none of the model's code.
+
+Format 3 (both training engines write it; `meta.engine` says which one did):
+- the item model is either dense (`item_model_kind` "dense": EASE's B) or sparse neighbour lists
+  ("sparse": `item_model_indptr/indices/weights`, CSR over the covered titles);
+- a float array is stored as float16 exactly when float16 holds every one of its values (history
+  weights and half stars do: the biggest arrays, one entry per rating), so the format loses nothing;
+  everything else keeps its dtype. `read` returns float64/float32 arrays as before.
+Format 2 (before the engines) is still read: dense item model, no engine (it was the local one).
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ from personalization.recommender.params import RecommenderParams
 from personalization.recommender.ranker import Ranker
 from personalization.recommender.rating_model import ImplicitFactors, RatingFactors
 
-ARTIFACT_FORMAT = 2
+ARTIFACT_FORMAT = 3
+READABLE_FORMATS = (2, 3)
 
 
 class UnsupportedArtifact(ValueError):
@@ -36,6 +45,8 @@ def write(model: Any, path: str | Path) -> None:
         "counts": model.counts(),
         "ranker_features": model.ranker.names if model.ranker else None,
         "ranker_base_weight": model.ranker.base_weight if model.ranker else 0.0,
+        "engine": model.engine,
+        "item_model_kind": "sparse" if model.item_model.sparse else "dense",
     }
     factors, content, items = model.rating_factors, model.content, model.items
     arrays = {
@@ -51,7 +62,7 @@ def write(model: Any, path: str | Path) -> None:
         "negatives_indices": model.negatives.indices,
         "user_activity": model.user_activity,
         "item_model_columns": model.item_model.columns,
-        "item_model_weights": model.item_model.weights,
+        **_item_model_arrays(model.item_model),
         "global_mean": np.array(factors.global_mean),
         "user_bias": factors.user_bias,
         "user_factors": factors.user_factors,
@@ -73,15 +84,15 @@ def write(model: Any, path: str | Path) -> None:
         "calibration_probability": model.calibration.probability,
     }
     with open(path, "wb") as handle:
-        np.savez(handle, **arrays)
+        np.savez(handle, **{name: _compact(array) for name, array in arrays.items()})
 
 
 def read(path: str | Path) -> dict[str, Any]:
     """The keyword arguments that rebuild the saved `RecommenderModel`."""
     with np.load(path, allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
+        arrays = {name: _widen(data[name], name) for name in data.files}
     meta = json.loads(str(arrays["meta"]))
-    if meta.get("format") != ARTIFACT_FORMAT:
+    if meta.get("format") not in READABLE_FORMATS:
         raise UnsupportedArtifact(
             f"unsupported recommender artifact format {meta.get('format')!r} in {path}; retrain to replace it"
         )
@@ -96,7 +107,7 @@ def read(path: str | Path) -> dict[str, Any]:
         history=sp.csr_matrix((arrays["history_weights"], *layout), shape=shape),
         stars=sp.csr_matrix((arrays["history_stars"], *layout), shape=shape),
         negatives=sp.csr_matrix((negatives_data, arrays["negatives_indices"], arrays["negatives_indptr"]), shape=shape),
-        item_model=ItemModel(arrays["item_model_columns"], arrays["item_model_weights"], shape[1]),
+        item_model=_item_model_from(arrays, meta, shape[1]),
         rating_factors=RatingFactors(
             global_mean=float(arrays["global_mean"]),
             user_bias=arrays["user_bias"],
@@ -129,7 +140,48 @@ def read(path: str | Path) -> dict[str, Any]:
         if meta.get("ranker_features") is not None
         else None,
         calibration=Calibration(arrays["calibration_stars"], arrays["calibration_probability"]),
+        engine=meta.get("engine", "local"),
     )
+
+
+def _compact(array: np.ndarray) -> np.ndarray:
+    """float16 when it holds every value exactly (NaN included), else the array unchanged."""
+    if array.dtype.kind != "f" or array.dtype == np.float16 or array.ndim == 0:
+        return array
+    with np.errstate(over="ignore"):
+        half = array.astype(np.float16)
+    return half if np.array_equal(half.astype(array.dtype), array, equal_nan=True) else array
+
+
+_FLOAT32 = ("history_weights", "history_stars")  # the model keeps these as float32 (`RecommenderModel`)
+
+
+def _widen(array: np.ndarray, name: str) -> np.ndarray:
+    """float16 back to float64, or float32 for the arrays the model holds so (scipy's sparse matrices
+    and the scoring code take no half floats)."""
+    if array.dtype != np.float16:
+        return array
+    return array.astype(np.float32 if name in _FLOAT32 else np.float64)
+
+
+def _item_model_arrays(item_model: ItemModel) -> dict[str, np.ndarray]:
+    if item_model.sparse:
+        weights = item_model.weights
+        return {
+            "item_model_indptr": weights.indptr,
+            "item_model_indices": weights.indices,
+            "item_model_weights": weights.data,
+        }
+    return {"item_model_weights": item_model.weights}
+
+
+def _item_model_from(arrays: dict[str, np.ndarray], meta: dict, n_items: int) -> ItemModel:
+    columns = arrays["item_model_columns"]
+    if meta.get("item_model_kind", "dense") == "sparse":
+        layout = (arrays["item_model_weights"], arrays["item_model_indices"], arrays["item_model_indptr"])
+        weights = sp.csr_matrix(layout, shape=(len(columns), len(columns)))
+        return ItemModel(columns, weights, n_items)
+    return ItemModel(columns, arrays["item_model_weights"], n_items)
 
 
 def _sparse_arrays(name: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:

@@ -2,8 +2,13 @@
 
 B = argmin ||X - X B||^2 + lambda ||B||^2 with diag(B) = 0, solved as B = -P / diag(P), P = (X'X + lambda I)^-1.
 Row a of B says how much having watched a predicts each other title, so it doubles as the
-"Because you watched a" similarity. It only covers titles with at least `min_count` interactions:
-rarer ones add noise and cost (the matrix is m x m) but almost never reach a top-10.
+"Because you watched a" similarity. It only covers titles with at least `min_count` interactions,
+and at most the `max_items` most-watched of them: rarer ones add noise and cost (the matrix is m x m,
+the solve m^3: 62k titles would take ~15 GB and a quarter of an hour) but almost never reach a top-10;
+the ALS/Surprise candidates reach every title.
+
+The same class holds the spark engine's item-item model: sparse neighbour lists (co-occurrence
+cosine, the top k per title) instead of a dense B, scored the same way (x . W).
 """
 
 from __future__ import annotations
@@ -13,11 +18,15 @@ import scipy.sparse as sp
 
 
 class ItemModel:
-    """B over a subset of the recommender's items (`columns`, positions into its `item_ids`)."""
+    """B over a subset of the recommender's items (`columns`, positions into its `item_ids`): a dense
+    (len(columns), len(columns)) array (EASE) or a sparse CSR one (neighbour lists)."""
 
-    def __init__(self, columns: np.ndarray, weights: np.ndarray, n_items: int) -> None:
+    def __init__(self, columns: np.ndarray, weights: np.ndarray | sp.csr_matrix, n_items: int) -> None:
         self.columns = np.asarray(columns, dtype=np.int64)
-        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+        if sp.issparse(weights):
+            self.weights = sp.csr_matrix(weights, dtype=np.float32)
+        else:
+            self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.n_items = int(n_items)
         # item position -> row/column of B, -1 where the item model has no opinion
         self.local = np.full(self.n_items, -1, dtype=np.int64)
@@ -28,7 +37,10 @@ class ItemModel:
         local = self.local[positions]
         covered = local >= 0
         out = np.zeros(self.n_items, dtype=np.float32)
-        if covered.any():
+        if covered.any() and self.sparse:
+            weights = input_weights[covered].astype(np.float32)
+            out[self.columns] = self.weights[local[covered]].T @ weights
+        elif covered.any():
             weights, rows = input_weights[covered].astype(np.float32), self.weights[local[covered]]
             # A short history: einsum's plain loop, no BLAS thread hand-off (slow on a busy web server);
             # a long one (hundreds of titles, millions of multiply-adds): BLAS.
@@ -39,8 +51,13 @@ class ItemModel:
         """X . B for a block of viewers (rows of `inputs`, users x n_items input weights), float32."""
         block = inputs[:, self.columns].astype(np.float32)
         out = np.zeros((inputs.shape[0], self.n_items), dtype=np.float32)
-        out[:, self.columns] = block @ self.weights
+        product = block @ self.weights
+        out[:, self.columns] = product.toarray() if sp.issparse(product) else product
         return out
+
+    @property
+    def sparse(self) -> bool:
+        return sp.issparse(self.weights)
 
     def neighbours(self, position: int) -> np.ndarray | None:
         """How strongly the item at `position` predicts every item (n_items,), or None if uncovered."""
@@ -48,18 +65,32 @@ class ItemModel:
         if local < 0:
             return None
         out = np.zeros(self.n_items)
-        out[self.columns] = self.weights[local]
+        row = self.weights[local]
+        out[self.columns] = row.toarray().reshape(-1) if sp.issparse(row) else row
         return out
 
 
-def fit_item_model(weights: sp.csr_matrix, counts: np.ndarray, *, lam: float, min_count: int) -> ItemModel:
-    """EASE on the weighted users x items matrix, restricted to items with >= min_count interactions."""
-    columns = np.flatnonzero(np.asarray(counts) >= min_count)
+def fit_item_model(
+    weights: sp.csr_matrix, counts: np.ndarray, *, lam: float, min_count: int, max_items: int | None = None
+) -> ItemModel:
+    """EASE on the weighted users x items matrix, restricted to items with >= min_count interactions
+    and, of those, the `max_items` with the most (ties to the lower position)."""
+    columns = covered_items(counts, min_count=min_count, max_items=max_items)
     matrix = weights[:, columns].astype(np.float64).tocsr()
     precision = _inverse_gram(matrix, lam)
     b = -precision / np.diag(precision)
     np.fill_diagonal(b, 0.0)
     return ItemModel(columns, b, weights.shape[1])
+
+
+def covered_items(counts: np.ndarray, *, min_count: int, max_items: int | None) -> np.ndarray:
+    """Sorted positions of the items an item model covers: >= min_count, the max_items most counted."""
+    counts = np.asarray(counts)
+    columns = np.flatnonzero(counts >= min_count)
+    if max_items is not None and len(columns) > max_items:
+        order = np.lexsort((columns, -counts[columns]))
+        columns = np.sort(columns[order[:max_items]])
+    return columns
 
 
 def _inverse_gram(matrix: sp.csr_matrix, lam: float) -> np.ndarray:

@@ -74,12 +74,19 @@ class RecommenderModel:
         ranker: Ranker | None = None,
         calibration: Calibration | None = None,
         rating_algo: object | None = None,
+        engine: str = "local",
     ) -> None:
         self.params = params
+        self.engine = engine  # which training engine made it (`engines.ENGINES`)
         self.user_ids = np.asarray(user_ids, dtype=np.int64)
         self.item_ids = np.asarray(item_ids, dtype=np.int64)
-        self.history = history  # users x items item-model weights of the training history
-        self.stars = stars  # same layout, explicit stars or NaN
+        # users x items item-model weights of the training history, and the same layout's explicit stars
+        # (NaN where none). float32 holds both exactly (quarters, half stars) in half the memory: at
+        # ml-25m size these are the biggest arrays a web process keeps (bench/serving_scale.py).
+        self.history = sp.csr_matrix(history, dtype=np.float32)
+        self.stars = sp.csr_matrix(
+            (np.asarray(stars.data, dtype=np.float32), self.history.indices, self.history.indptr), shape=stars.shape
+        )
         self.negatives = negatives
         self.item_model = item_model
         self.rating_factors = rating_factors
@@ -93,8 +100,9 @@ class RecommenderModel:
         self.rating_algo = rating_algo
         popularity = self.items.popularity
         self._popularity_score = popularity / max(int(popularity.max(initial=0)), 1)
+        # Only their structure is read (who watched what), so one byte per entry.
         self._watched_by_user = sp.csr_matrix(
-            (np.ones(history.nnz), history.indices, history.indptr), shape=history.shape
+            (np.ones(self.history.nnz, dtype=bool), self.history.indices, self.history.indptr), shape=history.shape
         )
         self._watched_by_item = self._watched_by_user.T.tocsr()
         self._content_vectors = content.combined()
@@ -214,14 +222,25 @@ class RecommenderModel:
         return out
 
     def candidates_for_users(
-        self, users: np.ndarray, params: RecommenderParams | None = None
+        self, users: np.ndarray, params: RecommenderParams | None = None, *, chunk: int = 256
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows into `users`, item positions, ranker features) of known users' candidates under
-        `params` (default: the model's own; an ablation passes its `without`)."""
+        `params` (default: the model's own; an ablation passes its `without`).
+
+        `chunk` users at a time: a block is several dense (users x titles) arrays, 10 GB for all
+        6,000 viewers of 31,000 titles at once."""
         params = params or self.params
-        block = self._known_block(self._user_rows(users))
-        rows, cols = candidate_pairs(block, self.items, params)
-        return rows, cols, feature_matrix(block, self.items, rows, cols, params)
+        all_rows = self._user_rows(users)
+        parts = []
+        for start in range(0, len(all_rows), chunk):
+            block = self._known_block(all_rows[start : start + chunk])
+            rows, cols = candidate_pairs(block, self.items, params)
+            parts.append((rows + start, cols, feature_matrix(block, self.items, rows, cols, params)))
+        if not parts:
+            block = self._known_block(all_rows)
+            rows, cols = candidate_pairs(block, self.items, params)
+            return rows, cols, feature_matrix(block, self.items, rows, cols, params)
+        return tuple(np.concatenate(arrays) for arrays in zip(*parts, strict=True))  # type: ignore[return-value]
 
     # -- "Because you watched" ------------------------------------------------------------------
     def similarity(self, item_id: int, kind: str = "blend") -> np.ndarray:

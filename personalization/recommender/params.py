@@ -39,6 +39,9 @@ class RecommenderParams:
     # Item model: EASE (closed-form item-item regression), on titles with enough interactions.
     ease_lambda: float = 200.0
     ease_min_count: int = 10
+    # ... and at most this many titles, the most watched (EASE costs titles^2 memory, titles^3 time;
+    # the ALS/Surprise candidates reach the rest). ml-latest-small has ~2,300 titles above min_count.
+    ease_max_items: int = 8000
     # Ranking model from Surprise: SVD (biased=False) on 0/1 interactions, each positive paired with
     # `implicit_negatives` titles sampled by popularity as 0s ("will they pick it", not "how many stars").
     implicit_factors: int = 64
@@ -46,6 +49,14 @@ class RecommenderParams:
     implicit_negatives: int = 3
     implicit_lr: float = 0.005
     implicit_reg: float = 0.02
+    # The spark engine (`spark_engine`): MLlib ALS for both kinds of factors (rank n_factors on the
+    # stars' residuals after biases, rank implicit_factors on the interactions' weights), and EASE
+    # from a co-occurrence job kept as each title's item_neighbours strongest weights.
+    als_iterations: int = 10
+    als_reg: float = 0.1
+    als_implicit_reg: float = 0.1
+    als_alpha: float = 10.0
+    item_neighbours: int = 200
     # Stage 1: each generator's top unseen titles (per viewer) are the ranker's candidates.
     candidates_per_generator: int = 50
     # Stage 2: LightGBM LambdaRank, trained on an inner split (random_state=1) of the training data.
@@ -97,6 +108,10 @@ class RecommenderParams:
             "okay_rating must be <= like_rating": self.okay_rating <= self.like_rating,
             "ease_lambda must be > 0": self.ease_lambda > 0,
             "ease_min_count must be >= 1": self.ease_min_count >= 1,
+            "ease_max_items must be >= 1": self.ease_max_items >= 1,
+            "ALS iterations and item_neighbours must be >= 1": min(self.als_iterations, self.item_neighbours) >= 1,
+            "ALS regularisation must be >= 0 and alpha > 0": min(self.als_reg, self.als_implicit_reg) >= 0
+            and self.als_alpha > 0,
             "implicit factors and epochs must be >= 1, negatives >= 0": min(self.implicit_factors, self.implicit_epochs)
             >= 1
             and self.implicit_negatives >= 0,

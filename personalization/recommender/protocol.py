@@ -320,6 +320,9 @@ def holdout_metrics(
     params: RecommenderParams | None = None,
     progress: Callable[[str], None] | None = None,
     items: pd.DataFrame | None = None,
+    *,
+    engine: str = "local",
+    master: str | None = None,
 ) -> dict[str, float]:
     """What the retrain gate compares: the protocol's split of the site's own data.
 
@@ -327,6 +330,7 @@ def holdout_metrics(
     kind), `items` the titles' content. The model learns from the training ratings and the signals,
     except signals on held-out pairs (a play of a held-out title would give its answer away); it is
     scored on the held-out ratings: top-10 ranking as in `evaluate`, and RMSE/MAE of its stars.
+    `engine` and `master` choose the training engine (`engines.train`).
     """
     params = params or RecommenderParams()
     frame = ratings.rename(columns={"user": "userId", "item": "movieId"})
@@ -336,7 +340,9 @@ def holdout_metrics(
         signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held_out)]
     relevant = relevant_items(test_df)
     users = sorted(user for user in relevant if user in set(train_df["userId"]))
-    model = train(model_ratings(train_df), signals, items=items, params=params, progress=progress)
+    model = train(
+        model_ratings(train_df), signals, engine=engine, items=items, params=params, progress=progress, master=master
+    )
     ranking = top10_metrics(model, users, {user: relevant[user] for user in users})[0]
     popularity = ranking_metrics(popularity_baseline(train_df, users), relevant)
     errors = rating_errors(model, test_df)

@@ -153,7 +153,11 @@ def fit_stage_one(
     )
     popularity = interactions.popularity()
     item_model = fit_item_model(
-        interactions.weights, popularity, lam=params.ease_lambda, min_count=params.ease_min_count
+        interactions.weights,
+        popularity,
+        lam=params.ease_lambda,
+        min_count=params.ease_min_count,
+        max_items=params.ease_max_items,
     )
     factors, algo = fit_rating_model(
         interactions.rating_rows, interactions.user_ids, interactions.item_ids, params.surprise_kwargs()

@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,11 @@ from personalization.models import (
     PageView,
 )
 from personalization.page import HERO_ROW, PagePlan
+from personalization.services.partitions import (
+    impression_partition_drop_if,
+    impression_partitions,
+    impression_partitions_upcoming,
+)
 from streamflix import queue
 
 logger = logging.getLogger(__name__)
@@ -289,9 +294,13 @@ _PG_COLUMNS = {c.field: c.sql_type for c in CARD_COLUMNS} | {"row_key": "varchar
 _PG_INSERT = f"""
 INSERT INTO personalization_impression ({", ".join(SHARED_FIELDS)}, simulated, {", ".join(_PG_COLUMNS)}, ingested_at)
 SELECT {", ".join(["%s"] * len(SHARED_FIELDS))}, %s, u.*, clock_timestamp()
-FROM unnest({", ".join(f"%b::{kind}[]" for kind in _PG_COLUMNS.values())}) AS u
-ON CONFLICT (id) DO NOTHING
+FROM unnest({", ".join(f"%b::{kind}[]" for kind in _PG_COLUMNS.values())}) AS u({", ".join(_PG_COLUMNS)})
+WHERE NOT EXISTS (SELECT 1 FROM personalization_impression AS stored WHERE stored.id = u.id)
+ON CONFLICT (id, shown_at) DO NOTHING
 """  # noqa: S608 (the SQL text is built from the constants above; values travel as parameters)
+# The table is partitioned by day (`partitions`), so its key is (id, shown_at): ON CONFLICT skips a
+# redelivered page (same ids, same time), and NOT EXISTS any impression with the id (one primary-key
+# probe per partition) keeps ids unique whatever time a duplicate claims.
 
 
 def _insert_postgres(page: _Page) -> int:
@@ -438,6 +447,9 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
     clusters of seen impressions (`ExperimentDaily`). Both are written in the same transaction that
     deletes the rows. Impressions of an experiment still running, or stopped but not
     yet given its final analysis, stay raw: its report needs them.
+
+    On PostgreSQL a past day whose rows were all rolled up loses its whole partition (a DROP, not
+    millions of row deletes), and the coming days' partitions are created (`partitions`).
     """
     started = timezone.now()
     cutoff = (now or started) - older_than
@@ -455,6 +467,7 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0])
     clusters: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0.0]))
     count = 0
+    read_per_day: dict = defaultdict(int)  # UTC day -> rows read (whole daily partitions are dropped)
     for (
         impression_id, shown_at, profile_id, title_id, artwork_id, theme, policy, label, device, propensity, seen,
         simulated,
@@ -463,6 +476,7 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
         "propensity", "seen_at", "simulated",
     ).iterator(chunk_size=5000):  # fmt: skip
         count += 1
+        read_per_day[shown_at.astimezone(UTC).date()] += 1
         day = timezone.localdate(shown_at)
         total = totals[(day, title_id, artwork_id, theme, policy, label, device, simulated)]
         if seen is None:  # served, never seen: counted apart, in no rate
@@ -508,9 +522,18 @@ def impressions_rollup(*, older_than: timedelta, now: datetime | None = None) ->
         ):  # fmt: skip
             setattr(daily, field, getattr(daily, field) + type(getattr(daily, field))(value))
         daily.save()
-    deleted = old.delete()[1].get(Impression._meta.label, 0)
+    # Retention: a past day's partition goes whole when every row in it was rolled up (PostgreSQL);
+    # what is left (the DEFAULT partition, a day with rows that stay raw) is deleted row by row.
+    deleted = 0
+    for partition in impression_partitions():
+        if partition.end <= cutoff and impression_partition_drop_if(
+            partition, expected_rows=read_per_day.get(partition.day, 0)
+        ):
+            deleted += read_per_day.get(partition.day, 0)
+    deleted += old.delete()[1].get(Impression._meta.label, 0)
     if deleted != count:  # rows arrived between reading and deleting: undo rather than lose them
         raise RuntimeError(f"Rollup read {count} impressions but would delete {deleted}; try again.")
+    impression_partitions_upcoming(started)
     return RollupStats(impressions=count, aggregates=len(totals))
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from catalog.models import Title
 from personalization.models import Engagement, ModelVersion, Rating
-from personalization.recommender import RecommenderParams, train
+from personalization.recommender import ENGINES, RecommenderParams, train
 from personalization.recommender.protocol import holdout_metrics
 from personalization.services.title_stats import title_stats_refresh
 from streamflix import queue
@@ -77,12 +77,23 @@ def training_items() -> pd.DataFrame:
 
 
 def model_retrain(
-    *, trigger: str, params: RecommenderParams | None = None, progress: Progress | None = None
+    *,
+    trigger: str,
+    engine: str | None = None,
+    params: RecommenderParams | None = None,
+    progress: Progress | None = None,
 ) -> ModelVersion:
-    """Train, evaluate and (if not worse than the active version) activate a new model version."""
+    """Train, evaluate and (if not worse than the active version) activate a new model version.
+
+    engine: "local" or "spark" (default: settings.RECOMMENDER_ENGINE; spark runs on SPARK_MASTER).
+    """
     report = progress or logger.info
-    params = params or RecommenderParams()
-    version = _claim_lock(trigger=trigger, params=params)
+    engine = engine or settings.RECOMMENDER_ENGINE
+    if engine not in ENGINES:
+        raise ValueError(f"unknown training engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    params = params or RecommenderParams(ease_max_items=settings.RECOMMENDER_EASE_TITLES)
+    master = settings.SPARK_MASTER or None
+    version = _claim_lock(trigger=trigger, params=params, engine=engine)
     started = time.monotonic()
     try:
         report(f"{version.label}: refreshing title statistics, loading ratings and signals")
@@ -98,12 +109,12 @@ def model_retrain(
             "titles": int(pd.concat([ratings["item"], signals["item"]]).nunique()),
         }
         report(f"{version.label}: measuring on a holdout of {len(ratings)} ratings")
-        version.metrics = holdout_metrics(ratings, signals, params, items=items)
+        version.metrics = holdout_metrics(ratings, signals, params, items=items, engine=engine, master=master)
         rejection = _gate(version.metrics, ModelVersion.objects.active())
         if rejection:
             return _finish(version, started, status=ModelVersion.Status.REJECTED, reason=rejection, report=report)
-        report(f"{version.label}: NDCG@10 {version.metrics['ndcg_at_10']:.4f}; training on all data")
-        model = train(ratings, signals, items=items, params=params)
+        report(f"{version.label}: NDCG@10 {version.metrics['ndcg_at_10']:.4f}; training on all data ({engine})")
+        model = train(ratings, signals, engine=engine, items=items, params=params, master=master)
         path = Path(settings.MODEL_DIR) / f"recommender-{version.label}.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)
@@ -115,7 +126,7 @@ def model_retrain(
         raise
 
 
-def _claim_lock(*, trigger: str, params: RecommenderParams) -> ModelVersion:
+def _claim_lock(*, trigger: str, params: RecommenderParams, engine: str) -> ModelVersion:
     stale = timezone.now() - ABANDONED_AFTER
     ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING, created_at__lt=stale).update(
         status=ModelVersion.Status.FAILED,
@@ -124,7 +135,7 @@ def _claim_lock(*, trigger: str, params: RecommenderParams) -> ModelVersion:
     )
     try:
         with transaction.atomic():
-            return ModelVersion.objects.create(trigger=trigger, params=params.to_dict())
+            return ModelVersion.objects.create(trigger=trigger, params=params.to_dict(), engine=engine)
     except IntegrityError:
         running = ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).first()
         raise RetrainAlreadyRunning(f"{running.label if running else 'Another version'} is training now.") from None

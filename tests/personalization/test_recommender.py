@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,7 @@ import scipy.sparse as sp
 
 from personalization.recommender import RecommenderModel, RecommenderParams, Viewer, train
 from personalization.recommender import similar as similarity
-from personalization.recommender.item_model import _inverse_gram
+from personalization.recommender.item_model import ItemModel, _inverse_gram, fit_item_model
 from personalization.recommender.training import train_parts
 
 CLUSTER_A = list(range(100, 130))
@@ -326,3 +327,71 @@ def test_a_rarely_watched_seed_finds_neighbours_by_content_and_a_floor_leaves_no
     assert len(served) == 5 and set(served) <= set(CLUSTER_A)  # one viewer is little evidence: content leads
     strict = train(rare, items=items, params=replace(PARAMS, similar_floor=0.99))
     assert len(strict.similar_items(999, 5)) == 0  # nothing that similar: no row rather than noise
+
+
+def test_ease_covers_only_the_most_watched_titles_when_capped():
+    rng = np.random.default_rng(3)
+    dense = (rng.random((40, 25)) < np.linspace(0.9, 0.1, 25)).astype(float)
+    weights = sp.csr_matrix(dense)
+    counts = np.bincount(weights.indices, minlength=25)
+
+    model = fit_item_model(weights, counts, lam=2.0, min_count=1, max_items=8)
+
+    expected_columns = np.sort(np.lexsort((np.arange(25), -counts))[:8])
+    np.testing.assert_array_equal(model.columns, expected_columns)
+    # Against EASE written out directly on those columns: P = (X'X + lam I)^-1, B = -P / diag(P).
+    x = dense[:, expected_columns]
+    precision = np.linalg.inv(x.T @ x + 2.0 * np.eye(8))
+    b = -precision / np.diag(precision)
+    np.fill_diagonal(b, 0.0)
+    np.testing.assert_allclose(model.weights, b, atol=1e-5)
+    # Unlimited: every title with min_count.
+    assert len(fit_item_model(weights, counts, lam=2.0, min_count=1).columns) == 25
+
+
+def test_a_sparse_item_model_scores_like_the_same_dense_one():
+    rng = np.random.default_rng(4)
+    columns = np.array([0, 2, 3, 7, 9])
+    weights = rng.random((5, 5)) * (rng.random((5, 5)) < 0.5)
+    dense, sparse = ItemModel(columns, weights, 12), ItemModel(columns, sp.csr_matrix(weights), 12)
+    history = np.array([2, 9, 11])  # 11 is not covered
+    inputs = np.array([1.0, 0.5, 1.0])
+
+    np.testing.assert_allclose(sparse.scores(history, inputs), dense.scores(history, inputs), atol=1e-6)
+    block = sp.csr_matrix(rng.random((3, 12)) * (rng.random((3, 12)) < 0.4))
+    np.testing.assert_allclose(sparse.score_matrix(block), dense.score_matrix(block), atol=1e-6)
+    np.testing.assert_allclose(sparse.neighbours(3), dense.neighbours(3), atol=1e-6)
+    assert sparse.neighbours(1) is None
+
+
+def test_the_artifact_keeps_exact_arrays_in_half_floats_and_reads_the_previous_format(model, tmp_path):
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    assert meta["format"] == 3 and meta["engine"] == "local" and meta["item_model_kind"] == "dense"
+    # Stars and weights are halves and quarters: float16 holds them exactly, so they shrink 4x...
+    assert arrays["history_weights"].dtype == np.float16 and arrays["history_stars"].dtype == np.float16
+    np.testing.assert_array_equal(arrays["history_stars"].astype(np.float64), model.stars.data)
+    # ... while learned factors, which float16 would round, keep their precision.
+    assert arrays["item_factors"].dtype == np.float64
+
+    # Format 2 (before the engines): no engine, no item-model kind, full floats.
+    old = {name: (value.astype(np.float64) if value.dtype == np.float16 else value) for name, value in arrays.items()}
+    old["meta"] = np.array(
+        json.dumps({k: v for k, v in meta.items() if k not in ("engine", "item_model_kind")} | {"format": 2})
+    )
+    with open(tmp_path / "old.npz", "wb") as handle:
+        np.savez(handle, **old)
+    loaded = RecommenderModel.load(tmp_path / "old.npz")
+    assert loaded.engine == "local"
+    np.testing.assert_array_equal(loaded.scores(model.viewer_for(5)), model.scores(model.viewer_for(5)))
+
+
+def test_candidates_computed_in_chunks_equal_those_computed_at_once(model):
+    users = model.user_ids
+    whole = model.candidates_for_users(users, chunk=len(users))
+    chunked = model.candidates_for_users(users, chunk=5)
+    for at_once, in_chunks in zip(whole, chunked, strict=True):
+        np.testing.assert_array_equal(at_once, in_chunks)

@@ -336,3 +336,49 @@ def test_a_retrain_runs_through_a_real_worker_and_web_processes_pick_it_up(celer
     # The moment the registry shows it, this (web) process serves it: no publication to wait for.
     assert active_model().version_id == version.pk
     assert Engagement.objects.count() == 0
+
+
+def test_a_version_records_the_engine_that_trained_it_and_the_admin_shows_it(admin_client, trained):
+    assert trained.engine == "local"
+    assert active_model().model.engine == "local"
+    page = admin_client.get(reverse("admin:personalization_modelversion_changelist") + "?engine=local")
+    assert page.status_code == 200
+    assert '<th scope="col" class="sortable column-engine">' in page.content.decode()
+
+
+def test_the_nightly_task_trains_with_the_engine_the_settings_name(clustered_data, settings, monkeypatch):
+    used = []
+
+    def fake_metrics(*args, engine, master, **kwargs):
+        used.append(("measure", engine, master))
+        return {"ndcg_at_10": 0.5, "rmse": 0.9}
+
+    real_train = training.train
+
+    def local_in_place_of(ratings, signals, *, engine, master, **kwargs):
+        used.append(("train", engine, master))
+        return real_train(ratings, signals, engine="local", **kwargs)
+
+    monkeypatch.setattr(training, "holdout_metrics", fake_metrics)
+    monkeypatch.setattr(training, "train", local_in_place_of)
+    settings.RECOMMENDER_ENGINE, settings.SPARK_MASTER = "spark", "spark://cluster:7077"
+
+    version = ModelVersion.objects.get(pk=model_retrain_task.apply(kwargs={"trigger": "nightly"}).get())
+
+    assert used == [("measure", "spark", "spark://cluster:7077"), ("train", "spark", "spark://cluster:7077")]
+    assert version.engine == "spark" and version.status == ModelVersion.Status.ACTIVE
+
+
+def test_the_local_engines_ease_covers_the_titles_the_setting_allows(clustered_data, settings):
+    settings.RECOMMENDER_EASE_TITLES = 7
+    version = model_retrain(trigger="test")
+    assert version.params["ease_max_items"] == 7
+    assert len(active_model().model.item_model.columns) == 7
+
+
+def test_the_retrain_command_refuses_an_unknown_engine_and_starts_nothing(clustered_data):
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("retrain", "--engine", "hadoop")
+    with pytest.raises(ValueError, match="unknown training engine"):
+        model_retrain(trigger="test", engine="hadoop")
+    assert not ModelVersion.objects.exists()

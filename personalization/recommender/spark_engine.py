@@ -1,0 +1,378 @@
+"""The spark engine: stage 1 as Spark jobs, the same `RecommenderModel` and artifact as the local engine.
+
+Roles, each a DataFrame job over (user row, item position) integers of the model's own index:
+
+- rating factors ("stars", the badge): biases as aggregations, mu + b_i + b_u (b_i shrunk by
+  `BIAS_REG_ITEM` ratings, b_u by `BIAS_REG_USER`, as Surprise's baselines do), then MLlib ALS
+  (explicit, rank `n_factors`) on the residual stars: r_hat = mu + b_u + b_i + q_i . p_u, the
+  local engine's formula, so fold-in, clipping and calibration need no change;
+- implicit factors: MLlib ALS with implicitPrefs on the positive interactions' weights (confidence
+  1 + alpha * w), rank `implicit_factors`;
+- the item model: the item-item co-occurrence (Gram) matrix of the weighted histories over the
+  `ease_max_items` most-watched titles (per-partition X'X, tree-reduced); the driver solves EASE on it
+  (a solve bounded by the number of titles, not by the data) and keeps each title's
+  `item_neighbours` strongest weights as sparse neighbour lists (`item_model_job`);
+- popularity (viewers per title), trend (ratings in the last `trend_days`), dated ratings per title,
+  each viewer's first and last rating: aggregations; the (title, time) keys the "popular then"
+  feature searches are computed by Spark and sorted on the driver.
+
+On the driver, as in the local engine: the index and histories (`build_interactions`, which the
+artifact carries for scoring known viewers), titles' content, the inner split and the LightGBM
+ranker over the candidates (its features are the numpy functions of `features`; expressing them as
+DataFrame jobs is not done yet). `master` is any Spark master URL (`local[*]` by default,
+spark://host:7077, yarn, k8s://...); the process holds one SparkSession, reused across trainings.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from personalization.recommender.content import build_content
+from personalization.recommender.features import DAY, TIME_KEY, ItemArrays
+from personalization.recommender.interactions import Interactions, build_interactions, stored_pairs
+from personalization.recommender.item_model import ItemModel, covered_items
+from personalization.recommender.model import RecommenderModel
+from personalization.recommender.params import RecommenderParams
+from personalization.recommender.rating_model import ImplicitFactors, RatingFactors
+from personalization.recommender.training import INNER_SPLIT_SEED, TrainedParts, holdout_split
+
+DEFAULT_MASTER = "local[*]"
+DEFAULT_DRIVER_MEMORY = "4g"  # SPARK_DRIVER_MEMORY overrides
+BIAS_REG_ITEM = 10.0  # Surprise's baseline defaults (reg_i, reg_u)
+BIAS_REG_USER = 15.0
+LOCAL_SHUFFLE_PARTITIONS = 8  # a laptop-sized default for local masters (Spark's 200 is for clusters)
+
+Progress = Callable[[str], None]
+
+
+def session(master: str | None = None):
+    """The process's SparkSession on `master` (created on first use, then reused).
+
+    A session already running on another master is an error rather than a silent reuse."""
+    from pyspark.sql import SparkSession
+
+    url = master or DEFAULT_MASTER
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        running = active.sparkContext.master
+        if master is not None and running != url:
+            raise ValueError(f"this process already runs a Spark session on {running}, not {url}")
+        return active
+    builder = (
+        SparkSession.builder.master(url)
+        .appName("streamflix-train")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        # In local mode the driver is the executor: the Gramian (8 bytes x titles^2) comes back to it.
+        .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
+    )
+    if url.startswith("local"):
+        builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
+    return builder.getOrCreate()
+
+
+def train(
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None = None,
+    *,
+    items: pd.DataFrame | None = None,
+    params: RecommenderParams | None = None,
+    progress: Progress | None = None,
+    master: str | None = None,
+) -> RecommenderModel:
+    """Both stages, stage 1 on Spark (see the module docstring); the same inputs as `training.train`."""
+    params = params or RecommenderParams()
+    report = progress or (lambda message: None)
+    spark = session(master)
+    report(f"spark engine on {spark.sparkContext.master}")
+    inner_ratings, inner_test = holdout_split(ratings, "user", INNER_SPLIT_SEED)
+    inner_signals = signals
+    if signals is not None and len(signals):
+        held = pd.MultiIndex.from_frame(inner_test[["user", "item"]])
+        inner_signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held)]
+    inner = fit_stage_one(spark, inner_ratings, inner_signals, items, params, report)
+    full = fit_stage_one(spark, ratings, signals, items, params, report)
+    parts = TrainedParts(params=params, inner=inner, inner_test=inner_test, full=full, progress=report)
+    return parts.model()
+
+
+def fit_stage_one(
+    spark,
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    params: RecommenderParams,
+    report: Progress,
+) -> RecommenderModel:
+    """Every candidate generator and feature source, computed by Spark jobs; no ranker yet."""
+    interactions = build_interactions(ratings, signals, params)
+    n_users, n_items = len(interactions.user_ids), len(interactions.item_ids)
+    report(f"indexed {n_users} users, {n_items} items, {interactions.n_interactions} interactions")
+    positives = _positives_frame(spark, interactions).cache()
+    stars = _stars_frame(spark, interactions).cache()
+    seconds: dict[str, float] = {}
+
+    def timed(name, job, *args):
+        started = time.perf_counter()
+        result = job(*args)
+        seconds[name] = time.perf_counter() - started
+        return result
+
+    try:
+        popularity = timed("popularity", popularity_job, positives, n_items)
+        factors = timed("ALS", rating_factors_job, stars, n_users, n_items, params)
+        implicit = timed("implicit ALS", implicit_factors_job, positives, n_users, n_items, params)
+        item_model = timed("Gramian + EASE", item_model_job, positives, popularity, n_items, params)
+        time_arrays, activity = timed("time", time_job, spark, ratings, interactions, params)
+        report(
+            f"spark stage 1: ALS on {len(interactions.rating_rows)} stars, implicit ALS, "
+            f"EASE from co-occurrence on {len(item_model.columns)} titles ({item_model.weights.nnz} neighbours kept); "
+            + ", ".join(f"{name} {value:.1f}s" for name, value in seconds.items())
+        )
+    finally:
+        positives.unpersist()
+        stars.unpersist()
+    content = build_content(items, interactions.item_ids)
+    return RecommenderModel(
+        params=params,
+        user_ids=interactions.user_ids,
+        item_ids=interactions.item_ids,
+        history=interactions.weights,
+        stars=interactions.stars,
+        negatives=interactions.negatives,
+        item_model=item_model,
+        rating_factors=factors,
+        implicit=implicit,
+        content=content,
+        items=ItemArrays(popularity=popularity, item_bias=factors.item_bias, year=content.year, **time_arrays),
+        user_activity=activity,
+        engine="spark",
+    )
+
+
+# -- the jobs ---------------------------------------------------------------------------------------
+def _positives_frame(spark, interactions: Interactions):
+    rows, cols = stored_pairs(interactions.weights)
+    frame = pd.DataFrame({"u": rows.astype(np.int32), "i": cols.astype(np.int32), "w": interactions.weights.data})
+    return spark.createDataFrame(frame)
+
+
+def _stars_frame(spark, interactions: Interactions):
+    rows = interactions.rating_rows
+    frame = pd.DataFrame(
+        {
+            "u": np.searchsorted(interactions.user_ids, rows["user"].to_numpy(dtype=np.int64)).astype(np.int32),
+            "i": np.searchsorted(interactions.item_ids, rows["item"].to_numpy(dtype=np.int64)).astype(np.int32),
+            "r": rows["rating"].to_numpy(dtype=np.float64),
+        }
+    )
+    return spark.createDataFrame(frame)
+
+
+def popularity_job(positives, n_items: int) -> np.ndarray:
+    """Viewers with a positive interaction, per item position."""
+    counts = positives.groupBy("i").count().toPandas()
+    out = np.zeros(n_items, dtype=np.int64)
+    out[counts["i"].to_numpy()] = counts["count"].to_numpy()
+    return out
+
+
+def rating_factors_job(stars, n_users: int, n_items: int, params: RecommenderParams) -> RatingFactors:
+    from pyspark.ml.recommendation import ALS
+    from pyspark.sql import functions as F
+
+    mu = float(stars.agg(F.avg("r")).first()[0])
+    item_bias = stars.groupBy("i").agg((F.sum(F.col("r") - mu) / (F.count(F.lit(1)) + BIAS_REG_ITEM)).alias("bi"))
+    with_item = stars.join(item_bias, "i")
+    user_bias = with_item.groupBy("u").agg(
+        (F.sum(F.col("r") - mu - F.col("bi")) / (F.count(F.lit(1)) + BIAS_REG_USER)).alias("bu")
+    )
+    residual = with_item.join(user_bias, "u").select("u", "i", (F.col("r") - mu - F.col("bi") - F.col("bu")).alias("e"))
+    als = ALS(
+        rank=params.n_factors,
+        maxIter=params.als_iterations,
+        regParam=params.als_reg,
+        userCol="u",
+        itemCol="i",
+        ratingCol="e",
+        seed=params.random_state,
+        coldStartStrategy="nan",
+        **_blocks(stars),
+    )
+    fitted = als.fit(residual)
+    bu, bi = user_bias.toPandas(), item_bias.toPandas()
+    user_bias_array, item_bias_array = np.zeros(n_users), np.zeros(n_items)
+    user_bias_array[bu["u"].to_numpy()], item_bias_array[bi["i"].to_numpy()] = bu["bu"], bi["bi"]
+    user_factors, user_known = _factors(fitted.userFactors, n_users, params.n_factors)
+    item_factors, _ = _factors(fitted.itemFactors, n_items, params.n_factors)
+    return RatingFactors(
+        global_mean=mu,
+        user_bias=user_bias_array,
+        user_factors=user_factors,
+        user_known=user_known,
+        item_bias=item_bias_array,
+        item_factors=item_factors,
+    )
+
+
+def implicit_factors_job(positives, n_users: int, n_items: int, params: RecommenderParams) -> ImplicitFactors:
+    from pyspark.ml.recommendation import ALS
+
+    als = ALS(
+        rank=params.implicit_factors,
+        maxIter=params.als_iterations,
+        regParam=params.als_implicit_reg,
+        alpha=params.als_alpha,
+        implicitPrefs=True,
+        userCol="u",
+        itemCol="i",
+        ratingCol="w",
+        seed=params.random_state,
+        **_blocks(positives),
+    )
+    fitted = als.fit(positives.where("w > 0"))
+    user_factors, user_known = _factors(fitted.userFactors, n_users, params.implicit_factors)
+    item_factors, _ = _factors(fitted.itemFactors, n_items, params.implicit_factors)
+    return ImplicitFactors(user_factors=user_factors, user_known=user_known, item_factors=item_factors)
+
+
+def item_model_job(positives, popularity: np.ndarray, n_items: int, params: RecommenderParams) -> ItemModel:
+    """EASE from a Spark co-occurrence job, kept as sparse neighbour lists.
+
+    The job: the weighted co-occurrence (Gram) matrix G = X'X of the viewers' histories over the
+    `ease_max_items` most-watched titles with >= ease_min_count viewers: each partition's viewers'
+    X_p'X_p, tree-reduced (MLlib's `RowMatrix.computeGramianMatrix` does the same but pickles a
+    float64 copy inside the JVM, which ran out of a 4 GB heap at 8,000 titles). The driver solves
+    B = -P / diag(P), P = (G + lambda I)^-1 (bounded by ease_max_items, not by the data) and keeps
+    each title's `item_neighbours` strongest weights (by magnitude) as a sparse row.
+    """
+    from pyspark.sql import functions as F
+
+    columns = covered_items(popularity, min_count=params.ease_min_count, max_items=params.ease_max_items)
+    size = len(columns)
+    if size == 0:
+        return ItemModel(columns, sp.csr_matrix((0, 0), dtype=np.float32), n_items)
+    spark = positives.sparkSession
+    covered = spark.createDataFrame(pd.DataFrame({"i": columns.astype(np.int32), "l": np.arange(size, dtype=np.int32)}))
+    histories = (
+        positives.join(F.broadcast(covered), "i").groupBy("u").agg(F.collect_list(F.struct("l", "w")).alias("h"))
+    )
+    gram = histories.rdd.mapPartitions(_partial_gram(size)).treeReduce(np.add).astype(np.float64)
+    precision = np.linalg.inv(gram + params.ease_lambda * np.eye(size))
+    b = -precision / np.diag(precision)
+    np.fill_diagonal(b, 0.0)
+    return ItemModel(columns, strongest(b, params.item_neighbours), n_items)
+
+
+def _partial_gram(size: int):
+    """X_p' X_p of one partition's viewers (a scipy product in the Python worker), as float32: exact
+    for these sums (multiples of 1/16 below a million) and half the bytes sent back to be summed."""
+
+    def gram(partition):
+        indptr, indices, data = [0], [], []
+        for row in partition:
+            for entry in row.h:
+                indices.append(entry.l)
+                data.append(entry.w)
+            indptr.append(len(indices))
+        if len(indptr) > 1:
+            x = sp.csr_matrix(
+                (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+                shape=(len(indptr) - 1, size),
+            )
+            yield (x.T @ x).toarray()
+
+    return gram
+
+
+def strongest(weights: np.ndarray, k: int) -> sp.csr_matrix:
+    """Each row's k largest-magnitude entries (ties to the lower column) as CSR; zeros dropped."""
+    n_rows, n_cols = weights.shape
+    if k >= n_cols:
+        return sp.csr_matrix(weights, dtype=np.float32)
+    keep = np.argpartition(-np.abs(weights), k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(n_rows), k)
+    values = weights[rows, keep.reshape(-1)]
+    matrix = sp.csr_matrix((values.astype(np.float32), (rows, keep.reshape(-1))), shape=(n_rows, n_cols))
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    return matrix
+
+
+def time_job(
+    spark, ratings: pd.DataFrame, interactions: Interactions, params: RecommenderParams
+) -> tuple[dict, np.ndarray]:
+    """Per item: ratings in the last trend_days, dated ratings, sorted (item, time) keys; per user:
+    first and last rating time (NaN without timestamps). The same arrays as `training._time_arrays`."""
+    from pyspark.sql import functions as F
+
+    n_users, n_items = len(interactions.user_ids), len(interactions.item_ids)
+    activity = np.full((n_users, 2), np.nan)
+    empty = {
+        "recent": np.zeros(n_items),
+        "rated": np.zeros(n_items),
+        "time_keys": np.empty(0, np.int64),
+        "data_end": 0.0,
+    }
+    if "timestamp" not in ratings or len(ratings) == 0:
+        return empty, activity
+    dated = ratings.dropna(subset=["timestamp"])
+    dated = dated[dated["item"].isin(interactions.item_ids) & dated["user"].isin(interactions.user_ids)]
+    if len(dated) == 0:
+        return empty, activity
+    frame = spark.createDataFrame(
+        pd.DataFrame(
+            {
+                "u": np.searchsorted(interactions.user_ids, dated["user"].to_numpy(dtype=np.int64)).astype(np.int32),
+                "i": np.searchsorted(interactions.item_ids, dated["item"].to_numpy(dtype=np.int64)).astype(np.int32),
+                "t": dated["timestamp"].to_numpy(dtype=np.float64),
+            }
+        )
+    ).cache()
+    try:
+        end = float(frame.agg(F.max("t")).first()[0])
+        per_item = (
+            frame.groupBy("i")
+            .agg(
+                F.sum((F.col("t") >= end - params.trend_days * DAY).cast("double")).alias("recent"),
+                F.count(F.lit(1)).cast("double").alias("rated"),
+            )
+            .toPandas()
+        )
+        per_user = frame.groupBy("u").agg(F.min("t").alias("first"), F.max("t").alias("last")).toPandas()
+        clipped = F.least(F.greatest(F.col("t"), F.lit(0.0)), F.lit(float(TIME_KEY - 1)))
+        keys = frame.select((F.col("i").cast("long") * int(TIME_KEY) + clipped.cast("long")).alias("k")).toPandas()
+    finally:
+        frame.unpersist()
+    recent, rated = np.zeros(n_items), np.zeros(n_items)
+    recent[per_item["i"].to_numpy()] = per_item["recent"].to_numpy()
+    rated[per_item["i"].to_numpy()] = per_item["rated"].to_numpy()
+    activity[per_user["u"].to_numpy(), 0] = per_user["first"].to_numpy()
+    activity[per_user["u"].to_numpy(), 1] = per_user["last"].to_numpy()
+    time_keys = np.sort(keys["k"].to_numpy(dtype=np.int64))
+    return {"recent": recent, "rated": rated, "time_keys": time_keys, "data_end": end}, activity
+
+
+def _blocks(frame) -> dict[str, int]:
+    """ALS blocks: one per core the session has (MLlib's default of 10 is 2.5x slower on 2 cores)."""
+    blocks = max(1, frame.sparkSession.sparkContext.defaultParallelism)
+    return {"numUserBlocks": blocks, "numItemBlocks": blocks}
+
+
+def _factors(frame, n_rows: int, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """ALS's (id, features) rows as an (n_rows, rank) array and which rows it learned."""
+    collected = frame.toPandas()
+    out, known = np.zeros((n_rows, rank)), np.zeros(n_rows, dtype=bool)
+    if len(collected):
+        ids = collected["id"].to_numpy()
+        out[ids] = np.vstack(collected["features"].to_numpy()).astype(np.float64)
+        known[ids] = True
+    return out, known
