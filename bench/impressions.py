@@ -6,7 +6,8 @@ The web side is the real code: `impression_batch` builds each page view's messag
 `impressions_publish` hands it to the broker, exactly as a page view does. A real `celery worker`
 process inserts. Some messages are published twice (as a broker redelivers after a lost ack), and the
 final count check reports what was lost or duplicated. It uses a throwaway database
-(`<DATABASE_URL name>_bench`) and Redis database 14, and needs DATABASE_URL (PostgreSQL) and REDIS_URL.
+(`<DATABASE_URL name>_bench`) and Redis database 14 (BENCH_REDIS_DB overrides), and needs DATABASE_URL
+(PostgreSQL) and REDIS_URL.
 Progress goes to stderr; the last stdout line is one JSON object.
 """
 
@@ -148,7 +149,8 @@ def _environment() -> tuple[str, str]:
     bench_db = f"{parsed.path.lstrip('/') or 'streamflix'}_bench"
     _create_database(parsed, bench_db)
     redis = urlparse(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    return urlunparse(parsed._replace(path=f"/{bench_db}")), urlunparse(redis._replace(path="/14"))
+    redis_db = os.environ.get("BENCH_REDIS_DB", "14")  # another sandbox's Redis database if 14 is taken
+    return urlunparse(parsed._replace(path=f"/{bench_db}")), urlunparse(redis._replace(path=f"/{redis_db}"))
 
 
 def _create_database(parsed, name: str) -> None:
