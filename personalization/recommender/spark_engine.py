@@ -33,14 +33,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from personalization.recommender.content import build_content
-from personalization.recommender.features import DAY, TIME_KEY, ItemArrays
+from personalization.recommender.features import DAY, TIME_KEY
 from personalization.recommender.interactions import Interactions, build_interactions, stored_pairs
 from personalization.recommender.item_model import ItemModel, covered_items
 from personalization.recommender.model import RecommenderModel
 from personalization.recommender.params import RecommenderParams
 from personalization.recommender.rating_model import ImplicitFactors, RatingFactors
-from personalization.recommender.training import INNER_SPLIT_SEED, TrainedParts, holdout_split
+from personalization.recommender.training import INNER_SPLIT_SEED, TrainedParts, holdout_split, stage_one_model
 
 DEFAULT_MASTER = "local[*]"
 DEFAULT_DRIVER_MEMORY = "4g"  # SPARK_DRIVER_MEMORY overrides
@@ -140,20 +139,16 @@ def fit_stage_one(
     finally:
         positives.unpersist()
         stars.unpersist()
-    content = build_content(items, interactions.item_ids)
-    return RecommenderModel(
+    return stage_one_model(
         params=params,
-        user_ids=interactions.user_ids,
-        item_ids=interactions.item_ids,
-        history=interactions.weights,
-        stars=interactions.stars,
-        negatives=interactions.negatives,
+        interactions=interactions,
+        items=items,
         item_model=item_model,
-        rating_factors=factors,
+        factors=factors,
         implicit=implicit,
-        content=content,
-        items=ItemArrays(popularity=popularity, item_bias=factors.item_bias, year=content.year, **time_arrays),
-        user_activity=activity,
+        popularity=popularity,
+        time_arrays=time_arrays,
+        activity=activity,
         engine="spark",
     )
 

@@ -174,6 +174,35 @@ def fit_stage_one(
         f"{len(interactions.rating_rows)} ratings, Surprise SVD on 0/1 interactions"
     )
     items_arrays, activity = _time_arrays(ratings, interactions.user_ids, interactions.item_ids, params)
+    return stage_one_model(
+        params=params,
+        interactions=interactions,
+        items=items,
+        item_model=item_model,
+        factors=factors,
+        implicit=implicit,
+        popularity=popularity,
+        time_arrays=items_arrays,
+        activity=activity,
+        rating_algo=algo,
+    )
+
+
+def stage_one_model(
+    *,
+    params: RecommenderParams,
+    interactions,
+    items: pd.DataFrame | None,
+    item_model,
+    factors,
+    implicit,
+    popularity: np.ndarray,
+    time_arrays: dict,
+    activity: np.ndarray,
+    engine: str = "local",
+    rating_algo: object | None = None,
+) -> RecommenderModel:
+    """The stage-1 model from its fitted parts, whichever engine fitted them (`spark_engine` too)."""
     content = build_content(items, interactions.item_ids)
     return RecommenderModel(
         params=params,
@@ -186,14 +215,10 @@ def fit_stage_one(
         rating_factors=factors,
         implicit=implicit,
         content=content,
-        items=ItemArrays(
-            popularity=popularity,
-            item_bias=factors.item_bias,
-            year=content.year,
-            **items_arrays,
-        ),
+        items=ItemArrays(popularity=popularity, item_bias=factors.item_bias, year=content.year, **time_arrays),
         user_activity=activity,
-        rating_algo=algo,
+        engine=engine,
+        rating_algo=rating_algo,
     )
 
 
