@@ -193,6 +193,7 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         response = render(request, "personalization/partials/title_actions.html", context)
         return _thumbs_down_hides(response, title.pk) if action == Event.Kind.THUMB_DOWN and not refused else response
+    (messages.warning if refused else messages.success)(request, context["feedback"])  # a form posted without htmx
     return redirect("personalization:title_detail", pk=title.pk)
 
 

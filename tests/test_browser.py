@@ -175,6 +175,30 @@ def test_a_tester_walks_through_the_site_on_desktop_and_phone(browser, live_serv
     assert phone_problems == []
 
 
+PRESS_PLAY_AS_SOON_AS_THE_MODAL_IS_IN = """() => document.addEventListener("htmx:afterSwap", (event) => {
+    const play = event.detail.target.querySelector("button[value=play]");
+    if (play) setTimeout(() => play.click(), 0);  // the next task: before any settle delay has run out
+}, {once: true})"""
+
+
+def test_a_button_pressed_the_moment_the_modal_appears_answers_in_the_modal(browser, live_server):
+    """Issue 15's flake: with htmx's settle delay, the modal's form was on screen but not yet wired,
+    and a quick Enter (a busy machine made it quick) posted it natively, leaving the page."""
+    make_catalog()
+    make_profile("Swift", is_featured=True)
+    page = new_page(browser, **DESKTOP)
+    problems = watch(page)
+    pick(page, live_server.url, "Swift")
+    home = page.url
+    page.evaluate(PRESS_PLAY_AS_SOON_AS_THE_MODAL_IS_IN)
+
+    page.locator("section.row .card").first.click()
+
+    page.get_by_role("dialog").get_by_text("Enjoy the show").wait_for()
+    assert page.url == home
+    assert problems == []
+
+
 def test_the_tester_bar_returns_to_auto_folds_away_and_stays_below_the_modal(browser, live_server):
     make_catalog()
     make_profile("Pocket", is_featured=True)

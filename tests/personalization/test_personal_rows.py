@@ -189,6 +189,18 @@ def test_the_modal_records_thumbs_and_my_list_and_shows_the_state(trained, clien
     assert list(viewer.events.values_list("kind", flat=True).order_by("id")) == ["list_add", "thumb_up"]
 
 
+def test_the_modal_posted_without_htmx_lands_on_the_title_page_saying_what_happened(trained, client):
+    viewer = fan_of(ROMANCE)
+    client.post(reverse("personalization:profile_select", args=[viewer.pk]))
+    title = Title.objects.get(movielens_id=305)
+
+    response = client.post(reverse("personalization:title_action", args=[title.pk]), {"action": "play"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("personalization:title_detail", args=[title.pk]), 302)]
+    assert "Enjoy the show" in response.content.decode()
+    assert list(viewer.events.values_list("kind", flat=True)) == ["play"]
+
+
 def test_the_modal_refuses_unknown_actions_and_writes_nothing(trained, client):
     client.post(reverse("personalization:profile_select", args=[fan_of(ROMANCE).pk]))
     title = Title.objects.first()
