@@ -382,7 +382,12 @@ class BanditSnapshot(models.Model):
     """The artwork bandit's learned state after one learning pass; the newest one serves."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    state = models.BinaryField()
+    state = models.BinaryField(help_text="The click model's sufficient statistics (bandit.model.BanditState).")
+    play_state = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text="P(reward | click), learned from clicked cards, when the reward is a play or a quality play.",
+    )
     params = models.JSONField(default=dict)
     impressions_folded = models.PositiveBigIntegerField(default=0)
     clicks_folded = models.PositiveBigIntegerField(

@@ -78,7 +78,7 @@ class _Page:
 
 def choose_page(
     policy: Policy,
-    model: PublishedModel | None,
+    model: PublishedModel | ArmModel | None,
     context: PageContext,
     cards: list[np.ndarray],
     rng: np.random.Generator,
@@ -92,7 +92,7 @@ def choose_page(
     """
     page = _flatten(cards, _n_themes(policy, model, context))
     n_cards = len(page.lengths)
-    if policy.name == "thompson" and isinstance(model, ArmModel):
+    if policy.name == "thompson" and isinstance(model, ArmModel) and model.per_variant:
         return _choose_by_variant(policy, model, context, page, arm_keys, rng)
     posterior = _theme_posterior(model, context, policy.params) if policy.name == "thompson" else None
     if policy.name == "editorial":
@@ -107,7 +107,7 @@ def choose_page(
         propensity=probabilities[np.arange(n_cards), chosen],
         probabilities=probabilities,
         policy=policy.name,
-        policy_version=policy.version,
+        policy_version=policy.version + ("+stages" if isinstance(model, ArmModel) and posterior is not None else ""),
         model_version=model.version if posterior is not None else None,
     )
 
@@ -146,7 +146,7 @@ def _choose_by_variant(
 
 
 def page_probabilities(
-    policy: Policy, model: PublishedModel | None, context: PageContext, cards: list[np.ndarray]
+    policy: Policy, model: PublishedModel | ArmModel | None, context: PageContext, cards: list[np.ndarray]
 ) -> np.ndarray:
     """P(policy picks arm a of card c) as (n_cards, max_arms), 0 where a card has fewer arms.
 
@@ -171,11 +171,15 @@ def _probabilities(policy: Policy, page: _Page, posterior: tuple[np.ndarray, np.
 
 
 def _theme_posterior(
-    model: PublishedModel | None, context: PageContext, params: BanditParams
+    model: PublishedModel | ArmModel | None, context: PageContext, params: BanditParams
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and exploration sd of every theme's score for this viewer, computed once per page."""
     if model is None:
         raise ValueError("the thompson policy needs a published model")
+    if isinstance(model, ArmModel):
+        if model.per_variant:
+            raise ValueError("a per-variant model scores artwork ids, not themes: use choose_page with arm_keys")
+        return model.theme_posterior(lambda stage: _theme_posterior(stage, context, params))
     x = model.space.features(context.taste, np.arange(model.n_themes), context.daypart, context.device)
     means = x @ model.theta
     variance = np.einsum("td,td->t", x @ model.covariance, x)
@@ -246,7 +250,7 @@ def _flatten(cards: list[np.ndarray], n_themes: int | None) -> _Page:
     return _Page(themes=themes, lengths=lengths, mask=mask)
 
 
-def _n_themes(policy: Policy, model: PublishedModel | None, context: PageContext) -> int | None:
+def _n_themes(policy: Policy, model: PublishedModel | ArmModel | None, context: PageContext) -> int | None:
     """The theme vocabulary size the cards must respect (known only when a model is involved)."""
     if policy.name != "thompson":
         return None

@@ -73,6 +73,21 @@ class ArmModel:
     def n_impressions(self) -> int:
         return self.click.n_impressions
 
+    @property
+    def per_variant(self) -> bool:
+        """Whether variants of one theme may score apart (offsets learned, or their prior explored)."""
+        finite = np.isfinite(self.click_kappa) or (self.play is not None and np.isfinite(self.play_kappa))
+        return bool(self.click_offsets or self.play_offsets) or (finite and self.offset_scale > 0)
+
+    def theme_posterior(self, theme_posterior) -> tuple[np.ndarray, np.ndarray]:
+        """Means and sds per theme of the sampled score, for a model whose variants of one theme score
+        alike (`per_variant` False): the staged product P(click) * P(reward | click)."""
+        mean_c, sd_c = theme_posterior(self.click)
+        if self.play is None:
+            return mean_c, sd_c
+        mean_p, sd_p = theme_posterior(self.play)
+        return _product(mean_c, sd_c, mean_p, sd_p)
+
     def card_posterior(
         self, theme_posterior, themes: np.ndarray, mask: np.ndarray, keys: np.ndarray, v: float
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -83,9 +98,7 @@ class ArmModel:
         if self.play is None:
             return mean_c, sd_c
         mean_p, sd_p = self._stage(self.play, self.play_offsets, self.play_kappa, theme_posterior, themes, keys, w)
-        c = np.clip(mean_c, 1e-4, 1.0)
-        p = np.clip(mean_p, 1e-3, 1.0)
-        return c * p, np.sqrt(p * p * sd_c * sd_c + c * c * sd_p * sd_p)
+        return _product(mean_c, sd_c, mean_p, sd_p)
 
     @staticmethod
     def _stage(model, offsets, kappa, theme_posterior, themes, keys, w):
@@ -97,3 +110,27 @@ class ArmModel:
         m += off[..., 0]
         s2 += (w * model.noise * off[..., 1]) ** 2
         return m, np.sqrt(s2)
+
+
+def staged_model(click: PublishedModel, play: PublishedModel | None, *, version: str) -> PublishedModel | ArmModel:
+    """The live bandit's model: the click model alone, or P(click) * P(reward | click) when the reward is
+    a play or a quality play. No per-variant offsets (the replays found they did not pay: see the README)."""
+    if play is None:
+        return click
+    return ArmModel(click=click, play=play, click_kappa=np.inf, play_kappa=np.inf, offset_scale=0.0, version=version)
+
+
+def belief(model: PublishedModel | ArmModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mean and sd of the reward score of feature rows `x` (per-variant offsets aside)."""
+    if isinstance(model, ArmModel):
+        mean_c, sd_c = belief(model.click, x)
+        return (mean_c, sd_c) if model.play is None else _product(mean_c, sd_c, *belief(model.play, x))
+    mean = x @ model.theta
+    return mean, model.noise * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", x, model.covariance, x), 0.0))
+
+
+def _product(mean_c, sd_c, mean_p, sd_p) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sd (delta method) of P(click) * P(reward | click), each clipped to a probability."""
+    c = np.clip(mean_c, 1e-4, 1.0)
+    p = np.clip(mean_p, 1e-3, 1.0)
+    return c * p, np.sqrt(p * p * sd_c * sd_c + c * c * sd_p * sd_p)

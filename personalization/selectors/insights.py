@@ -17,6 +17,7 @@ from catalog.models import Artwork, Title
 from catalog.selectors import catalog_snapshot
 from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.bandit import PageContext, Policy, page_probabilities
+from personalization.bandit.variants import belief
 from personalization.context import DAYPARTS, DEVICES
 from personalization.models import BanditSnapshot, Event, Impression, ImpressionDaily, PageView, Rating
 from personalization.selectors.serving import bandit_params, published_bandit
@@ -213,16 +214,16 @@ class ThemeBelief:
 
 
 def bandit_beliefs(*, daypart: str = "evening", device: str = "desktop") -> list[ThemeBelief]:
-    """Every theme's posterior mean and interval in a context, best first (the linear model's own scale:
-    a mean may dip below zero where data are few)."""
+    """Every theme's posterior mean and interval in a context, best first, of the score the bandit ranks by:
+    the click model's own scale (a mean may dip below zero where data are few), or, when it learns a
+    play, P(click) x P(play | click) with a delta-method interval."""
     model = published_bandit()
     n = model.n_themes
     themes = np.arange(n)
     columns = []
     for lean in (0.0, FAN_LIFT):
         x = model.space.features(np.full(n, lean), themes, DAYPARTS.index(daypart), DEVICES.index(device))
-        mean = x @ model.theta
-        sd = model.noise * np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", x, model.covariance, x), 0.0))
+        mean, sd = belief(model, x)
         columns.append((mean, mean - BELIEF_Z * sd, mean + BELIEF_Z * sd))
     (mean, low, high), (fan, fan_low, fan_high) = columns
     beliefs = [

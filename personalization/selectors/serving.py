@@ -17,7 +17,9 @@ import numpy as np
 
 from catalog.snapshot import CatalogSnapshot
 from catalog.themes import ALL_THEMES
-from personalization.bandit import BanditParams, BanditState, PublishedModel, publish, state_new
+from personalization.bandit import BanditParams, BanditState, PublishedModel, publish
+from personalization.bandit.design import LIVE_DESIGN
+from personalization.bandit.variants import ArmModel, staged_model
 from personalization.models import BanditSnapshot, ModelVersion
 from personalization.recommender import RecommenderModel
 from personalization.recommender.artifact import UnsupportedArtifact
@@ -96,22 +98,26 @@ def bandit_params() -> BanditParams:
     return BanditParams()
 
 
-def _load_bandit(snapshot_id: int) -> PublishedModel:
+def _load_bandit(snapshot_id: int) -> PublishedModel | ArmModel:
     if not snapshot_id:  # before the first learning pass: the prior, so Thompson sampling explores evenly
         params = bandit_params()
-        return publish(state_new(n_themes=len(ALL_THEMES), params=params), params, version="prior")
+        return publish(LIVE_DESIGN.prior(len(ALL_THEMES), params), params, version="prior")
     snapshot = BanditSnapshot.objects.get(pk=snapshot_id)
-    state = BanditState.from_bytes(bytes(snapshot.state))
-    return publish(state, BanditParams.from_dict(snapshot.params), version=f"b{snapshot.pk}")
+    params, version = BanditParams.from_dict(snapshot.params), f"b{snapshot.pk}"
+    click = publish(BanditState.from_bytes(bytes(snapshot.state)), params, version=version)
+    play = bytes(snapshot.play_state) if snapshot.play_state is not None else b""
+    play_model = publish(BanditState.from_bytes(play), params, version=version) if play else None
+    return staged_model(click, play_model, version=version)
 
 
-_published: Refreshed[PublishedModel] = Refreshed(
+_published: Refreshed[PublishedModel | ArmModel] = Refreshed(
     "bandit", version=BanditSnapshot.objects.latest_id, load=_load_bandit, check_seconds=VERSION_CHECK_SECONDS
 )
 
 
-def published_bandit() -> PublishedModel:
-    """The bandit web processes choose artwork with: the newest learning pass's snapshot."""
+def published_bandit() -> PublishedModel | ArmModel:
+    """The bandit web processes choose artwork with: the newest learning pass's snapshot (its click model,
+    times its P(reward | click) stage when it learns a play or a quality play)."""
     return _published.get()
 
 

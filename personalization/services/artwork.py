@@ -35,8 +35,8 @@ from personalization.bandit import (
     Policy,
     fold,
     fold_rewards,
-    state_new,
 )
+from personalization.bandit.design import LIVE_DESIGN
 from personalization.chooser import ArtworkChooser
 from personalization.context import DAYPARTS, DEVICES, Context
 from personalization.models import BanditSnapshot, Event, Impression, PageView
@@ -94,10 +94,12 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     """Fold impressions seen since the last pass, and rewards not yet learned from, into a new snapshot.
 
     The reward is `reward` or STREAMFLIX_BANDIT_REWARD (services.rewards): the events of that kind pay 1.
-    Each is folded once (marked `reward_folded_at`); one that arrives late (a click or a quality play
-    after its impression was folded) is folded by the first pass after it arrives. When the reward in
-    force differs from the one the latest snapshot learned, the pass starts again from the prior and
-    folds the whole retained log with the new reward.
+    Under the live design (`bandit.design`) a play or quality-play reward is learned in two stages:
+    P(click) from every seen card, P(reward | click) from the clicked ones. A card counts as clicked
+    once, by its click event or, when none was sent, by its reward. Each event is folded once (marked
+    `reward_folded_at`); one that arrives late (a click or a play after its impression was folded) is
+    folded by the first pass after it arrives. When the reward in force or the design differs from what
+    the latest snapshot learned, the pass starts again from the prior and folds the whole retained log.
 
     One pass at a time: a second one (a pass that overran its minute) skips rather than fold the
     same rows twice. On PostgreSQL an advisory lock says so; SQLite's write lock already serialises
@@ -106,15 +108,18 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     reward = reward_name(reward)
     if not _learning_lock():
         return LearnStats(0, 0, None, skipped=True)
+    design = LIVE_DESIGN
+    staged = design.staged(reward)
     latest = BanditSnapshot.objects.first()
-    rebuilt = latest is not None and latest.reward != reward
-    if rebuilt:
-        logger.warning("The bandit's reward changed to %s: rebuilding it from the logged impressions", reward)
-        latest = None
     params = BanditParams.from_dict(latest.params) if latest else bandit_params()
-    state = (
-        BanditState.from_bytes(bytes(latest.state)) if latest else state_new(n_themes=len(ALL_THEMES), params=params)
-    )
+    state, play_state = _saved_states(latest) if latest else (None, None)
+    rebuilt = latest is not None and (latest.reward != reward or not design.fits(state, play_state, reward))
+    if rebuilt:
+        logger.warning("The bandit's reward or design changed (%s): rebuilding it from the logged impressions", reward)
+        latest = None
+    if latest is None:
+        state = design.prior(len(ALL_THEMES), params)
+        play_state = design.prior(len(ALL_THEMES), params) if staged else None
     impressions_seen_apply_pending()  # seen reports that arrived before their impressions
     upper = (now or timezone.now()) - lag
     # Only cards that were on screen: served-not-seen impressions are never learned from.
@@ -122,46 +127,83 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     if latest and latest.impressions_cursor:
         new = new.filter(seen_at__gt=latest.impressions_cursor)
     # In the order they were shown (ids are random): the fold's sums then round the same way each run.
-    shown = list(
-        new.order_by("shown_at", "row_index", "position", "pk").values_list(
-            "page_view_id", "profile_id", "theme", "daypart", "device", "seen_at"
-        )
-    )
-    rewarding = Event.objects.filter(kind=reward_event_kind(reward), impression_id__isnull=False)
-    if not rebuilt:
-        rewarding = rewarding.filter(reward_folded_at__isnull=True)
-    clicks = list(rewarding.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "impression_id"))
-    clicked_rows = {
-        row[0]: row[1:]
-        for row in Impression.objects.filter(id__in={i for _, i in clicks}, seen_at__isnull=False)
-        .exclude(theme="")
-        .order_by("shown_at", "row_index", "position", "pk")
-        .values_list("id", "page_view_id", "profile_id", "theme", "daypart", "device")
-    }
-    if not shown and not clicked_rows and not rebuilt:
+    shown = list(new.order_by(*SHOWN_ORDER).values_list(*_ROW, "seen_at"))
+    paying = _unfolded(Event.objects.filter(kind=reward_event_kind(reward)), rebuilt)
+    clicking = _unfolded(Event.objects.filter(kind=Event.Kind.CLICK), rebuilt) if staged else []
+    rows = _seen_rows({impression_id for _, impression_id in paying + clicking})
+    paid = {impression_id for _, impression_id in paying}
+    rewarded = [i for i in rows if i in paid]
+    trials = _first_clicks(rows, paying + clicking, rebuilt) if staged else []
+    if not shown and not rows and not rebuilt:
         return LearnStats(0, 0, latest.pk if latest else None)
 
-    tastes = _decision_tastes([row[:2] for row in shown] + [row[:2] for row in clicked_rows.values()])
-    space = FeatureSpace(len(ALL_THEMES))
+    tastes = _decision_tastes([row[:2] for row in shown] + [row[:2] for row in rows.values()])
+    space = state.space
     if shown:
         state = fold(state, _features(space, tastes, [row[:5] for row in shown]))
-    if clicked_rows:
-        # One reward per rewarded impression, however many times its event was sent.
-        x_clicked = _features(space, tastes, list(clicked_rows.values()))
-        state = fold_rewards(state, x_clicked, np.ones(len(x_clicked)))
-    folded_events = [pk for pk, impression_id in clicks if impression_id in clicked_rows]
+    x = {i: row for i, row in zip(rows, _features(space, tastes, list(rows.values())), strict=True)} if rows else {}
+    if staged:  # P(click) gains the clicked cards; P(reward | click) counts them as trials, then their rewards
+        if trials:
+            clicked = np.stack([x[i] for i in trials])
+            state = fold_rewards(state, clicked, np.ones(len(clicked)))
+            play_state = fold(play_state, clicked)
+        if rewarded:
+            play_state = fold_rewards(play_state, np.stack([x[i] for i in rewarded]), np.ones(len(rewarded)))
+    elif rewarded:  # one reward per rewarded impression, however many times its event was sent
+        state = fold_rewards(state, np.stack([x[i] for i in rewarded]), np.ones(len(rewarded)))
+    folded_events = [pk for pk, impression_id in paying + clicking if impression_id in rows]
     Event.objects.filter(pk__in=folded_events).update(reward_folded_at=timezone.now())
     snapshot = BanditSnapshot.objects.create(
         state=state.to_bytes(),
+        play_state=play_state.to_bytes() if play_state is not None else None,
         params=params.to_dict(),
         reward=reward,
         impressions_folded=(latest.impressions_folded if latest else 0) + len(shown),
-        clicks_folded=(latest.clicks_folded if latest else 0) + len(clicked_rows),
+        clicks_folded=(latest.clicks_folded if latest else 0) + len(rewarded),
         impressions_cursor=max((row[5] for row in shown), default=latest.impressions_cursor if latest else None),
     )
     stale = BanditSnapshot.objects.values_list("pk", flat=True)[SNAPSHOTS_KEPT:]
     BanditSnapshot.objects.filter(pk__in=list(stale)).delete()
-    return LearnStats(len(shown), len(clicked_rows), snapshot.pk, rebuilt=rebuilt)
+    return LearnStats(len(shown), len(rewarded), snapshot.pk, rebuilt=rebuilt)
+
+
+SHOWN_ORDER = ("shown_at", "row_index", "position", "pk")
+_ROW = ("page_view_id", "profile_id", "theme", "daypart", "device")
+
+
+def _saved_states(snapshot: BanditSnapshot) -> tuple[BanditState, BanditState | None]:
+    play = bytes(snapshot.play_state) if snapshot.play_state is not None else None
+    return BanditState.from_bytes(bytes(snapshot.state)), BanditState.from_bytes(play) if play else None
+
+
+def _unfolded(events, rebuilt: bool) -> list[tuple[int, object]]:
+    """(event id, impression id) of the events to fold: those not folded yet (all of them on a rebuild).
+    Rows another pass holds are skipped, not waited for."""
+    events = events.filter(impression_id__isnull=False)
+    if not rebuilt:
+        events = events.filter(reward_folded_at__isnull=True)
+    return list(events.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "impression_id"))
+
+
+def _seen_rows(impression_ids: set) -> dict:
+    """impression id -> (page view, profile, theme, daypart, device) of the seen, themed ones, in shown order."""
+    return {
+        row[0]: row[1:]
+        for row in Impression.objects.filter(id__in=impression_ids, seen_at__isnull=False)
+        .exclude(theme="")
+        .order_by(*SHOWN_ORDER)
+        .values_list("id", *_ROW)
+    }
+
+
+def _first_clicks(rows: dict, events: list[tuple[int, object]], rebuilt: bool) -> list:
+    """The impressions (of `rows`) these events make clicked for the first time: none of their click or
+    reward events was folded before (on a rebuild nothing was)."""
+    ids = {impression_id for _, impression_id in events if impression_id in rows}
+    if not rebuilt:
+        counted = Event.objects.filter(impression_id__in=ids, reward_folded_at__isnull=False)
+        ids -= set(counted.values_list("impression_id", flat=True))
+    return [i for i in rows if i in ids]
 
 
 def bandit_fresh_start(*, reward: str | None = None) -> BanditSnapshot:
@@ -173,11 +215,13 @@ def bandit_fresh_start(*, reward: str | None = None) -> BanditSnapshot:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("bandit_fresh_start marks the log's rewards folded: call it in a rolled-back transaction")
     BanditSnapshot.objects.all().delete()
-    params = bandit_params()
+    params, reward = bandit_params(), reward_name(reward)
+    prior = LIVE_DESIGN.prior(len(ALL_THEMES), params).to_bytes()
     snapshot = BanditSnapshot.objects.create(
-        state=state_new(n_themes=len(ALL_THEMES), params=params).to_bytes(),
+        state=prior,
+        play_state=prior if LIVE_DESIGN.staged(reward) else None,
         params=params.to_dict(),
-        reward=reward_name(reward),
+        reward=reward,
     )
     BanditSnapshot.objects.filter(pk=snapshot.pk).update(impressions_cursor=Now())
     Event.objects.filter(reward_folded_at__isnull=True, impression_id__isnull=False).update(reward_folded_at=Now())

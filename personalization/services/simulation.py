@@ -26,6 +26,7 @@ from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization import interleaving
 from personalization.abtest import assign
 from personalization.bandit import FeatureSpace, PageContext, Policy, fold, fold_rewards, publish, state_new
+from personalization.bandit.design import LIVE_DESIGN
 from personalization.bandit.peers import PEER_NAMES, LinTSPeer, VowpalPeer
 from personalization.bandit.variants import ArmModel, VariantStats
 from personalization.chooser import ArtworkChoice, ArtworkChooser, choose_groups
@@ -315,12 +316,13 @@ def deliver_events(run: Run, now: int | None) -> None:
             event_submit(profile=profile, title_id=title_id, kind=Event.Kind.PLAY, impression=token)
 
 
-# The bandit's design in the replays (tuned on seeds 1-50 and the shipped worlds only); the
-# environment variable STREAMFLIX_SIM_BANDIT (JSON) overrides keys, for tuning runs.
+# The bandit's design in the replays: the live one (bandit.design: layout, context prior, stages) and
+# what only the replays try (tuned on seeds 1-50 and the shipped worlds only); the environment
+# variable STREAMFLIX_SIM_BANDIT (JSON) overrides keys, for tuning runs.
 BANDIT_DESIGN = {
-    "layout": 2,  # FeatureSpace layout: 2 adds theme x daypart and theme x device indicators
-    "context_lambda": 3000.0,  # their prior precision (sd ~ noise / 55): many small effects
-    "stages": True,  # play rewards: P(click) * P(play | click), each with its own model
+    "layout": LIVE_DESIGN.layout,  # FeatureSpace layout: 2 adds theme x daypart and theme x device indicators
+    "context_lambda": LIVE_DESIGN.context_lambda,  # their prior precision (sd ~ noise / 55): many small effects
+    "stages": LIVE_DESIGN.stages,  # play rewards: P(click) * P(play | click), each with its own model
     "variants": False,  # per-variant offsets shrunk toward the theme (bandit.variants): see the README
     "click_kappa": 300.0,
     "play_kappa": 20.0,

@@ -5,10 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from personalization.bandit import FeatureSpace, PageContext, Policy, choose_page, fold, publish, state_new
+from personalization.bandit import (
+    FeatureSpace,
+    PageContext,
+    Policy,
+    choose_page,
+    fold,
+    page_probabilities,
+    publish,
+    state_new,
+)
 from personalization.bandit.model import BanditState, PublishedModel
 from personalization.bandit.params import BanditParams
-from personalization.bandit.variants import ArmModel, VariantStats
+from personalization.bandit.variants import ArmModel, VariantStats, staged_model
 from personalization.context import DAYPARTS, DEVICES
 
 N = 6
@@ -80,6 +89,36 @@ def test_per_variant_propensities_are_exact(play):
     assert not np.allclose(other.probabilities[0], choice.probabilities[0])
     with pytest.raises(ValueError, match="artwork ids"):
         choose_page(policy, model, context, cards[:1], np.random.default_rng(0))
+
+
+def test_the_live_two_stage_model_picks_by_theme_with_exact_propensities_from_any_caller():
+    """The site's model (staged_model: no per-variant offsets) goes through the theme-level path: the same
+    probabilities for the pick, for OPE's page_probabilities, and as measured by sampling."""
+    full = _arm_model(True)
+    model = staged_model(full.click, full.play, version="b7")
+    policy = Policy("thompson", BanditParams(v=1.0, epsilon=0.05))
+    context = PageContext(taste=np.linspace(-1, 1, N), daypart=2, device=1)
+    cards = [np.array([0, 3, 5])] * 20000
+
+    choice = choose_page(policy, model, context, cards, np.random.default_rng(0))  # no artwork ids needed
+
+    frequencies = np.bincount(choice.chosen, minlength=3) / len(cards)
+    assert frequencies == pytest.approx(choice.probabilities[0], abs=0.01)
+    offline = page_probabilities(policy, model, context, cards[:1])[0]
+    assert offline == pytest.approx(choice.probabilities[0])
+    assert choice.policy_version.endswith("+stages") and choice.model_version == "b7"
+    # Brute force: sample both stages' scores per theme and multiply, the way the posterior is meant.
+    means, sds = model.theme_posterior(lambda stage: _posterior(stage, context, v=1.0))
+    draws = means[[0, 3, 5]] + sds[[0, 3, 5]] * np.random.default_rng(1).standard_normal((200_000, 3))
+    wins = np.bincount(draws.argmax(axis=1), minlength=3) / len(draws)
+    assert 0.95 * wins + 0.05 / 3 == pytest.approx(offline, abs=0.005)
+    assert staged_model(full.click, None, version="b7") is full.click  # a click reward: one stage
+
+
+def _posterior(published, context, v):
+    x = published.space.features(context.taste, np.arange(N), context.daypart, context.device)
+    sd = v * published.noise * np.sqrt(np.einsum("td,td->t", x @ published.covariance, x))
+    return x @ published.theta, sd
 
 
 def test_the_two_stage_score_is_the_product_with_a_delta_method_spread():

@@ -173,7 +173,8 @@ def test_the_bandits_belief_per_theme_is_its_posterior_with_a_credible_interval(
     theta = np.linalg.solve(state.precision, state.moment)
     covariance = np.linalg.inv(state.precision)
     noise = publish(state).noise
-    space = FeatureSpace(len(ALL_THEMES))
+    space = FeatureSpace(len(ALL_THEMES), layout=2)
+    assert state.layout == 2
     for theme in ("romance", "action", "ensemble cast"):
         k = THEME_INDEX[theme]
         for lean, mean, low in ((0.0, "mean", "low"), (1.0, "fan_mean", "fan_low")):

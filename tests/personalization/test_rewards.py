@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.bandit import BanditState, FeatureSpace
+from personalization.bandit.variants import ArmModel
 from personalization.context import DAYPARTS, DEVICES
 from personalization.models import BanditSnapshot, Engagement, Event, Impression, PageView
-from personalization.selectors.serving import bandit_params
+from personalization.selectors.serving import bandit_params, published_bandit, published_bandit_forget
 from personalization.services import artwork as artwork_service
 from personalization.services.artwork import bandit_learn
 from personalization.services.events import event_submit, impression_token
@@ -57,10 +58,10 @@ def send(viewer, title, kind: str, token: str = "") -> bool:
     return True
 
 
-def refit(reward: str) -> tuple[np.ndarray, np.ndarray]:
-    """Brute force: every seen themed impression's feature row (with the taste its page view logged), and 1
-    where an event of the reward's kind carries its id."""
-    kind = reward_event_kind(reward)
+def refit(reward: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Brute force from the log, per stage: (A, b) = (prior + X'X, X'r) of the click stage over every seen
+    themed impression (with the taste its page view logged), and for a play or quality-play reward the
+    P(reward | click) stage over the clicked ones (a click event, or the reward itself when no click came)."""
     rows = list(
         Impression.objects.filter(seen_at__isnull=False)
         .exclude(theme="")
@@ -71,16 +72,25 @@ def refit(reward: str) -> tuple[np.ndarray, np.ndarray]:
         page_view.pk: np.frombuffer(bytes(page_view.taste), dtype=np.float16).astype(np.float64)
         for page_view in PageView.objects.all()
     }
-    X = FeatureSpace(len(ALL_THEMES)).impression_features(
+    space = FeatureSpace(len(ALL_THEMES), layout=2)  # theme x daypart and theme x device columns last
+    X = space.impression_features(
         np.stack([logged[row[1]] for row in rows]),
         np.array([THEME_INDEX[row[2]] for row in rows]),
         np.array([DAYPARTS.index(row[3]) for row in rows]),
         np.array([DEVICES.index(row[4]) for row in rows]),
     )
-    paid = set(Event.objects.filter(kind=kind).values_list("impression_id", flat=True))
-    r = np.array([1.0 if row[0] in paid else 0.0 for row in rows])
-    lam = bandit_params().lambda_
-    return lam * np.eye(X.shape[1]) + X.T @ X, X.T @ r
+    prior = np.diag([bandit_params().lambda_] * space.base_d + [3000.0] * (space.d - space.base_d))
+
+    def paid_by(*kinds: str) -> np.ndarray:
+        paid = set(Event.objects.filter(kind__in=kinds).values_list("impression_id", flat=True))
+        return np.array([row[0] in paid for row in rows])
+
+    if reward == "click":
+        return [(prior + X.T @ X, X.T @ paid_by("click"))]
+    kind = reward_event_kind(reward)
+    clicked, paid = paid_by("click", kind), paid_by(kind)
+    Xc = X[clicked]
+    return [(prior + X.T @ X, X.T @ clicked), (prior + Xc.T @ Xc, Xc.T @ paid[clicked])]
 
 
 def learned() -> BanditState:
@@ -88,9 +98,13 @@ def learned() -> BanditState:
 
 
 def assert_matches_refit(reward: str) -> None:
-    precision, moment = refit(reward)
-    state = learned()
-    assert np.allclose(state.precision, precision) and np.allclose(state.moment, moment)
+    snapshot = BanditSnapshot.objects.first()
+    stages = [snapshot.state] + ([snapshot.play_state] if snapshot.play_state is not None else [])
+    expected = refit(reward)
+    assert len(stages) == len(expected)
+    for saved, (precision, moment) in zip(stages, expected, strict=True):
+        state = BanditState.from_bytes(bytes(saved))
+        assert np.allclose(state.precision, precision) and np.allclose(state.moment, moment)
 
 
 def test_the_default_reward_is_a_play_not_a_click(settings, world):
@@ -138,6 +152,31 @@ def test_a_late_reward_is_folded_when_it_arrives_as_if_it_had_come_with_its_impr
     assert learned().n_impressions == 2  # the card is not counted again, only its reward added
     assert_matches_refit("play")
     assert not Event.objects.filter(kind="play", reward_folded_at__isnull=True).exists()
+
+
+def test_a_play_after_its_click_was_learned_adds_a_reward_not_a_second_click(world):
+    viewer, (opened, *_) = world["viewer"], world["titles"]
+    token = show(viewer, opened, "romance")
+    send(viewer, opened, "click", token)
+    assert bandit_learn(lag=timedelta(0)).rewards == 0  # a click alone: P(click) learns, P(play | click) a miss
+    send(viewer, opened, "play", token)
+
+    assert bandit_learn(lag=timedelta(0)).rewards == 1
+
+    assert_matches_refit("play")  # the card is one click and one play, however the events were split
+    assert not Event.objects.filter(reward_folded_at__isnull=True).exists()
+
+
+def test_the_site_chooses_artwork_by_the_chance_of_a_play(world):
+    viewer, (title, *_) = world["viewer"], world["titles"]
+    send(viewer, title, "play", show(viewer, title, "romance"))
+    bandit_learn(lag=timedelta(0))
+    published_bandit_forget()
+
+    model = published_bandit()
+
+    assert isinstance(model, ArmModel) and model.play is not None and not model.per_variant
+    assert model.version == f"b{BanditSnapshot.objects.first().pk}"
 
 
 def test_a_quality_play_is_a_play_that_lasts(world):
