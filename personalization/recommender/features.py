@@ -20,7 +20,7 @@ viewer has not seen (ties to the lower index), deduplicated. A group left out (`
 contributes neither candidates nor features.
 
 Features of a (viewer, title) pair, by group (`FEATURES`); "rank" is the number of the viewer's
-unseen titles the generator scores strictly higher (0 = its first choice):
+unseen titles the generator scores strictly higher, scores compared in float32 (0 = its first choice):
 
     ease:        ease score, ease rank, ease score / the viewer's best ease score
     surprise:    predicted stars, their rank, b_u, b_i, implicit score, implicit rank
@@ -34,7 +34,7 @@ unseen titles the generator scores strictly higher (0 = its first choice):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -91,12 +91,20 @@ class ItemArrays:
     time_keys: np.ndarray  # sorted item position * TIME_KEY + timestamp of every training rating
     data_end: float  # newest timestamp in the training data (epoch seconds), 0 if none
     popularity_rank: np.ndarray = None  # type: ignore[assignment]  # derived: 0 = most watched
+    # Derived: the viewer-independent generators' items best first (ties to the lower position), so a
+    # viewer's top unseen titles are a short walk down the list rather than a pass over every title.
+    orders: dict = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        order = np.lexsort((np.arange(len(self.popularity)), -self.popularity))
+        order = _best_first(self.popularity)
         ranks = np.empty(len(order), dtype=np.float64)
         ranks[order] = np.arange(len(order))
         object.__setattr__(self, "popularity_rank", ranks)
+        object.__setattr__(self, "orders", {"popularity": order, "trend": _best_first(self.recent)})
+
+
+def _best_first(values: np.ndarray) -> np.ndarray:
+    return np.lexsort((np.arange(len(values)), -np.asarray(values, dtype=np.float64)))
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,17 @@ class ViewerBlock:
     history_size: np.ndarray
     first_active: np.ndarray  # epoch seconds
     last_active: np.ndarray
+    # Each ranked generator's unseen scores sorted, by (generator, row): computed once, they give both
+    # the generator's candidates and its rank feature (a sort of every title is the costly step).
+    _sorted: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def sorted_unseen(self, name: str, row: int) -> np.ndarray:
+        """A ranked generator's scores of the row's unseen titles, ascending, in float32: the precision
+        serving computes them in (EASE, and the factor products), and a sort twice as fast."""
+        key = (name, row)
+        if key not in self._sorted:
+            self._sorted[key] = np.sort(getattr(self, name)[row][~self.seen[row]].astype(np.float32))
+        return self._sorted[key]
 
 
 def generator_scores(block: ViewerBlock, items: ItemArrays) -> dict[str, np.ndarray]:
@@ -138,33 +157,49 @@ def candidate_pairs(block: ViewerBlock, items: ItemArrays, params: RecommenderPa
     for name, group in GENERATORS:
         if not params.uses(group):
             continue
-        values = np.broadcast_to(scores[name], (n_viewers, n_items))
+        values = scores[name]
         for row in range(n_viewers):
-            chosen[row, _top_unseen(values[row], block.seen[row], k)] = True
+            seen = block.seen[row]
+            if name in items.orders:  # the same order for everyone: walk it past the viewer's seen titles
+                head = items.orders[name][: k + int(seen.sum())]
+                top = head[~seen[head]][:k]
+            elif name in RANKED:  # its sorted scores are needed for the rank feature anyway
+                top = _top_unseen(values[row].astype(np.float32), seen, k, block.sorted_unseen(name, row))
+            else:
+                top = _top_unseen(values[row], seen, k)
+            chosen[row, top] = True
     chosen &= ~block.seen
     return np.nonzero(chosen)
 
 
-def _top_unseen(values: np.ndarray, seen: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k highest values among unseen items, ties to the lower position."""
-    masked = np.where(seen, -np.inf, values)
-    if k >= len(masked):
-        return np.flatnonzero(~seen)
-    kth = np.partition(masked, len(masked) - k)[len(masked) - k]
-    above = np.flatnonzero(masked > kth)
-    tied = np.flatnonzero(masked == kth)[: k - len(above)]
-    out = np.concatenate([above, tied])
-    return out[~seen[out]]
+RANKED = ("ease", "stars", "implicit")  # the generators with a rank feature
 
 
-def unseen_rank(values: np.ndarray, seen: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """For each (row, col) pair, how many unseen items of that row score strictly higher."""
-    values = np.broadcast_to(values, seen.shape)
+def _top_unseen(values: np.ndarray, seen: np.ndarray, k: int, ascending: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the k highest values among unseen items, ties to the lower position. `ascending`,
+    if given, is the unseen values sorted (the k-th best is read off it instead of partitioning)."""
+    unseen = ~seen
+    n_unseen = int(unseen.sum())
+    if k >= n_unseen:
+        return np.flatnonzero(unseen)
+    if ascending is None:
+        kth = np.partition(values[unseen], n_unseen - k)[n_unseen - k]
+    else:
+        kth = ascending[n_unseen - k]
+    above = np.flatnonzero((values > kth) & unseen)
+    tied = np.flatnonzero((values == kth) & unseen)[: k - len(above)]
+    return np.concatenate([above, tied])
+
+
+def unseen_rank(block: ViewerBlock, name: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """For each (row, col) pair, how many unseen items of that row score strictly higher on `name`
+    (compared in float32, as `ViewerBlock.sorted_unseen` keeps them)."""
+    values = getattr(block, name)
     out = np.empty(len(rows), dtype=np.float64)
     for row in np.unique(rows):
         pick = rows == row
-        ordered = np.sort(values[row][~seen[row]])
-        out[pick] = len(ordered) - np.searchsorted(ordered, values[row, cols[pick]], side="right")
+        ordered = block.sorted_unseen(name, int(row))
+        out[pick] = len(ordered) - np.searchsorted(ordered, values[row, cols[pick]].astype(np.float32), side="right")
     return out
 
 
@@ -188,17 +223,17 @@ def feature_matrix(
     if params.uses("ease"):
         best = np.max(np.where(block.seen, -np.inf, block.ease), axis=1, initial=-np.inf)
         columns["ease_score"] = block.ease[rows, cols]
-        columns["ease_rank"] = unseen_rank(block.ease, block.seen, rows, cols)
+        columns["ease_rank"] = unseen_rank(block, "ease", rows, cols)
         columns["ease_share"] = np.divide(
             block.ease[rows, cols], best[rows], out=np.zeros(len(rows)), where=best[rows] > 0
         )
     if params.uses("surprise"):
         columns["stars"] = block.stars[rows, cols]
-        columns["stars_rank"] = unseen_rank(block.stars, block.seen, rows, cols)
+        columns["stars_rank"] = unseen_rank(block, "stars", rows, cols)
         columns["user_bias"] = block.user_bias[rows]
         columns["item_bias"] = items.item_bias[cols]
         columns["implicit_score"] = block.implicit[rows, cols]
-        columns["implicit_rank"] = unseen_rank(block.implicit, block.seen, rows, cols)
+        columns["implicit_rank"] = unseen_rank(block, "implicit", rows, cols)
     if params.uses("popularity"):
         columns["log_popularity"] = np.log1p(items.popularity[cols])
         columns["popularity_rank"] = items.popularity_rank[cols]
