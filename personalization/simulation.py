@@ -41,6 +41,8 @@ WORLD_KEYS: dict[str, str] = {
     "play_given_click": "probability of Play after a click",
     "variant_play_sd": "sd of each variant's shift of the play probability after a click, in logits",
     "variant_play_corr": "correlation of a variant's play shift with its quality (< 0: clickbait)",
+    "theme_play_sd": "sd of each theme's shift of the play probability after a click, in logits",
+    "theme_play_corr": "correlation of a theme's play shift with its appeal (< 0: clickbait themes)",
     "quality_given_play": "probability a play lasts (a quality play, >= 70% watched)",
     "cards_seen": "object by device: cards of a row on screen (null: every card is seen)",
     "row_scroll_p": "chance a viewer scrolls a row sideways to the next screenful (again and again)",
@@ -90,6 +92,7 @@ class ClickWorld:
     play_given_click: float = 0.35
     variant_play_sd: float = 0.0
     variant_play_corr: float = 0.0
+    theme_play: np.ndarray | None = None  # (n_themes,) logit shift of P(Play | click) per theme
     quality_given_play: float = 0.6
     cards_seen: dict | None = None  # by device; None: every card is seen
     row_scroll_p: float = 0.0
@@ -105,7 +108,20 @@ class ClickWorld:
         rng = np.random.default_rng([seed, 4])
         theme_daypart = rng.normal(0.0, context_sd["theme_daypart_sd"], (n_themes, len(DAYPARTS)))
         theme_device = rng.normal(0.0, context_sd["theme_device_sd"], (n_themes, len(DEVICES)))
-        return cls(appeal=appeal, seed=seed, theme_daypart=theme_daypart, theme_device=theme_device, **parameters)
+        play_sd, rho = parameters.pop("theme_play_sd", 0.0), parameters.pop("theme_play_corr", 0.0)
+        theme_play = None
+        if play_sd:  # correlated with the theme's appeal: rho < 0 makes the most clicked themes abandoned
+            z = np.random.default_rng([seed, 8]).standard_normal(n_themes)
+            standard = appeal / theme_appeal_sd if theme_appeal_sd else np.zeros(n_themes)
+            theme_play = play_sd * (rho * standard + np.sqrt(max(1.0 - rho * rho, 0.0)) * z)
+        return cls(
+            appeal=appeal,
+            seed=seed,
+            theme_daypart=theme_daypart,
+            theme_device=theme_device,
+            theme_play=theme_play,
+            **parameters,
+        )
 
     # The viewer -------------------------------------------------------------------------------
 
@@ -220,11 +236,17 @@ class ClickWorld:
         return float(1.0 / (1.0 + np.exp(-logit)))
 
     def play_probability(self, variant_key: tuple = ()) -> float:
-        """P(Play | click) for a variant: play_given_click shifted by its hidden play shift (clickbait)."""
-        if not self.variant_play_sd or not variant_key:
+        """P(Play | click) for a variant (title key, theme name): play_given_click shifted by the variant's
+        and its theme's hidden play shifts (clickbait: clicked, then abandoned)."""
+        shift = 0.0
+        if self.variant_play_sd and variant_key:
+            shift += self.variant_draws(variant_key)[1]
+        if self.theme_play is not None and len(variant_key) > 1 and variant_key[1] in THEME_INDEX:
+            shift += float(self.theme_play[THEME_INDEX[variant_key[1]]])
+        if not shift:
             return self.play_given_click
         base = np.log(self.play_given_click / (1.0 - self.play_given_click))
-        return float(1.0 / (1.0 + np.exp(-(base + self.variant_draws(variant_key)[1]))))
+        return float(1.0 / (1.0 + np.exp(-(base + shift))))
 
     def seen_cards(self, device: str, rng: np.random.Generator) -> int | None:
         """How many cards of a row this viewer sees: a screenful, and more while they scroll sideways."""
@@ -280,12 +302,13 @@ def world_from_dict(data: dict, *, default_seed: int, n_themes: int | None = Non
         number(key, -20.0, 20.0)
     for key in (
         "noise_sd", "theme_appeal_sd", "variant_quality_sd", "theme_daypart_sd", "theme_device_sd",
-        "theme_genre_sd", "drift_sd", "variant_play_sd",
+        "theme_genre_sd", "drift_sd", "variant_play_sd", "theme_play_sd",
     ):  # fmt: skip
         number(key, 0.0, 10.0)
     for key in ("play_given_click", "quality_given_play"):
         number(key, 1e-6, 1.0 - 1e-6)
     number("variant_play_corr", -1.0, 1.0)
+    number("theme_play_corr", -1.0, 1.0)
     number("row_scroll_p", 0.0, 0.95)
     if "click_delay_sessions" in data:
         delay = data["click_delay_sessions"]

@@ -153,6 +153,19 @@ def test_clickbait_variants_are_clicked_then_abandoned():
     assert world(play_given_click=0.2).play_probability(keys[0]) == 0.2
 
 
+def test_clickbait_themes_are_the_appealing_ones_abandoned_after_the_click():
+    w = world(theme_appeal_sd=0.5, theme_play_sd=1.5, theme_play_corr=-0.9, play_given_click=0.35)
+    shift = logit([w.play_probability((1, theme)) for theme in ALL_THEMES]) - logit(0.35)
+    assert np.std(shift) == pytest.approx(1.5, rel=0.35)  # a few dozen themes: a loose check of the sd
+    assert np.corrcoef(w.appeal, shift)[0, 1] < -0.7
+    assert np.allclose(shift, w.theme_play)  # every variant of a theme shares its shift, whatever the title
+    assert w.play_probability((2, ALL_THEMES[0])) == w.play_probability((1, ALL_THEMES[0]))
+    assert world(theme_appeal_sd=0.5).play_probability((1, ALL_THEMES[0])) == 0.35
+    for bad in ({"theme_play_sd": -1}, {"theme_play_corr": 1.5}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            world(**bad)
+
+
 def test_cards_seen_and_sideways_scrolling():
     w = world(cards_seen={"desktop": 6, "mobile": 3}, row_scroll_p=0.5)
     rng = np.random.default_rng(0)
