@@ -93,6 +93,18 @@ class FeatureSpace:
 
     def features(self, taste: np.ndarray, themes: np.ndarray, daypart: int, device: int) -> np.ndarray:
         """Feature rows (len(themes), d) of one viewer's page: all arms share taste and context."""
+        taste, themes = self._check_page(taste, themes, daypart, device)
+        return self._rows(themes, taste[themes], daypart, device)
+
+    def sparse_features(
+        self, taste: np.ndarray, themes: np.ndarray, daypart: int, device: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The same rows as `features`, as each row's few non-zero columns and their values, (n, m) each
+        (m = 7, or 9 with layout 2): a page scores every theme through them in O(n m^2), not O(n d^2)."""
+        taste, themes = self._check_page(taste, themes, daypart, device)
+        return self._columns(themes, taste[themes], daypart, device)
+
+    def _check_page(self, taste, themes, daypart, device) -> tuple[np.ndarray, np.ndarray]:
         taste = self._check_taste(taste)
         themes = self._check_themes(themes)
         codes_ok = all(isinstance(code, int | np.integer) for code in (daypart, device))
@@ -101,7 +113,7 @@ class FeatureSpace:
                 f"daypart must be an int in [0, {len(DAYPARTS)}) and device in [0, {len(DEVICES)}), "
                 f"got {daypart!r}, {device!r}"
             )
-        return self._rows(themes, taste[themes], daypart, device)
+        return taste, themes
 
     def impression_features(
         self, tastes: np.ndarray, themes: np.ndarray, dayparts: np.ndarray, devices: np.ndarray
@@ -125,20 +137,35 @@ class FeatureSpace:
     def _rows(
         self, themes: np.ndarray, lift: np.ndarray, dayparts: np.ndarray | int, devices: np.ndarray | int
     ) -> np.ndarray:
-        rows = np.arange(len(themes))
-        lift = np.clip(lift, -CURVE_CLIP, CURVE_CLIP)
+        columns, values = self._columns(themes, lift, dayparts, devices)
         x = np.zeros((len(themes), self.d))
-        x[rows, themes] = 1.0
-        x[:, self.shared_slope] = lift
-        x[rows, self.theme_slopes + themes] = lift
-        x[rows, self.daypart_slopes + dayparts] = lift
-        x[rows, self.device_slopes + devices] = lift
-        x[:, self.curvature] = lift * np.abs(lift)
-        x[:, self.intercept] = 1.0
-        if self.layout == 2:
-            x[rows, self.theme_dayparts + themes * len(DAYPARTS) + dayparts] = 1.0
-            x[rows, self.theme_devices + themes * len(DEVICES) + devices] = 1.0
+        x[np.arange(len(themes))[:, None], columns] = values
         return x
+
+    def _columns(
+        self, themes: np.ndarray, lift: np.ndarray, dayparts: np.ndarray | int, devices: np.ndarray | int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's non-zero columns (all distinct) and values: the one definition of the layout."""
+        n = len(themes)
+        lift = np.clip(lift, -CURVE_CLIP, CURVE_CLIP)
+        dayparts, devices = np.broadcast_to(dayparts, n), np.broadcast_to(devices, n)
+        ones = np.ones(n)
+        columns = [
+            (themes, ones),
+            (np.full(n, self.shared_slope), lift),
+            (self.theme_slopes + themes, lift),
+            (self.daypart_slopes + dayparts, lift),
+            (self.device_slopes + devices, lift),
+            (np.full(n, self.curvature), lift * np.abs(lift)),
+            (np.full(n, self.intercept), ones),
+        ]
+        if self.layout == 2:
+            columns.append((self.theme_dayparts + themes * len(DAYPARTS) + dayparts, ones))
+            columns.append((self.theme_devices + themes * len(DEVICES) + devices, ones))
+        return (
+            np.stack([c for c, _ in columns], axis=1).astype(np.intp),
+            np.stack([v for _, v in columns], axis=1).astype(np.float64),
+        )
 
     def _check_taste(self, taste: np.ndarray) -> np.ndarray:
         taste = np.asarray(taste, dtype=np.float64)

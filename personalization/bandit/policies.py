@@ -180,9 +180,11 @@ def _theme_posterior(
         if model.per_variant:
             raise ValueError("a per-variant model scores artwork ids, not themes: use choose_page with arm_keys")
         return model.theme_posterior(lambda stage: _theme_posterior(stage, context, params))
-    x = model.space.features(context.taste, np.arange(model.n_themes), context.daypart, context.device)
-    means = x @ model.theta
-    variance = np.einsum("td,td->t", x @ model.covariance, x)
+    columns, values = model.space.sparse_features(
+        context.taste, np.arange(model.n_themes), context.daypart, context.device
+    )
+    means = np.einsum("tm,tm->t", model.theta[columns], values)
+    variance = np.einsum("ti,tij,tj->t", values, model.covariance[columns[:, :, None], columns[:, None, :]], values)
     sds = params.v * model.noise * np.sqrt(np.maximum(variance, 1e-300))
     return means, sds
 

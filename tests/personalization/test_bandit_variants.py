@@ -162,3 +162,29 @@ def test_the_peers_return_probability_vectors_and_lints_is_exact():
     assert pmf.sum() == pytest.approx(1.0)
     draws = np.bincount([arm for arm, _ in choices], minlength=3) / many
     assert draws == pytest.approx(pmf, abs=0.025)
+
+
+@pytest.mark.parametrize("layout", [1, 2])
+def test_sparse_feature_rows_are_the_dense_ones_and_score_a_page_alike(layout):
+    space = FeatureSpace(N, layout)
+    taste, themes = np.random.default_rng(5).normal(0, 2, N), np.array([0, 2, 2, 5])
+    dense = space.features(taste, themes, 3, 1)
+    columns, values = space.sparse_features(taste, themes, 3, 1)
+    rebuilt = np.zeros_like(dense)
+    for row, (cols, vals) in enumerate(zip(columns, values, strict=True)):
+        assert len(set(cols.tolist())) == len(cols)  # no column twice in a row
+        rebuilt[row, cols] = vals
+    assert np.array_equal(rebuilt, dense)
+    # A page's theme posterior from the sparse rows equals the dense x'Cx of every theme.
+    rng = np.random.default_rng(6)
+    x = space.impression_features(rng.normal(0, 1, (300, N)), rng.integers(0, N, 300),
+                                  rng.integers(0, 4, 300), rng.integers(0, 4, 300))  # fmt: skip
+    model = publish(fold(state_new(n_themes=N, layout=layout), x, (rng.random(300) < 0.2).astype(float)))
+    context = PageContext(taste=taste, daypart=3, device=1)
+    means, sds = _posterior(model, context, v=0.7)
+    policy = Policy("thompson", BanditParams(v=0.7, epsilon=0.0))
+    probabilities = page_probabilities(policy, model, context, [np.arange(N)])[0]
+    draws = means + sds * np.random.default_rng(2).standard_normal((200_000, N))
+    assert np.bincount(draws.argmax(axis=1), minlength=N) / len(draws) == pytest.approx(probabilities, abs=0.005)
+    with pytest.raises(ValueError, match="daypart"):
+        space.sparse_features(taste, themes, 9, 1)
