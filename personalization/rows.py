@@ -10,6 +10,7 @@ of an earlier one are dropped. Each row says why it is there and why there (`per
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 
@@ -147,7 +148,7 @@ def plan_page(
         ):
             continue
         taken = used.union(chart_titles) if len(chart_titles) == TOP_10 else used
-        fresh = tuple(int(p) for p in candidate.positions if p not in taken)[:row_length]
+        fresh = tuple(islice((int(p) for p in candidate.positions if p not in taken), row_length))
         if not fresh or (len(fresh) < min(MIN_ROW_LENGTH, row_length) and candidate.kind not in PERSONAL_LISTS):
             continue
         used.update(fresh)
