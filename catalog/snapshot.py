@@ -80,6 +80,17 @@ class CatalogSnapshot:
 
         return self.memo(("artwork_themes", title_id), themes)
 
+    def artwork_ids(self, title_id: int) -> tuple[int, ...]:
+        """Artwork id of each active variant of a title, in variant order (a page asks for every card)."""
+        return self.memo(
+            ("artwork_ids", title_id), lambda: tuple(v.artwork_id for v in self.artworks.get(title_id, ()))
+        )
+
+    def exploring(self, title_id: int) -> tuple[bool, ...]:
+        """Whether each active variant of a title is new and explored (`ArtworkVariant.exploring`)."""
+        variants = self.artworks.get(title_id, ())
+        return self.memo(("exploring", title_id), lambda: tuple(v.exploring for v in variants))
+
     def default_variant(self, title_id: int) -> ArtworkVariant | None:
         """The editor's default (sorted first), or None for a title without active artwork."""
         variants = self.artworks.get(title_id, ())

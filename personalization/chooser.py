@@ -99,31 +99,32 @@ class ArtworkChooser:
         if not with_art:
             return choices
         cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
-        keys = [tuple(v.artwork_id for v in variants[i]) for i in with_art] if self.policy.name == "thompson" else None
+        ids = [self.snapshot.artwork_ids(title_ids[i]) for i in with_art]
+        keys = ids if self.policy.name == "thompson" else None
         picked = choose_page(self.policy, self.model, self.context, cards, self.rng, arm_keys=keys)
         chosen, probabilities = picked.chosen.copy(), picked.probabilities.copy()
         if self.boost:
-            self._boost_exploring([variants[i] for i in with_art], chosen, probabilities)
+            self._boost_exploring([self.snapshot.exploring(title_ids[i]) for i in with_art], chosen, probabilities)
+        rows = probabilities.tolist()
         for row, (i, arm) in enumerate(zip(with_art, chosen.tolist(), strict=True)):
             arms = variants[i]
             choices[i] = ArtworkChoice(
                 arms[arm],
-                float(probabilities[row, arm]),
-                candidates=tuple(v.artwork_id for v in arms),
-                probabilities=tuple(probabilities[row, : len(arms)].tolist()),
+                rows[row][arm],
+                candidates=ids[row],
+                probabilities=tuple(rows[row][: len(arms)]),
             )
         return choices
 
-    def _boost_exploring(
-        self, variants: list[tuple[ArtworkVariant, ...]], chosen: np.ndarray, probabilities: np.ndarray
-    ) -> None:
+    def _boost_exploring(self, flags: list[tuple[bool, ...]], chosen: np.ndarray, probabilities: np.ndarray) -> None:
         """Mix in the uniform choice among each card's exploring variants (in place): with probability
-        `boost` a card with new variants shows one of them, so every arm's probability stays exact."""
-        rows = [c for c, card_variants in enumerate(variants) if any(v.exploring for v in card_variants)]
+        `boost` a card with new variants shows one of them, so every arm's probability stays exact.
+        `flags[c]`: which of card c's variants explore."""
+        rows = [c for c, card_flags in enumerate(flags) if any(card_flags)]
         explore = self.rng.random(len(rows)) < self.boost
         for r, c in enumerate(rows):
             exploring = np.zeros(probabilities.shape[1])
-            exploring[: len(variants[c])] = [v.exploring for v in variants[c]]
+            exploring[: len(flags[c])] = flags[c]
             if explore[r]:
                 chosen[c] = int(self.rng.choice(np.flatnonzero(exploring)))
             probabilities[c] = self.boost * exploring / exploring.sum() + (1.0 - self.boost) * probabilities[c]

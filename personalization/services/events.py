@@ -109,7 +109,7 @@ def impression_token(*, impression_id: uuid.UUID, profile_id: int, title_id: int
     issued = int(time.time()) if issued is None else issued
     stamp = base36(issued)
     message = f"{impression_id.hex}:{profile_id}:{title_id}:{stamp}".encode()
-    signature = hmac.new(_token_key(settings.SECRET_KEY), message, hashlib.sha1).hexdigest()
+    signature = hmac.digest(_token_key(settings.SECRET_KEY), message, "sha1").hex()  # one C call per card
     return f"{impression_id.hex}.{stamp}.{signature[:_SIGNATURE_LENGTH]}"
 
 
