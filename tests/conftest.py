@@ -19,7 +19,7 @@ from django.core.management import call_command
 
 from catalog.selectors import catalog_snapshot_clear
 from personalization.selectors.experiments import running_experiments_forget
-from personalization.selectors.serving import active_model_forget, published_bandit_forget
+from personalization.selectors.serving import active_model_forget, published_bandit_forget, published_row_model_forget
 from streamflix import queue
 from streamflix.celery import app as celery_app
 from streamflix.celery import celery_override
@@ -50,10 +50,18 @@ def _isolated(settings, tmp_path):
     catalog_snapshot_clear()
     active_model_forget()
     published_bandit_forget()
+    published_row_model_forget()
     running_experiments_forget()
     celery_override(task_always_eager=True, task_eager_propagates=True)
     yield
     catalog_snapshot_clear()
+
+
+@pytest.fixture
+def rules_row_order(settings):
+    """Rows in the rules' order (ROW_POLICY=rules), for a test about what is in the rows or about the rules
+    themselves: the learned default draws the order (Plackett-Luce), so row places vary from page to page."""
+    settings.ROW_POLICY = "rules"
 
 
 @pytest.fixture(scope="session")

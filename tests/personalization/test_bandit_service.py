@@ -18,7 +18,7 @@ from personalization.models import BanditSnapshot, Event
 from personalization.personal import viewer_tastes
 from personalization.selectors.serving import bandit_params, published_bandit, published_bandit_forget
 from personalization.selectors.viewers import viewer_history
-from personalization.services import artwork as artwork_service
+from personalization.services import locks
 from personalization.services.artwork import artwork_chooser, bandit_learn
 from personalization.services.impressions import ShownCard, impressions_ingest, impressions_mark_seen
 from tests.conftest import require_postgres
@@ -148,7 +148,7 @@ def test_a_second_learning_pass_skips_while_one_is_running(world):
         host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
     ) as running:  # another worker, in the middle of its pass
         running.execute("BEGIN")
-        running.execute("SELECT pg_advisory_xact_lock(%s)", [artwork_service._LEARNING_LOCK])
+        running.execute("SELECT pg_advisory_xact_lock(%s)", [locks.ARTWORK_LEARNING])
 
         skipped = bandit_learn(lag=timedelta(0))
 
