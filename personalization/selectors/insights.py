@@ -20,9 +20,9 @@ from personalization.bandit import PageContext, Policy, page_probabilities
 from personalization.bandit.variants import belief
 from personalization.context import DAYPARTS, DEVICES
 from personalization.models import BanditSnapshot, Event, Impression, ImpressionDaily, PageView, Rating, RowSnapshot
-from personalization.row_order import ROW_KINDS, RowInputs, row_matrix
+from personalization.row_order import ROW_KINDS, RowInputs, RowModel, row_matrix
 from personalization.rows import NOT_A_GENRE, rules_priority
-from personalization.selectors.serving import bandit_params, published_bandit, published_row_model, row_model_prior
+from personalization.selectors.serving import bandit_params, published_bandit, row_model_prior
 from personalization.taste import lift_from_history, like_weights
 
 FAN_LIFT = 1.0  # a "fan" of a theme likes it at least twice as often as everyone does
@@ -276,8 +276,10 @@ def row_effects(*, daypart: str = "evening", device: str = "desktop") -> dict | 
     if latest is None:
         return None
     genres = tuple(catalog_snapshot().genre_names)
-    model = published_row_model(genres)
+    model = RowModel.from_bytes(bytes(latest.state))  # the newest, whatever a web process has loaded yet
     prior = row_model_prior(genres)
+    stale = model.space.genres != genres
+    model = prior if stale else model
     rows = [(kind.replace("_", " "), RowInputs(kind, "", 0.0, 0.0)) for kind in ROW_KINDS if kind != "genre"]
     rows += [(f"{genre} (genre)", RowInputs("genre", genre, 0.0, 0.0)) for genre in genres if genre not in NOT_A_GENRE]
     rows = [(label, replace(i, rules=rules_priority(i.kind, i.genre, daypart, device).total)) for label, i in rows]
@@ -297,6 +299,6 @@ def row_effects(*, daypart: str = "evening", device: str = "desktop") -> dict | 
         "cards": latest.cards_folded,
         "clicks": latest.clicks_folded,
         "learned_at": latest.created_at,
-        "stale": model is prior,  # learned over another genre vocabulary: the next pass starts again
+        "stale": stale,  # learned over another genre vocabulary: the next pass starts again
         "policy": settings.ROW_POLICY,
     }

@@ -140,10 +140,9 @@ def homepage_build(
 def row_ordering(*, snapshot: CatalogSnapshot, context: Context, rng: np.random.Generator) -> RowOrdering:
     """The page's row order hook (ROW_POLICY): the learned model's Plackett-Luce draw with the page view's
     rng (the prior, i.e. the rules up to exploration noise, before the first learning pass), or the rules."""
-    if settings.ROW_POLICY == "rules":
-        return RowOrdering("rules", context.daypart, context.device)
-    model = published_row_model(tuple(snapshot.genre_names))
-    return RowOrdering("learned", context.daypart, context.device, model=model, rng=rng)
+    policy = settings.ROW_POLICY
+    model = published_row_model(snapshot.genre_names) if policy == "learned" else None
+    return RowOrdering(policy, context.daypart, context.device, model=model, rng=rng)  # refuses an unknown policy
 
 
 def homepage_row(
