@@ -51,4 +51,10 @@ class Migration(migrations.Migration):
             model_name='event',
             index=models.Index(condition=models.Q(('kind', 'click'), ('row_folded_at__isnull', True)), fields=['created_at'], name='event_click_row_unfolded'),
         ),
+        # Clicks logged before this release have no row inputs to be folded with: handled already, so the
+        # first learning pass does not look them all up.
+        migrations.RunSQL(
+            "UPDATE personalization_event SET row_folded_at = created_at WHERE kind = 'click'",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
     ]
