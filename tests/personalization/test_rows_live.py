@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from catalog.selectors import catalog_snapshot
@@ -28,11 +29,14 @@ from personalization.row_order import (
 )
 from personalization.rows import plan_page
 from personalization.selectors.serving import published_row_model_forget
+from personalization.services import locks
 from personalization.services.events import event_submit
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.impressions import impressions_mark_seen
 from personalization.services.rows import rows_learn
 from personalization.services.simulation import viewer_signals
+from personalization.tasks import rows_learn_task
+from tests.conftest import advisory_lock_held
 from tests.factories import make_catalog, make_profile, rate
 
 pytestmark = pytest.mark.django_db
@@ -320,3 +324,21 @@ def test_insights_show_the_learned_row_effects(viewers, admin_client):
     assert top_picks.learned == pytest.approx(float(x @ model.theta), abs=1e-12)
     assert top_picks.prior == pytest.approx(PRIOR_RULES_WEIGHT * top_picks.rules, abs=1e-12)
     assert top_picks.rules == pytest.approx(0.95)  # no boost for top picks at night on a phone
+
+
+def test_a_second_row_learning_pass_skips_while_one_is_running(viewers):
+    """Two overlapping passes would fold the same rows twice; the second must skip (PostgreSQL)."""
+    browse(viewers[0], EVENING_DESKTOP, 0)
+    with advisory_lock_held(locks.ROWS_LEARNING):
+        skipped = rows_learn(lag=NOW)
+    assert skipped.skipped and not RowSnapshot.objects.exists()
+    assert not Event.objects.filter(row_folded_at__isnull=False).exists()
+
+
+def test_the_minute_task_runs_the_pass(viewers):
+    browse(viewers[0], EVENING_DESKTOP, 0)
+    Impression.objects.update(seen_at=F("seen_at") - timedelta(minutes=1))  # older than the ingest lag
+
+    cards = rows_learn_task.delay().get()
+
+    assert cards == RowSnapshot.objects.get().cards_folded > 0
