@@ -119,6 +119,12 @@ class Event(models.Model):
         help_text="When the bandit learned from this event as its reward (click, play or quality_play, whichever "
         "STREAMFLIX_BANDIT_REWARD names).",
     )
+    row_folded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A click: when the row-order learner handled it (folded it into its row's statistics, or found "
+        "no row to fold it into: a billboard card, a page view logged without row inputs).",
+    )
 
     class Meta:
         indexes = [
@@ -127,6 +133,11 @@ class Event(models.Model):
                 fields=["created_at"],
                 condition=models.Q(kind__in=["click", "play", "quality_play"], reward_folded_at__isnull=True),
                 name="event_reward_unfolded",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(kind="click", row_folded_at__isnull=True),
+                name="event_click_row_unfolded",
             ),
         ]
         constraints = [
@@ -310,6 +321,20 @@ class PageView(models.Model):
     taste = models.BinaryField(help_text="float16 log2 lift per theme (catalog.themes.ALL_THEMES order).")
     experiment_variant = models.CharField(max_length=200, blank=True)
     simulated = models.BooleanField(default=False, help_text="From the traffic simulator, not a person.")
+    row_order_policy = models.CharField(
+        max_length=10, blank=True, help_text="How its rows were ordered (ROW_POLICY): learned or rules."
+    )
+    row_order_log_propensity = models.FloatField(
+        default=0.0,
+        help_text="log P(the row order hook's order) under the learned policy's Plackett-Luce draw; 0.0 for the "
+        "rules. The favourites rule and the max-rows cut that follow the hook are deterministic.",
+    )
+    row_inputs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every candidate row in the hook's order: [kind, genre, taste lift, rules priority, the row index "
+        "it was shown at or null] (row_order.RowInputs): the learner rebuilds each shown row's features from it.",
+    )
     ingested_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -372,16 +397,29 @@ class ImpressionDaily(models.Model):
         return f"{self.day} {self.title_id}/{self.artwork_id}: {self.clicks}/{self.impressions}"
 
 
-class BanditSnapshotQuerySet(models.QuerySet):
+class SnapshotQuerySet(models.QuerySet):
     def latest_id(self) -> int:
         """The serving snapshot's id (the newest), 0 before the first learning pass."""
         return self.order_by("-created_at", "-pk").values_list("pk", flat=True).first() or 0
 
 
-class BanditSnapshot(models.Model):
-    """The artwork bandit's learned state after one learning pass; the newest one serves."""
+class LearnedSnapshot(models.Model):
+    """A learned state saved by one learning pass (the bandit's, the row model's): the newest one serves."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Seen impressions up to here.")
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"
+
+
+class BanditSnapshot(LearnedSnapshot):
+    """The artwork bandit's learned state after one learning pass; the newest one serves."""
+
     state = models.BinaryField(help_text="The click model's sufficient statistics (bandit.model.BanditState).")
     play_state = models.BinaryField(
         null=True,
@@ -396,16 +434,21 @@ class BanditSnapshot(models.Model):
     reward = models.CharField(
         max_length=16, default="click", help_text="What it learned as the reward (STREAMFLIX_BANDIT_REWARD)."
     )
-    impressions_cursor = models.DateTimeField(null=True, blank=True, help_text="Seen impressions up to here.")
-
-    objects = BanditSnapshotQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        get_latest_by = "created_at"
 
     def __str__(self) -> str:
         return f"bandit state of {self.created_at:%Y-%m-%d %H:%M:%S} ({self.impressions_folded} impressions)"
+
+
+class RowSnapshot(LearnedSnapshot):
+    """The row-order model's sufficient statistics after one learning pass (`rows_learn`); the newest serves."""
+
+    state = models.BinaryField(help_text="Precision, moment and genre vocabulary (row_order.RowModel.to_bytes).")
+    rows_folded = models.PositiveBigIntegerField(default=0, help_text="(Page view, row) pairs with seen cards.")
+    cards_folded = models.PositiveBigIntegerField(default=0, help_text="Seen cards in those rows.")
+    clicks_folded = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"row model of {self.created_at:%Y-%m-%d %H:%M:%S} ({self.cards_folded} seen cards)"
 
 
 class SimulationReport(models.Model):

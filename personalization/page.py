@@ -17,7 +17,7 @@ from personalization.context import Context
 from personalization.why import artwork_why
 from streamflix.errors import Gone, NotFound
 
-PAGE_PLAN_VERSION = 4
+PAGE_PLAN_VERSION = 5  # 5: the row order's policy, log-propensity and row inputs
 PAGE_PLAN_TTL = 3 * 3600  # seconds a page view's plan (and its cards' impression tokens) stay valid
 FIRST_SCREEN_ROWS = 4  # rows built with the page; the rest load as the viewer scrolls to them
 HERO_ROW = -1  # the billboard's row index in the plan; it has no row of its own on the page
@@ -200,6 +200,10 @@ class PagePlan:
     artwork: Mapping[int, tuple[PlannedArtwork, ...]] = field(default_factory=dict)  # lazy rows' choices
     matches: dict[int, int] = field(default_factory=dict)  # title id -> "NN% match"
     progress: dict[int, float] = field(default_factory=dict)  # title id -> how far into it (Continue Watching)
+    # The row order (row_order.RowOrdering), logged with the page view by whichever of its batches lands first.
+    row_order_policy: str = ""
+    row_order_log_propensity: float = 0.0
+    row_inputs: tuple = ()  # per candidate in the hook's order: [kind, genre, lift, rules, row index or None]
 
     def row(self, index: int) -> RowPlan:
         if not 0 <= index < len(self.rows):
@@ -260,6 +264,7 @@ class PagePlan:
             },
             "matches": {str(t): m for t, m in self.matches.items()},
             "progress": {str(t): p for t, p in self.progress.items()},
+            "row_order": [self.row_order_policy, self.row_order_log_propensity, [list(r) for r in self.row_inputs]],
         }
 
     @classmethod
@@ -291,4 +296,7 @@ class PagePlan:
             artwork=StoredArtwork({int(i): row for i, row in data["artwork"].items()}),
             matches={int(t): m for t, m in data["matches"].items()},
             progress={int(t): float(p) for t, p in data["progress"].items()},
+            row_order_policy=data["row_order"][0],
+            row_order_log_propensity=float(data["row_order"][1]),
+            row_inputs=tuple(tuple(r) for r in data["row_order"][2]),
         )

@@ -18,10 +18,16 @@ Exploration: the order is drawn from a Plackett-Luce distribution over exp(score
 the logged propensity of an order of n rows is the exact PL probability
 prod_i exp(s_i / t) / sum_{j >= i} exp(s_j / t). The temperature is small against the score gaps
 between row kinds, so the top rows stay where a viewer expects them and near-ties swap.
+
+The live site and the simulator share this module: `RowOrdering` is the order hook `rows.plan_page`
+calls (ROW_POLICY `learned` or `rules`), and remembers what it decided for the page view's log
+(`RowInputs` per candidate row, in the hook's order, and the log-probability of that order);
+`row_matrix` rebuilds x from such inputs, for serving and for learning alike.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +39,7 @@ MAX_POSITIONS = 16
 PRIOR_RULES_WEIGHT = 0.05  # click rate per unit of rules priority before any data
 PRIOR_PRECISION = 200.0  # ridge precision (pseudo-impressions) around the prior mean
 TEMPERATURE = 0.004  # Plackett-Luce temperature, in click-rate units
+ROW_ORDER_POLICIES = ("learned", "rules")  # the live site's ROW_POLICY
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,22 @@ class RowModel:
     def refit(self) -> None:
         self.theta = np.linalg.solve(self.precision, self.moment)
 
+    def to_bytes(self) -> bytes:
+        """The sufficient statistics and the genre vocabulary they were learned over (np.savez)."""
+        buffer = io.BytesIO()
+        genres = np.array(self.space.genres, dtype=np.str_)
+        np.savez(buffer, precision=self.precision, moment=self.moment, genres=genres)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RowModel:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            space = RowSpace(tuple(str(g) for g in arrays["genres"]))
+            precision, moment = arrays["precision"], arrays["moment"]
+        if precision.shape != (space.d, space.d) or moment.shape != (space.d,):
+            raise ValueError(f"a row model of {precision.shape} does not fit its {len(space.genres)} genres")
+        return cls(space, precision=precision, moment=moment)
+
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Predicted engagement of rows (features with no position): what orders them."""
         return np.asarray(x) @ self.theta
@@ -113,8 +136,86 @@ def plackett_luce(scores: np.ndarray, temperature: float, rng: np.random.Generat
 
 
 def pl_probability(scores: np.ndarray, order: np.ndarray, temperature: float) -> float:
-    z = np.asarray(scores, dtype=np.float64)[order] / temperature
-    z = z - z.max()
-    weights = np.exp(z)
-    tails = np.cumsum(weights[::-1])[::-1]
-    return float(np.prod(weights / tails))
+    return float(np.exp(pl_log_probability(scores, order, temperature)))
+
+
+def pl_log_probability(scores: np.ndarray, order: np.ndarray, temperature: float) -> float:
+    """log P(order) under PL(exp(scores / temperature)), summed in logs: a long page's order can be
+    far less likely than the smallest float."""
+    z = np.asarray(scores, dtype=np.float64)[np.asarray(order, dtype=np.intp)] / temperature
+    if not len(z):
+        return 0.0
+    tails = np.logaddexp.accumulate(z[::-1])[::-1]  # log sum_{j >= i} exp(z_j)
+    return float(np.sum(z - tails))
+
+
+@dataclass(frozen=True)
+class RowInputs:
+    """What x is built from for one candidate row, besides the context and its position; logged per page view."""
+
+    kind: str
+    genre: str  # "" for a row that is not a genre row
+    lift: float  # the viewer's log2 lift for the genre (0 without one)
+    rules: float  # the rules' priority (`rows._priority(...).total`)
+
+    def as_list(self) -> list:
+        return [self.kind, self.genre, self.lift, self.rules]
+
+    @classmethod
+    def from_list(cls, values) -> RowInputs:
+        kind, genre, lift, rules = values
+        return cls(str(kind), str(genre), float(lift), float(rules))
+
+
+def row_matrix(space: RowSpace, inputs, daypart: str, device: str, positions=None) -> np.ndarray:
+    """Feature rows (n, d) of candidate rows; `positions` (one per row) sets the position column (learning)."""
+    positions = [None] * len(inputs) if positions is None else positions
+    rows = [
+        space.features(i.kind, i.genre, i.lift, i.rules, daypart, device, p)
+        for i, p in zip(inputs, positions, strict=True)
+    ]
+    return np.array(rows).reshape(len(rows), space.d)
+
+
+@dataclass
+class RowOrdering:
+    """The order hook of one page (`rows.plan_page(order=...)`): the rules' order, or a Plackett-Luce
+    draw over the row model's scores. After the call it holds the candidates' keys and `RowInputs` in
+    the order it returned, and the log-probability of that order (0.0 for the rules, a deterministic
+    order). Rules that run after the hook (favourites brought early, the max-rows cut) are a
+    deterministic post-step: the logged probability is the hook's order's."""
+
+    policy: str
+    daypart: str
+    device: str
+    model: RowModel | None = None
+    rng: np.random.Generator | None = None
+    temperature: float = TEMPERATURE
+    keys: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
+    log_propensity: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.policy not in ROW_ORDER_POLICIES:
+            raise ValueError(f"unknown row order policy {self.policy!r}; use one of {', '.join(ROW_ORDER_POLICIES)}")
+        if self.policy == "learned" and (self.model is None or self.rng is None):
+            raise ValueError("the learned row order needs a row model and a random generator")
+
+    def __call__(self, candidates, priorities) -> list:
+        inputs = [RowInputs(c.kind, c.genre, priorities[c.key].lift, priorities[c.key].total) for c in candidates]
+        if self.policy == "rules":
+            # As rows.plan_page sorts without a hook (sorted() is stable: equal priorities keep their order).
+            index = sorted(range(len(candidates)), key=lambda i: -inputs[i].rules)
+            self.log_propensity = 0.0
+        else:
+            scores = self.model.scores(row_matrix(self.model.space, inputs, self.daypart, self.device))
+            index, _ = plackett_luce(scores, self.temperature, self.rng)
+            self.log_propensity = pl_log_probability(scores, index, self.temperature)
+        self.keys = [candidates[i].key for i in index]
+        self.inputs = [inputs[i] for i in index]
+        return [candidates[i] for i in index]
+
+    def shown(self, row_keys) -> list:
+        """Per candidate, in the hook's order: [kind, genre, lift, rules, row index shown at or None]."""
+        where = {key: index for index, key in enumerate(row_keys)}
+        return [[*i.as_list(), where.get(key)] for key, i in zip(self.keys, self.inputs, strict=True)]

@@ -331,16 +331,25 @@ def _genre_label(genre: str) -> str:
 
 def _priority(candidate: _Candidate, snapshot: CatalogSnapshot, viewer: ViewerSignals, context: Context) -> Priority:
     """How high the row goes, as the sum of its parts (the parts also explain the row to testers)."""
-    device = DEVICE_BOOST.get(context.device, {}).get(candidate.kind, 0.0)
-    daypart = DAYPART_BOOST.get(context.daypart, {}).get(candidate.kind, 0.0)
-    taste = lift = 0.0
-    if candidate.kind == "genre":
-        daypart += DAYPART_GENRE_BOOST.get(context.daypart, {}).get(candidate.genre, 0.0)
-        if viewer.genre_affinity is not None:
-            column = snapshot.genre_names.index(candidate.genre)
-            lift = float(viewer.genre_affinity[column])
+    lift = None
+    if candidate.kind == "genre" and viewer.genre_affinity is not None:
+        lift = float(viewer.genre_affinity[snapshot.genre_names.index(candidate.genre)])
+    return rules_priority(candidate.kind, candidate.genre, context.daypart, context.device, lift=lift)
+
+
+def rules_priority(
+    kind: str, genre: str, daypart_name: str, device_name: str, *, lift: float | None = None
+) -> Priority:
+    """The rules' priority of a row of `kind` (and `genre`) in a context, for a viewer whose log2 lift for
+    the genre is `lift` (None: no taste known)."""
+    device = DEVICE_BOOST.get(device_name, {}).get(kind, 0.0)
+    daypart = DAYPART_BOOST.get(daypart_name, {}).get(kind, 0.0)
+    taste = 0.0
+    if kind == "genre":
+        daypart += DAYPART_GENRE_BOOST.get(daypart_name, {}).get(genre, 0.0)
+        if lift is not None:
             taste = GENRE_AFFINITY_WEIGHT * float(np.clip(lift, -GENRE_AFFINITY_CAP, GENRE_AFFINITY_CAP))
-    return Priority(base=BASE_PRIORITY[candidate.kind], device=device, daypart=daypart, taste=taste, lift=lift)
+    return Priority(base=BASE_PRIORITY[kind], device=device, daypart=daypart, taste=taste, lift=lift or 0.0)
 
 
 def _hero(ordered: list[_Candidate]) -> int | None:

@@ -27,6 +27,7 @@ from personalization.services.impressions import (
     impressions_quarantine,
     impressions_rollup,
 )
+from personalization.services.rows import rows_learn
 from personalization.services.training import RetrainAlreadyRunning, model_retrain
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,18 @@ def bandit_learn_task() -> int:
     elif stats.impressions or stats.rewards:
         logger.info("Bandit learned from %d seen impressions and %d rewards", stats.impressions, stats.rewards)
     return stats.impressions
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, soft_time_limit=50, time_limit=55)
+def rows_learn_task() -> int:
+    """Every minute: fold the rows' newly seen cards and new clicks into the row-order model (web processes
+    pick it up)."""
+    stats = rows_learn()
+    if stats.skipped:
+        logger.info("Row order learning skipped: the previous pass is still running")
+    elif stats.cards or stats.clicks:
+        logger.info("Row order learned from %d rows (%d seen cards, %d clicks)", stats.rows, stats.cards, stats.clicks)
+    return stats.cards
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3, soft_time_limit=540, time_limit=600)

@@ -31,6 +31,7 @@ from personalization.selectors.insights import (
     bandit_beliefs,
     bandit_summary,
     live_ctr_by_hour,
+    row_effects,
     selection_by_segment,
     stats_by_source,
     variant_stats,
@@ -304,7 +305,7 @@ def _simulation_policies(report: SimulationReport | None) -> list[dict]:
 def insights(request: HttpRequest) -> HttpResponse:
     """How the artwork bandit does: its live CTR against the random control (people's seen impressions), what
     it believes of each theme with its uncertainty, what it learned from (the warm-up's simulated sessions
-    apart), the last simulation's per-policy curves, and per title, per variant."""
+    apart), what the row order learned, the last simulation's per-policy curves, and per title, per variant."""
     query = request.GET.get("q", "").strip()
     titles = Title.objects.available().by_popularity()
     titles = titles.filter(name__icontains=query) if query else titles
@@ -332,7 +333,7 @@ def insights(request: HttpRequest) -> HttpResponse:
             "belief_context": {"daypart": daypart, "device": device},
             "dayparts": DAYPARTS,
             "devices": DEVICES,
-            "row_model": None,  # no learned row order on this branch: the page says so
+            "row_model": row_effects(daypart=daypart, device=device),
         },
     )
 

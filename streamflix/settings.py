@@ -328,6 +328,10 @@ ARTWORK_POLICY = env_choice("ARTWORK_POLICY", "thompson", ("thompson", "uniform"
 # of pressing Play on the card). Changing it makes the next learning pass rebuild the bandit from the
 # retained log with the new reward.
 STREAMFLIX_BANDIT_REWARD = env_choice("STREAMFLIX_BANDIT_REWARD", "play", ("click", "play", "quality_play"))
+# How the homepage orders its rows (personalization.row_order): "learned", a Plackett-Luce draw over a
+# row model learned every minute from which rows' seen cards get clicked (its prior is the rules), or
+# "rules", the hand-written device and time-of-day boosts of personalization/rows.py alone.
+ROW_POLICY = env_choice("ROW_POLICY", "learned", ("learned", "rules"))
 ARTWORK_CONTROL_SHARE = env_float("ARTWORK_CONTROL_SHARE", 0.1, minimum=0.0, maximum=1.0)
 # New variants (approved frames) are "exploring" for ARTWORK_EXPLORATION_DAYS: on bandit page views
 # a card with exploring variants shows one of them with this probability (the logged propensity

@@ -3,6 +3,7 @@ by default, and (for tests marked `services`) a real Celery worker consuming fro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -12,14 +13,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import kombu.pools
+import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 
 from catalog.selectors import catalog_snapshot_clear
 from personalization.selectors.experiments import running_experiments_forget
-from personalization.selectors.serving import active_model_forget, published_bandit_forget
+from personalization.selectors.serving import active_model_forget, published_bandit_forget, published_row_model_forget
 from streamflix import queue
 from streamflix.celery import app as celery_app
 from streamflix.celery import celery_override
@@ -50,10 +53,18 @@ def _isolated(settings, tmp_path):
     catalog_snapshot_clear()
     active_model_forget()
     published_bandit_forget()
+    published_row_model_forget()
     running_experiments_forget()
     celery_override(task_always_eager=True, task_eager_propagates=True)
     yield
     catalog_snapshot_clear()
+
+
+@pytest.fixture
+def rules_row_order(settings):
+    """Rows in the rules' order (ROW_POLICY=rules), for a test about what is in the rows or about the rules
+    themselves: the learned default draws the order (Plackett-Luce), so row places vary from page to page."""
+    settings.ROW_POLICY = "rules"
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +107,20 @@ def _reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def advisory_lock_held(key: int):
+    """Another worker in the middle of a pass: a second connection holding the PostgreSQL advisory lock `key`."""
+    require_postgres()  # an advisory lock; SQLite serialises writers itself
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
+    ) as running:
+        running.execute("BEGIN")
+        running.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        yield
+        running.execute("COMMIT")
 
 
 def require_postgres() -> None:

@@ -248,7 +248,9 @@ def afternoon_here(settings) -> None:
     settings.TIME_ZONE = f"Etc/GMT{-offset:+d}" if offset else "UTC"  # (Etc/GMT-2 is UTC+2)
 
 
-def test_a_viewers_two_favourite_genres_are_on_the_first_screen_in_the_afternoon(browser, live_server, settings):
+def test_a_viewers_two_favourite_genres_are_on_the_first_screen_in_the_afternoon(
+    browser, live_server, settings, rules_row_order
+):
     titles = make_catalog()
     fan = make_profile("Rosa", is_featured=True)
     romance = [t for t in titles if t.name.startswith("Romance")]
@@ -273,7 +275,7 @@ def test_a_viewers_two_favourite_genres_are_on_the_first_screen_in_the_afternoon
     assert "Romance Movies" in first_screen and "Comedy Movies" in first_screen, first_screen
 
 
-def test_a_title_whose_artwork_is_all_retired_shows_a_default_card_and_header(browser, live_server):
+def test_a_title_whose_artwork_is_all_retired_shows_a_default_card_and_header(browser, live_server, rules_row_order):
     titles = make_catalog()
     popular = sorted(titles, key=lambda t: -t.rating_count)[:6]
     for title in popular:
@@ -369,7 +371,7 @@ def test_a_new_viewer_gets_wide_onboarding_tiles_and_no_imax_row(browser, live_s
         assert box["width"] / box["height"] == pytest.approx(16 / 9, rel=0.03)  # not cropped to portrait
 
 
-def test_onboarding_picks_make_because_you_liked_rows(browser, live_server, tmp_path):
+def test_onboarding_picks_make_because_you_liked_rows(browser, live_server, tmp_path, rules_row_order):
     from personalization.services.training import model_retrain
 
     seed_quietly(write_clustered_movielens(tmp_path / "ml"))

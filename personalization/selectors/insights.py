@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
@@ -19,8 +19,10 @@ from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization.bandit import PageContext, Policy, page_probabilities
 from personalization.bandit.variants import belief
 from personalization.context import DAYPARTS, DEVICES
-from personalization.models import BanditSnapshot, Event, Impression, ImpressionDaily, PageView, Rating
-from personalization.selectors.serving import bandit_params, published_bandit
+from personalization.models import BanditSnapshot, Event, Impression, ImpressionDaily, PageView, Rating, RowSnapshot
+from personalization.row_order import ROW_KINDS, RowInputs, RowModel, row_matrix
+from personalization.rows import NOT_A_GENRE, rules_priority
+from personalization.selectors.serving import bandit_params, published_bandit, row_model_prior
 from personalization.taste import lift_from_history, like_weights
 
 FAN_LIFT = 1.0  # a "fan" of a theme likes it at least twice as often as everyone does
@@ -248,4 +250,55 @@ def bandit_summary() -> dict:
             "impressions": simulated.count(),
             "page_views": PageView.objects.filter(simulated=True).count(),
         },
+    }
+
+
+@dataclass(frozen=True)
+class RowEffect:
+    """One row's predicted engagement (click rate of its seen cards) in a context: learned against the prior."""
+
+    label: str
+    rules: float  # the rules' priority (no viewer taste)
+    prior: float  # the prior's prediction (the rules' order)
+    learned: float  # the live model's prediction
+    rules_rank: int
+    learned_rank: int
+
+
+ROW_EFFECT_GENRES = 6  # the genre rows the learned model rates highest in the context, besides every other kind
+
+
+def row_effects(*, daypart: str = "evening", device: str = "desktop") -> dict | None:
+    """What the live row model learned for a context: each row kind's and the top genre rows' predicted
+    engagement by the saved model against the rules prior (for a viewer with no genre lean), ranked both
+    ways, and how many rows, seen cards and clicks it learned from. None before the first learning pass."""
+    latest = RowSnapshot.objects.first()
+    if latest is None:
+        return None
+    genres = tuple(catalog_snapshot().genre_names)
+    model = RowModel.from_bytes(bytes(latest.state))  # the newest, whatever a web process has loaded yet
+    prior = row_model_prior(genres)
+    stale = model.space.genres != genres
+    model = prior if stale else model
+    rows = [(kind.replace("_", " "), RowInputs(kind, "", 0.0, 0.0)) for kind in ROW_KINDS if kind != "genre"]
+    rows += [(f"{genre} (genre)", RowInputs("genre", genre, 0.0, 0.0)) for genre in genres if genre not in NOT_A_GENRE]
+    rows = [(label, replace(i, rules=rules_priority(i.kind, i.genre, daypart, device).total)) for label, i in rows]
+    x = row_matrix(model.space, [i for _, i in rows], daypart, device)
+    learned, expected = model.scores(x), prior.scores(x)
+    rules_rank = {k: r + 1 for r, k in enumerate(np.argsort(-np.array([i.rules for _, i in rows]), kind="stable"))}
+    learned_rank = {k: r + 1 for r, k in enumerate(np.argsort(-learned, kind="stable"))}
+    effects = [
+        RowEffect(label, i.rules, float(expected[k]), float(learned[k]), rules_rank[k], learned_rank[k])
+        for k, (label, i) in enumerate(rows)
+    ]
+    kinds = [e for e, (_, i) in zip(effects, rows, strict=True) if i.kind != "genre"]
+    genre_rows = sorted((e for e in effects if e not in kinds), key=lambda e: -e.learned)[:ROW_EFFECT_GENRES]
+    return {
+        "effects": sorted(kinds + genre_rows, key=lambda e: e.learned_rank),
+        "rows": latest.rows_folded,
+        "cards": latest.cards_folded,
+        "clicks": latest.clicks_folded,
+        "learned_at": latest.created_at,
+        "stale": stale,  # learned over another genre vocabulary: the next pass starts again
+        "policy": settings.ROW_POLICY,
     }

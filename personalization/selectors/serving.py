@@ -1,14 +1,16 @@
 """The models a web process serves with, loaded once per process and swapped without a restart.
 
-For both the recommender and the artwork bandit the database is the one source of truth for which
-version serves (the active `ModelVersion`, the newest `BanditSnapshot`). Every process looks at it at
-most every VERSION_CHECK_SECONDS, one indexed single-row query, and loads a new version when it moved.
-A cached copy of "the version" would have to be published after the commit, and a reader in between
-would disagree with the registry; reading the registry has no such window and needs no Redis.
+For the recommender, the artwork bandit and the row-order model the database is the one source of truth
+for which version serves (the active `ModelVersion`, the newest `BanditSnapshot`, the newest
+`RowSnapshot`). Every process looks at it at most every VERSION_CHECK_SECONDS, one indexed single-row
+query, and loads a new version when it moved. A cached copy of "the version" would have to be published
+after the commit, and a reader in between would disagree with the registry; reading the registry has no
+such window and needs no Redis.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -20,9 +22,10 @@ from catalog.themes import ALL_THEMES
 from personalization.bandit import BanditParams, BanditState, PublishedModel, publish
 from personalization.bandit.design import LIVE_DESIGN
 from personalization.bandit.variants import ArmModel, staged_model
-from personalization.models import BanditSnapshot, ModelVersion
+from personalization.models import BanditSnapshot, ModelVersion, RowSnapshot
 from personalization.recommender import RecommenderModel
 from personalization.recommender.artifact import UnsupportedArtifact
+from personalization.row_order import RowModel, RowSpace
 from streamflix.refreshed import Refreshed
 
 VERSION_CHECK_SECONDS = 5.0
@@ -123,3 +126,34 @@ def published_bandit() -> PublishedModel | ArmModel:
 
 def published_bandit_forget() -> None:
     _published.forget()
+
+
+def _load_row_model(snapshot_id: int) -> RowModel | None:
+    if not snapshot_id:
+        return None
+    return RowModel.from_bytes(bytes(RowSnapshot.objects.get(pk=snapshot_id).state))
+
+
+_row_model: Refreshed[RowModel | None] = Refreshed(
+    "row model", version=RowSnapshot.objects.latest_id, load=_load_row_model, check_seconds=VERSION_CHECK_SECONDS
+)
+
+
+def published_row_model(genres: tuple[str, ...]) -> RowModel:
+    """The row model pages are ordered with (ROW_POLICY learned): the newest learning pass's, or the prior
+    (the rules' order) before the first pass or when it was learned over another genre vocabulary than the
+    catalogue's `genres` now (the next pass then starts again from the prior)."""
+    model = _row_model.get()
+    if model is None or model.space.genres != genres:
+        return row_model_prior(genres)
+    return model
+
+
+@functools.lru_cache(maxsize=4)
+def row_model_prior(genres: tuple[str, ...]) -> RowModel:
+    """The model before any data, for a genre vocabulary (shared: nothing mutates a served model)."""
+    return RowModel(RowSpace(genres))
+
+
+def published_row_model_forget() -> None:
+    _row_model.forget()

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -44,13 +44,13 @@ from personalization.personal import viewer_tastes
 from personalization.selectors.serving import bandit_params, published_bandit
 from personalization.selectors.viewers import viewer_history
 from personalization.services.impressions import impressions_seen_apply_pending
+from personalization.services.locks import ARTWORK_LEARNING, advisory_xact_lock
 from personalization.services.rewards import reward_event_kind, reward_name
 
 logger = logging.getLogger(__name__)
 
 INGEST_LAG = timedelta(seconds=10)  # impressions younger than this may still be committing
 SNAPSHOTS_KEPT = 200
-_LEARNING_LOCK = 4_210_001  # PostgreSQL advisory lock key: one learning pass at a time
 
 
 def artwork_chooser(
@@ -106,7 +106,7 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     the demo's writers, and the second pass then reads the first one's snapshot.
     """
     reward = reward_name(reward)
-    if not _learning_lock():
+    if not advisory_xact_lock(ARTWORK_LEARNING):
         return LearnStats(0, 0, None, skipped=True)
     design = LIVE_DESIGN
     staged = design.staged(reward)
@@ -226,15 +226,6 @@ def bandit_fresh_start(*, reward: str | None = None) -> BanditSnapshot:
     BanditSnapshot.objects.filter(pk=snapshot.pk).update(impressions_cursor=Now())
     Event.objects.filter(reward_folded_at__isnull=True, impression_id__isnull=False).update(reward_folded_at=Now())
     return snapshot
-
-
-def _learning_lock() -> bool:
-    """Take the learning lock for this transaction (PostgreSQL); False if another pass holds it."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LEARNING_LOCK])
-        return bool(cursor.fetchone()[0])
 
 
 def _features(space: FeatureSpace, tastes: dict, rows: list[tuple]) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Building a viewer's homepage: the one way pages are made, for the site, the API and the simulator.
 
-history + active model -> personal signals -> row plan -> artwork per card (one policy call for the
+history + active model -> personal signals -> row plan (rows ordered by ROW_POLICY: the learned row
+model's Plackett-Luce draw, or the rules) -> artwork per card (one policy call for the
 whole page) -> plain `Page` data, and one impression message for the cards shown. The first rows are
 filled now; the rest when the viewer scrolls to them (`homepage_row`), from the `PagePlan` kept in the
 cache under the page view id, so a lazy row shows what was decided with the page.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 
 from catalog.selectors import catalog_snapshot
@@ -32,9 +34,10 @@ from personalization.page import (
     impression_id,
 )
 from personalization.personal import match_badges, onboarding_cards, personal_signals, viewer_tastes
+from personalization.row_order import RowOrdering
 from personalization.rows import interleave_top_row, plan_page
 from personalization.selectors.experiments import profile_assignments
-from personalization.selectors.serving import serving_model
+from personalization.selectors.serving import published_row_model, serving_model
 from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser
 from personalization.services.events import impression_token
@@ -68,9 +71,10 @@ def homepage_build(
         alignment=serving.alignment(snapshot) if ranked_by_model else None,
         model_user=profile.pk if serving and history_changed_at(profile.pk) <= serving.trained_at else None,
     )
-    planned = plan_page(snapshot, personal.signals, context)
+    rng = rng if rng is not None else np.random.default_rng()
+    ordering = row_ordering(snapshot=snapshot, context=context, rng=rng)
+    planned = plan_page(snapshot, personal.signals, context, order=ordering)
     if assignments.interleave:
-        rng = rng if rng is not None else np.random.default_rng()
         planned = interleave_top_row(planned, snapshot, personal.signals, assignments.interleave, rng)
     page_view_id = uuid.uuid4().hex
     chooser = chooser_factory(
@@ -105,6 +109,9 @@ def homepage_build(
         progress=dict(zip(history.in_progress.tolist(), history.progress.round(3).tolist(), strict=True)),
         experiments=assignments.label,
         simulated=simulated,
+        row_order_policy=ordering.policy,
+        row_order_log_propensity=ordering.log_propensity,
+        row_inputs=tuple(tuple(r) for r in ordering.shown([row.key for row in planned.rows])),
     )
     if record:
         cache.set(_plan_key(page_view_id), plan.to_dict(), PAGE_PLAN_TTL)
@@ -128,6 +135,14 @@ def homepage_build(
         onboarding=onboarding,
         onboarding_cards=onboarding_cards(snapshot) if onboarding else (),
     )
+
+
+def row_ordering(*, snapshot: CatalogSnapshot, context: Context, rng: np.random.Generator) -> RowOrdering:
+    """The page's row order hook (ROW_POLICY): the learned model's Plackett-Luce draw with the page view's
+    rng (the prior, i.e. the rules up to exploration noise, before the first learning pass), or the rules."""
+    policy = settings.ROW_POLICY
+    model = published_row_model(snapshot.genre_names) if policy == "learned" else None
+    return RowOrdering(policy, context.daypart, context.device, model=model, rng=rng)  # refuses an unknown policy
 
 
 def homepage_row(

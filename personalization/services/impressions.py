@@ -12,6 +12,7 @@ The guarantee: a page view's impressions are stored exactly once if its response
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections import defaultdict
@@ -26,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from psycopg.types.json import Jsonb
 
 from personalization.models import (
     Event,
@@ -47,7 +49,7 @@ from streamflix import queue
 
 logger = logging.getLogger(__name__)
 
-BATCH_VERSION = 2  # 2: the decision context (taste, candidates, their probabilities) and experiments
+BATCH_VERSION = 3  # 2: the decision context (taste, candidates, their probabilities) and experiments; 3: row order
 
 # The batch's shape, written once. What all impressions of a page view share travels once...
 SHARED_FIELDS = (
@@ -137,8 +139,10 @@ def impression_batch(
     cards: Sequence[ShownCard],
     taste: Sequence[float] = (),
     simulated: bool = False,
+    row_order: Sequence = ("", 0.0, ()),
 ) -> dict:
-    """The message for one page view: shared fields once, per-card fields as parallel lists (small JSON)."""
+    """The message for one page view: shared fields once, per-card fields as parallel lists (small JSON).
+    `row_order`: (policy, log-propensity, row inputs) of the page's row order, for its PageView."""
     shared = {
         "page_view_id": page_view_id,
         "profile_id": profile_id,
@@ -154,7 +158,13 @@ def impression_batch(
         c.key: [c.write(getattr(card, _ATTRIBUTE.get(c.field, c.field))) for card in cards] for c in CARD_COLUMNS
     }
     row_keys_json = {str(index): key for index, key in row_keys.items()}
-    context = {"taste": [round(float(t), 3) for t in taste], "simulated": simulated}
+    policy, log_propensity, inputs = row_order
+    context = {
+        "taste": [round(float(t), 3) for t in taste],
+        "simulated": simulated,
+        # Floats as they are (JSON keeps a float exactly): the learner rebuilds the very x that was scored.
+        "row_order": {"policy": policy, "log_propensity": float(log_propensity), "inputs": [list(r) for r in inputs]},
+    }
     return {"v": BATCH_VERSION, **shared, **context, "row_keys": row_keys_json, **columns}
 
 
@@ -180,6 +190,7 @@ def impressions_log_page(plan: PagePlan, shown: Sequence[ShownCard]) -> None:
         cards=shown,
         taste=plan.taste,
         simulated=plan.simulated,
+        row_order=(plan.row_order_policy, plan.row_order_log_propensity, plan.row_inputs),
     )
     impressions_publish(batch)
 
@@ -226,6 +237,7 @@ def impressions_ingest(batches: Iterable[dict]) -> int:
                 **{f: page.shared[f] for f in _PAGE_VIEW_FIELDS[1:]},
                 taste=page.taste,
                 simulated=page.simulated,
+                **page.row_order,
             )
             for page in pages
             if page.taste is not None
@@ -250,6 +262,7 @@ class _Page:
     columns: dict[str, list]  # Impression field -> one value per card (row_key included)
     taste: bytes | None  # float16 theme lift (None in a version-1 batch: no PageView row then)
     simulated: bool
+    row_order: dict = dataclasses.field(default_factory=lambda: dict(_NO_ROW_ORDER))  # PageView's row order fields (v3)
 
     def rows(self) -> list[dict]:
         names = list(self.columns)
@@ -262,7 +275,7 @@ class _Page:
 def _page(batch: dict) -> _Page:
     try:
         version = batch.get("v")
-        if version not in (1, BATCH_VERSION):
+        if version not in (1, 2, BATCH_VERSION):
             raise InvalidBatch(f"unknown batch version {version!r}")
         columns_here = [c for c in CARD_COLUMNS if c.since <= version]
         lengths = {len(batch[c.key]) for c in columns_here}
@@ -283,9 +296,27 @@ def _page(batch: dict) -> _Page:
         if not all(0.0 < p <= 1.0 for p in columns["propensity"]):
             raise InvalidBatch("propensities must be in (0, 1]")
         taste = np.asarray(batch["taste"], dtype=np.float16).tobytes() if version >= 2 else None
-        return _Page(shared=shared, columns=columns, taste=taste, simulated=bool(batch.get("simulated", False)))
+        return _Page(
+            shared=shared,
+            columns=columns,
+            taste=taste,
+            simulated=bool(batch.get("simulated", False)),
+            row_order=_row_order(batch["row_order"]) if version >= 3 else _NO_ROW_ORDER,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidBatch(f"malformed impression batch: {exc!r}") from exc
+
+
+_NO_ROW_ORDER = {"row_order_policy": "", "row_order_log_propensity": 0.0, "row_inputs": []}
+
+
+def _row_order(data: dict) -> dict:
+    policy, log_propensity, inputs = data["policy"], float(data["log_propensity"]), data["inputs"]
+    if policy not in ("", "learned", "rules") or not log_propensity <= 0.0:
+        raise InvalidBatch(f"row order {policy!r} with log-propensity {log_propensity} is not a logged row order")
+    if not isinstance(inputs, list) or any(not isinstance(row, list) or len(row) != 5 for row in inputs):
+        raise InvalidBatch("row inputs must be [kind, genre, lift, rules, row index] per candidate row")
+    return {"row_order_policy": policy, "row_order_log_propensity": log_propensity, "row_inputs": inputs}
 
 
 # What a page's impressions share is sent once; only the varying fields travel as arrays, in
@@ -319,15 +350,20 @@ def _insert_postgres(page: _Page) -> int:
         cursor.execute(_PG_INSERT, params)
         inserted = cursor.rowcount
         if page.taste is not None:
-            cursor.execute(_PG_PAGE_VIEW, [*(page.shared[f] for f in _PAGE_VIEW_FIELDS), page.taste, page.simulated])
+            row_order = [page.row_order[f] for f in _NO_ROW_ORDER]
+            row_order[-1] = Jsonb(row_order[-1])  # row_inputs, the last column
+            cursor.execute(
+                _PG_PAGE_VIEW, [*(page.shared[f] for f in _PAGE_VIEW_FIELDS), page.taste, page.simulated, *row_order]
+            )
         return inserted
 
 
 _PAGE_VIEW_FIELDS = ("page_view_id", "profile_id", "shown_at", "daypart", "device", "policy", "policy_version",
                      "model_version", "experiment_variant")  # fmt: skip
 _PG_PAGE_VIEW = f"""
-INSERT INTO personalization_pageview (id, {", ".join(_PAGE_VIEW_FIELDS[1:])}, taste, simulated, ingested_at)
-VALUES ({", ".join(["%s"] * (len(_PAGE_VIEW_FIELDS) + 2))}, clock_timestamp())
+INSERT INTO personalization_pageview
+    (id, {", ".join(_PAGE_VIEW_FIELDS[1:])}, taste, simulated, {", ".join(_NO_ROW_ORDER)}, ingested_at)
+VALUES ({", ".join(["%s"] * (len(_PAGE_VIEW_FIELDS) + 2 + len(_NO_ROW_ORDER)))}, clock_timestamp())
 ON CONFLICT (id) DO NOTHING
 """  # noqa: S608 (built from the constants above; values travel as parameters)
 

@@ -34,6 +34,13 @@ PERIODIC_TASKS: list[PeriodicTaskSpec] = [
         every_seconds=60,
     ),
     PeriodicTaskSpec(
+        name="Teach the row order",
+        task="personalization.tasks.rows_learn_task",
+        why="Every minute: fold in which rows' seen cards were clicked, so the learned row order (ROW_POLICY) "
+        "follows what viewers open, in each time of day and on each device.",
+        every_seconds=60,
+    ),
+    PeriodicTaskSpec(
         name="Drain the impression outbox",
         task="personalization.tasks.impressions_outbox_drain_task",
         why="Every minute: page views logged to the database while the broker was down go to the log.",

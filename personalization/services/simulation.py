@@ -35,15 +35,21 @@ from personalization.interleaving import preference
 from personalization.models import Event, Experiment, Profile
 from personalization.page import FIRST_SCREEN_ROWS, HERO_ROW, Card, Page, PagePlan
 from personalization.personal import personal_signals, viewer_tastes
-from personalization.row_order import MAX_POSITIONS, TEMPERATURE, RowModel, RowSpace, plackett_luce
+from personalization.row_order import RowModel, RowOrdering, RowSpace, row_matrix
 from personalization.rows import plan_page
 from personalization.selectors.experiments import profile_assignments, running_experiments_forget
-from personalization.selectors.serving import bandit_params, published_bandit_forget, serving_model
+from personalization.selectors.serving import (
+    bandit_params,
+    published_bandit_forget,
+    published_row_model_forget,
+    serving_model,
+)
 from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser, bandit_fresh_start, bandit_learn
 from personalization.services.events import SEEN_REPORT_MAX_CARDS, event_submit, impressions_seen_submit
 from personalization.services.experiments import experiment_start
 from personalization.services.homepage import homepage_build, homepage_row
+from personalization.services.rows import rows_learn
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec
 
 REWARDS = ("click", "play", "quality_play")
@@ -70,7 +76,7 @@ class Run:
     unseen_ids: list = field(default_factory=list)  # impressions served but never on screen
     decisions: dict = field(default_factory=dict)  # (page view, title id) -> a peer's (arm rows, arm, pmf)
     row_log: list = field(default_factory=list)  # (session, row number, row key, seen cards, clicks) per row shown
-    row_features: dict = field(default_factory=dict)  # session -> row key -> its features (no position)
+    row_features: dict = field(default_factory=dict)  # session -> its row order hook (what it ordered, and how)
     row_propensities: list = field(default_factory=list)  # the PL probability of each learned order
 
 
@@ -516,27 +522,26 @@ class RowLearner:
         self.cursor = 0
 
     def order_for(self, run: Run, number: int, context, viewer: Viewer, rng: np.random.Generator):
+        """The page's order hook: the oracle's, or the live site's (`row_order.RowOrdering`, kept for learning)."""
         snapshot = catalog_snapshot()
-        stash = run.row_features.setdefault(number, {})
+        if self.policy == "oracle":
+
+            def oracle(candidates, priorities):
+                truth = np.array([self._truth(c, snapshot, context, viewer, number) for c in candidates])
+                return [candidates[i] for i in np.argsort(-truth, kind="stable")]
+
+            return oracle
+        learned = self.policy == "learned"
+        ordering = RowOrdering(
+            self.policy, context.daypart, context.device, model=self.model if learned else None, rng=rng
+        )
+        run.row_features[number] = ordering
 
         def order(candidates, priorities):
-            rules = [priorities[c.key].total for c in candidates]
-            if self.policy == "rules":
-                index = np.argsort(-np.asarray(rules), kind="stable")
-            elif self.policy == "oracle":
-                index = np.argsort(-np.array([self._truth(c, snapshot, context, viewer, number) for c in candidates]),
-                                   kind="stable")  # fmt: skip
-            else:
-                x = np.array([
-                    self.space.features(c.kind, c.genre, priorities[c.key].lift, rules[i], context.daypart,
-                                        context.device, None)
-                    for i, c in enumerate(candidates)
-                ])  # fmt: skip
-                for c, row in zip(candidates, x, strict=True):
-                    stash[c.key] = row
-                index, probability = plackett_luce(self.model.scores(x), TEMPERATURE, rng)
-                run.row_propensities.append(probability)
-            return [candidates[i] for i in index]
+            ordered = ordering(candidates, priorities)
+            if learned:
+                run.row_propensities.append(float(np.exp(ordering.log_propensity)))
+            return ordered
 
         return order
 
@@ -556,22 +561,23 @@ class RowLearner:
         return float(np.mean(values)) if values else 0.0
 
     def learn(self, run: Run) -> None:
+        """Fold the rows shown since the last pass as the live learner does (`services.rows.rows_learn`): x
+        from the row's inputs and the row index it was shown at, its seen cards and its clicks."""
         if self.policy != "learned":
             return
         rows = run.row_log[self.cursor :]
         self.cursor = len(run.row_log)
         xs, seen, clicks = [], [], []
         for number, row_number, key, n_seen, n_clicks in rows:
-            x = run.row_features.get(number, {}).get(key)
-            if x is None or not n_seen:
+            ordering = run.row_features.get(number)
+            if ordering is None or key not in ordering.keys or not n_seen:
                 continue
-            x = x.copy()
-            x[self.space.d - MAX_POSITIONS + min(row_number - 1, MAX_POSITIONS - 1)] = 1.0
-            xs.append(x)
+            inputs = ordering.inputs[ordering.keys.index(key)]
+            xs.append(row_matrix(self.space, [inputs], ordering.daypart, ordering.device, [row_number - 1]))
             seen.append(n_seen)
             clicks.append(n_clicks)
         if xs:
-            self.model.fold(np.array(xs), np.array(seen), np.array(clicks))
+            self.model.fold(np.vstack(xs), np.array(seen), np.array(clicks))
             self.model.refit()
 
 
@@ -649,8 +655,9 @@ def live(
     learn_every: int,
     progress: Callable = lambda items, **kwargs: items,
 ) -> Run:
-    """The sessions through the live path (the running experiments' assignments, the published bandit
-    learning every `learn_every` sessions with `bandit_learn`), kept in the database as real traffic would be."""
+    """The sessions through the live path (the running experiments' assignments, the published bandit and
+    row model learning every `learn_every` sessions with `bandit_learn` and `rows_learn`), kept in the
+    database as real traffic would be."""
     run = Run()
     running_experiments_forget()
     for number, spec in enumerate(progress(specs, desc="  live", unit="session"), start=1):
@@ -666,9 +673,11 @@ def live(
         )  # fmt: skip
         if number % learn_every == 0:
             bandit_learn(lag=timedelta(0))
-            # Web processes pick the new snapshot up within seconds; simulated sessions are minutes
+            rows_learn(lag=timedelta(0))  # the row order learns from the same traffic, as the minute job does
+            # Web processes pick the new snapshots up within seconds; simulated sessions are minutes
             # apart, so at once (waiting on the wall clock made each run's figures differ).
             published_bandit_forget()
+            published_row_model_forget()
             run.learning_passes += 1
     deliver_events(run, None)
     return run

@@ -1,19 +1,19 @@
-"""A demo that starts warm, honestly: the artwork bandit learns from simulated sessions before the first
-tester arrives (`warm_bandit --sessions N`, and `seed_demo`).
+"""A demo that starts warm, honestly: the artwork bandit and the row model learn from simulated sessions
+before the first tester arrives (`warm_bandit --sessions N`, and `seed_demo`).
 
 The sessions are the traffic simulator's (`personalization.services.simulation.session_run`, as it is):
 sample viewers visit in the default simulated world, through the real page building (the live artwork
 policy, the running experiments' assignments), the seen reports, clicks and plays by the world's
-hidden truth, and the bandit's learning pass every `learn_every` sessions. What stays:
+hidden truth, and the bandit's and the row model's learning passes every `learn_every` sessions. What stays:
 - their page views and impressions, marked `simulated`: the bandit has learned from them (and a rebuild
   after a reward change learns from them again), but experiment results, live CTR, off-policy
   evaluation and the export's `counted` leave them out, and Insights says how many there are;
 - their click and play events (each carries its simulated impression's id);
-- the bandit snapshots learned from them.
+- the bandit and row model snapshots learned from them (the pages' row orders were logged, so the row
+  model learns which rows' cards get clicked, as it does from people).
 What does not: the sample viewers' own standing (plays, progress, Continue Watching), restored to what it
 was, so that no tester finds a simulated viewer's plays in a sample viewer's rows.
 
-No row model exists on this branch: only the artwork bandit is warmed.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from catalog.themes import ALL_THEMES
 from personalization.models import BanditSnapshot, Engagement, Impression, Profile
 from personalization.page import PageExpired
 from personalization.selectors.experiments import running_experiments_forget
-from personalization.selectors.serving import published_bandit_forget
+from personalization.selectors.serving import published_bandit_forget, published_row_model_forget
 from personalization.selectors.viewers import history_changed_key
 from personalization.services.artwork import artwork_chooser, bandit_learn
+from personalization.services.rows import rows_learn
 from personalization.services.simulation import Run, session_run, viewers_truth
 from personalization.simulation import ClickWorld, session_specs
 from streamflix.celery import celery_override
@@ -76,7 +77,7 @@ def bandit_warm(
     learn_every: int = DEFAULT_LEARN_EVERY,
     progress: Callable = lambda items, **kwargs: items,
 ) -> WarmStats:
-    """Run `sessions` simulated sessions in the default world and let the bandit learn from them."""
+    """Run `sessions` simulated sessions in the default world and let the bandit and the row model learn from them."""
     if sessions < 1 or learn_every < 1:
         raise ValueError("sessions and learn_every must be at least 1")
     started = time.monotonic()
@@ -110,7 +111,9 @@ def bandit_warm(
                 skipped += 1
             if number % learn_every == 0 or number == len(specs):
                 bandit_learn(lag=timedelta(0))
+                rows_learn(lag=timedelta(0))
                 published_bandit_forget()  # the next session's pages use what was just learned
+                published_row_model_forget()
                 run.learning_passes += 1
     finally:
         celery_override(**previous)

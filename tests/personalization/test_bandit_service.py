@@ -6,9 +6,8 @@ import uuid
 from datetime import timedelta
 
 import numpy as np
-import psycopg
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from catalog.selectors import catalog_snapshot
 from catalog.themes import THEME_INDEX
@@ -18,10 +17,10 @@ from personalization.models import BanditSnapshot, Event
 from personalization.personal import viewer_tastes
 from personalization.selectors.serving import bandit_params, published_bandit, published_bandit_forget
 from personalization.selectors.viewers import viewer_history
-from personalization.services import artwork as artwork_service
+from personalization.services import locks
 from personalization.services.artwork import artwork_chooser, bandit_learn
 from personalization.services.impressions import ShownCard, impressions_ingest, impressions_mark_seen
-from tests.conftest import require_postgres
+from tests.conftest import advisory_lock_held
 from tests.factories import impression_batch_for, make_profile, make_title, rate
 
 pytestmark = pytest.mark.django_db
@@ -141,17 +140,8 @@ def test_the_logged_propensity_is_the_policys_probability_of_the_shown_variant(w
 
 def test_a_second_learning_pass_skips_while_one_is_running(world):
     """Two overlapping passes would fold the same impressions twice; the second must skip (PostgreSQL)."""
-    require_postgres()  # an advisory lock; SQLite serialises writers itself
     log(world["fans"][0], world["romances"][0], "romance", clicked=True)
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
-    ) as running:  # another worker, in the middle of its pass
-        running.execute("BEGIN")
-        running.execute("SELECT pg_advisory_xact_lock(%s)", [artwork_service._LEARNING_LOCK])
-
+    with advisory_lock_held(locks.ARTWORK_LEARNING):  # another worker, in the middle of its pass
         skipped = bandit_learn(lag=timedelta(0))
-
-        running.execute("COMMIT")
     assert skipped.skipped and not BanditSnapshot.objects.exists()
     assert bandit_learn(lag=timedelta(0)).impressions == 1  # once it is done, the next pass folds them

@@ -50,7 +50,7 @@ def all_title_ids(page) -> list[int]:
     return ids
 
 
-def test_the_first_screen_is_filled_and_the_rest_is_lazy(viewer):
+def test_the_first_screen_is_filled_and_the_rest_is_lazy(viewer, rules_row_order):
     page = homepage_build(profile=viewer, context=EVENING_DESKTOP)
 
     assert page.hero is not None and page.hero.image_url
@@ -62,7 +62,7 @@ def test_the_first_screen_is_filled_and_the_rest_is_lazy(viewer):
     assert {"popular", "new", "genre"} <= {row.kind for row in page.rows}
 
 
-def test_trending_shows_what_was_watched_lately_not_all_time_hits(catalog, viewer):
+def test_trending_shows_what_was_watched_lately_not_all_time_hits(catalog, viewer, rules_row_order):
     by_count = sorted(catalog, key=lambda t: t.rating_count)
     late_bloomers, hits = by_count[:12], by_count[-40:]
     two_years_ago = timezone.now() - timedelta(days=730)
@@ -207,6 +207,7 @@ def test_the_homepage_runs_a_fixed_number_of_queries(browsing, viewer, django_as
     base = 3 if settings.SESSION_ENGINE.endswith("cached_db") else 4
     celery_override(task_always_eager=False)  # count the web request's queries, not the worker's
     checks = (catalog_selectors._snapshots, selectors._serving, selectors._published, experiments._running)
+    checks += (selectors._row_model,)  # the row order's model (ROW_POLICY learned)
     for refreshed in checks:
         monkeypatch.setattr(refreshed, "check_seconds", 3600.0)
     with django_assert_num_queries(base):
@@ -333,7 +334,7 @@ def test_a_page_plan_in_another_format_asks_for_a_reload(viewer, written_by_anot
 # What the cards carry for testers and for the look ------------------------------------------------
 
 
-def test_continue_watching_cards_carry_how_far_the_viewer_got(catalog, viewer):
+def test_continue_watching_cards_carry_how_far_the_viewer_got(catalog, viewer, rules_row_order):
     from personalization.models import Event
     from personalization.services.events import event_record
 

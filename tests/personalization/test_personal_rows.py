@@ -37,7 +37,7 @@ def row(page, kind: str, profile: Profile):
 
 
 @pytest.mark.parametrize("cluster", [ROMANCE, ACTION, HORROR, ANIMATION])
-def test_top_picks_come_from_the_viewers_own_taste(trained, cluster):
+def test_top_picks_come_from_the_viewers_own_taste(trained, cluster, rules_row_order):
     viewer = fan_of(cluster)
     page = homepage_build(profile=viewer, context=EVENING)
 
@@ -57,7 +57,7 @@ def test_cards_in_personal_rows_carry_a_match_badge(trained):
     assert all(b is not None and 60 <= b <= 99 for b in badges), badges
 
 
-def test_because_you_watched_names_a_liked_title_and_follows_it(trained):
+def test_because_you_watched_names_a_liked_title_and_follows_it(trained, rules_row_order):
     viewer = fan_of(HORROR)
     # Three animation titles loved just now: Top Picks stay mostly horror, so a row anchored on the
     # newest like has titles of its own (on this tiny catalogue, the horror neighbours of a horror
@@ -89,7 +89,7 @@ def test_no_title_repeats_and_no_row_near_duplicates_another(trained):
     assert len({r.key for r in rows}) == len(rows)
 
 
-def test_a_new_profile_gets_popular_rows_and_onboarding(trained, client):
+def test_a_new_profile_gets_popular_rows_and_onboarding(trained, client, rules_row_order):
     client.post(reverse("personalization:profile_new"), {"name": "Newbie"})
     response = client.get(reverse("personalization:home"))
     page = response.context["page"]
@@ -99,7 +99,7 @@ def test_a_new_profile_gets_popular_rows_and_onboarding(trained, client):
     assert "Pick three titles you like" in response.content.decode()
 
 
-def test_three_onboarding_picks_immediately_personalize_the_rows(trained, client):
+def test_three_onboarding_picks_immediately_personalize_the_rows(trained, client, rules_row_order):
     client.post(reverse("personalization:profile_new"), {"name": "Newbie"})
     picks = Title.objects.filter(movielens_id__in=[301, 302, 303])
 
@@ -134,7 +134,7 @@ def test_thumbs_down_removes_a_title_at_once(trained):
     assert first.title_id not in everywhere
 
 
-def test_thumbs_up_pulls_the_titles_kind_into_top_picks(trained):
+def test_thumbs_up_pulls_the_titles_kind_into_top_picks(trained, rules_row_order):
     viewer = fan_of(ROMANCE)
     seen = set(viewer.ratings.values_list("title__movielens_id", flat=True))
 
@@ -151,7 +151,7 @@ def test_thumbs_up_pulls_the_titles_kind_into_top_picks(trained):
     assert horror_in_top_picks() >= before + 2
 
 
-def test_play_puts_a_title_in_continue_watching_first_on_a_phone(trained):
+def test_play_puts_a_title_in_continue_watching_first_on_a_phone(trained, rules_row_order):
     viewer = fan_of(ACTION)
     started = Title.objects.get(
         movielens_id=102 if not viewer.ratings.filter(title__movielens_id=102).exists() else 104

@@ -35,6 +35,7 @@ REFUSED = [
     ({"ARTWORK_CONTROL_SHARE": "1.5"}, "ARTWORK_CONTROL_SHARE=1.5 is out of range: set ARTWORK_CONTROL_SHARE"),
     ({"ARTWORK_CONTROL_SHARE": "a tenth"}, "ARTWORK_CONTROL_SHARE='a tenth' is not a number"),
     ({"ARTWORK_POLICY": "greedy"}, "ARTWORK_POLICY='greedy' is not allowed: set ARTWORK_POLICY to one of"),
+    ({"ROW_POLICY": "random"}, "ROW_POLICY='random' is not allowed: set ROW_POLICY to one of learned, rules."),
     ({"IMPRESSION_RETENTION_DAYS": "0"}, "IMPRESSION_RETENTION_DAYS=0 is too small: set IMPRESSION_RETENTION_DAYS"),
     ({"ARTWORK_MAX_PIXELS": "lots"}, "ARTWORK_MAX_PIXELS='lots' is not a whole number"),
 ]
