@@ -197,6 +197,8 @@ class RowOrdering:
     keys: list = field(default_factory=list)
     inputs: list = field(default_factory=list)
     log_propensity: float = 0.0
+    # Each candidate's place by the rules, by the model's scores and in the drawn order (for `explain`).
+    ranks: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.policy not in ROW_ORDER_POLICIES:
@@ -214,11 +216,42 @@ class RowOrdering:
             scores = self.model.scores(row_matrix(self.model.space, inputs, self.daypart, self.device))
             index, _ = plackett_luce(scores, self.temperature, self.rng)
             self.log_propensity = pl_log_probability(scores, index, self.temperature)
+            by_rules = sorted(range(len(candidates)), key=lambda i: -inputs[i].rules)
+            by_model = np.argsort(-scores, kind="stable").tolist()
+            places = [{i: place for place, i in enumerate(order)} for order in (by_rules, by_model, list(index))]
+            self.ranks = {c.key: tuple(p[i] for p in places) for i, c in enumerate(candidates)}
         self.keys = [candidates[i].key for i in index]
         self.inputs = [inputs[i] for i in index]
         return [candidates[i] for i in index]
+
+    def explain(self, key: str, reason: str) -> str:
+        """A tester's line for a row (`reason`, the rules' why): kept where the learned order agrees with
+        the rules, else what moved the row: what the model learned, or exploration around it."""
+        if key not in self.ranks:
+            return reason
+        by_rules, by_model, drawn = self.ranks[key]
+        what, context = reason.split(" · ")[0], f"{_DAYPART_WORDS.get(self.daypart, '')} on {_a(self.device)}"
+        if by_model < by_rules:
+            return (
+                f"{what} · higher than the rules put it: the row model learned rows like it get more clicks {context}"
+            )
+        if by_model > by_rules:
+            return (
+                f"{what} · lower than the rules put it: the row model learned rows like it get fewer clicks {context}"
+            )
+        if drawn != by_model:
+            return f"{reason} · moved by exploration (the order is drawn at random around the model's)"
+        return reason
 
     def shown(self, row_keys) -> list:
         """Per candidate, in the hook's order: [kind, genre, lift, rules, row index shown at or None]."""
         where = {key: index for index, key in enumerate(row_keys)}
         return [[*i.as_list(), where.get(key)] for key, i in zip(self.keys, self.inputs, strict=True)]
+
+
+_DAYPART_WORDS = {"morning": "in the morning", "afternoon": "in the afternoon", "evening": "in the evening",
+                  "night": "at night"}  # fmt: skip
+
+
+def _a(device: str) -> str:
+    return f"an {device}" if device[:1] in "aeiou" else f"a {device}"

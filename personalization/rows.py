@@ -153,20 +153,22 @@ def plan_page(
             continue
         used.update(fresh)
         kept.append((candidate, fresh))
+    explain = getattr(order, "explain", None)  # a learned order says where it departs from the rules
+
+    def reason(c: _Candidate) -> str:
+        favourite = c.key in favourites
+        why = row_why(
+            kind=c.kind, what=c.reason, genre=c.genre, priority=priorities[c.key], context=context, favourite=favourite
+        )
+        return explain(c.key, why) if explain is not None and not favourite else why
+
     rows = [
         RowPlan(
             key=c.key,
             label=c.label,
             kind=c.kind,
             title_ids=tuple(int(snapshot.title_ids[p]) for p in fresh),
-            reason=row_why(
-                kind=c.kind,
-                what=c.reason,
-                genre=c.genre,
-                priority=priorities[c.key],
-                context=context,
-                favourite=c.key in favourites,
-            ),
+            reason=reason(c),
         )
         for c, fresh in kept
     ]

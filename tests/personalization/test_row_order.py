@@ -64,3 +64,50 @@ def test_the_model_learns_a_context_effect_and_separates_it_from_the_rows_positi
     morning = model.scores(np.array([space.features("genre", g, 0.0, 0.35, "morning", "tv", None) for g in GENRES]))
     assert np.argmax(night) == GENRES.index("Horror")
     assert morning[GENRES.index("Horror")] < night[GENRES.index("Horror")]
+
+
+def test_a_learned_order_says_where_it_departs_from_the_rules_and_why():
+    from types import SimpleNamespace
+
+    from personalization.row_order import ROW_KINDS, RowModel, RowOrdering, RowSpace
+
+    space = RowSpace(("Comedy", "Drama"))
+    model = RowModel(space)
+    model.theta = model.theta.copy()
+    model.theta[ROW_KINDS.index("new")] += 1.0  # learned: New Releases get far more clicks than the rules think
+    model.theta[ROW_KINDS.index("top_picks")] -= 1.0  # and Top Picks far fewer
+    rows = [("top_picks", "", 3.0), ("popular", "", 2.0), ("genre", "Comedy", 1.5), ("genre", "Drama", 1.4),
+            ("new", "", 1.0)]  # fmt: skip
+    candidates = [SimpleNamespace(key=f"{kind}:{genre}", kind=kind, genre=genre) for kind, genre, _ in rows]
+    priorities = {
+        c.key: SimpleNamespace(lift=0.0, total=total) for c, (*_, total) in zip(candidates, rows, strict=True)
+    }
+    ordering = RowOrdering("learned", "evening", "desktop", model=model, rng=np.random.default_rng(3), temperature=0.5)
+
+    drawn = [c.key for c in ordering(candidates, priorities)]
+
+    x = {
+        c.key: space.features(c.kind, c.genre, 0.0, priorities[c.key].total, "evening", "desktop", None)
+        for c in candidates
+    }
+    by_rules = [c.key for c in sorted(candidates, key=lambda c: -priorities[c.key].total)]
+    by_model = sorted(by_rules, key=lambda k: -float(x[k] @ model.theta))
+    for key in by_rules:
+        said = ordering.explain(key, "what it is · the rules' reason")
+        if by_model.index(key) < by_rules.index(key):
+            assert said == ("what it is · higher than the rules put it: the row model learned rows like it get more "
+                            "clicks in the evening on a desktop")  # fmt: skip
+        elif by_model.index(key) > by_rules.index(key):
+            assert said.startswith(
+                "what it is · lower than the rules put it: the row model learned rows like it get fewer"
+            )
+        elif drawn.index(key) != by_model.index(key):
+            explored = "moved by exploration (the order is drawn at random around the model's)"
+            assert said == f"what it is · the rules' reason · {explored}"
+        else:
+            assert said == "what it is · the rules' reason"
+    assert "higher than the rules" in ordering.explain("new:", "r")
+    assert "lower than the rules" in ordering.explain("top_picks:", "r")
+    rules = RowOrdering("rules", "evening", "desktop")
+    rules(candidates, priorities)
+    assert rules.explain("new:", "the rules' reason") == "the rules' reason"
