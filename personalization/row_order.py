@@ -14,6 +14,9 @@ PRIOR_RULES_WEIGHT on the rules' priority, so a cold model orders rows as the ru
 moves it. The row position columns absorb the attention a row gets from where it was shown (a
 position-based model): they are fitted but left out of the score that orders the rows.
 
+Anchors: the viewer's own rows and the recommender's row (ANCHORED_KINDS) keep the rules' places at
+the top; the model orders the rest.
+
 Exploration: the order is drawn from a Plackett-Luce distribution over exp(score / temperature);
 the logged propensity of an order of n rows is the exact PL probability
 prod_i exp(s_i / t) / sum_{j >= i} exp(s_j / t). The temperature is small against the score gaps
@@ -43,6 +46,11 @@ PRIOR_PRECISION = 200.0  # ridge precision (pseudo-impressions) around the prior
 # -12.4, 0.004 0.716 / -19.6. 0.002 learns as well as 0.004 with an order twice as steady.
 TEMPERATURE = 0.002
 ROW_ORDER_POLICIES = ("learned", "rules")  # the live site's ROW_POLICY
+# Rows the learned order never moves: the viewer's own (Continue Watching, My List) and the
+# recommender's (Top Picks, or Popular for a viewer without history) keep the rules' places at the top
+# of the page. Learning from a world where only the artwork's theme drives clicks (the simulated
+# warm-up) once pushed Top Picks off the page; a page's anchors stay where a viewer looks for them.
+ANCHORED_KINDS = ("continue", "my_list", "top_picks", "popular")
 
 
 @dataclass(frozen=True)
@@ -214,10 +222,14 @@ class RowOrdering:
             self.log_propensity = 0.0
         else:
             scores = self.model.scores(row_matrix(self.model.space, inputs, self.daypart, self.device))
-            index, _ = plackett_luce(scores, self.temperature, self.rng)
-            self.log_propensity = pl_log_probability(scores, index, self.temperature)
             by_rules = sorted(range(len(candidates)), key=lambda i: -inputs[i].rules)
-            by_model = np.argsort(-scores, kind="stable").tolist()
+            # The viewer's own rows keep the rules' places at the top; the model orders the rest.
+            anchored = [i for i in by_rules if candidates[i].kind in ANCHORED_KINDS]
+            free = [i for i in range(len(candidates)) if candidates[i].kind not in ANCHORED_KINDS]
+            drawn, _ = plackett_luce(scores[free], self.temperature, self.rng)
+            index = anchored + [free[j] for j in drawn]
+            self.log_propensity = pl_log_probability(scores[free], drawn, self.temperature)
+            by_model = anchored + [free[j] for j in np.argsort(-scores[free], kind="stable").tolist()]
             places = [{i: place for place, i in enumerate(order)} for order in (by_rules, by_model, list(index))]
             self.ranks = {c.key: tuple(p[i] for p in places) for i, c in enumerate(candidates)}
         self.keys = [candidates[i].key for i in index]

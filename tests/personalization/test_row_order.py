@@ -75,9 +75,10 @@ def test_a_learned_order_says_where_it_departs_from_the_rules_and_why():
     model = RowModel(space)
     model.theta = model.theta.copy()
     model.theta[ROW_KINDS.index("new")] += 1.0  # learned: New Releases get far more clicks than the rules think
-    model.theta[ROW_KINDS.index("top_picks")] -= 1.0  # and Top Picks far fewer
-    rows = [("top_picks", "", 3.0), ("popular", "", 2.0), ("genre", "Comedy", 1.5), ("genre", "Drama", 1.4),
-            ("new", "", 1.0)]  # fmt: skip
+    model.theta[ROW_KINDS.index("trending")] -= 1.0  # and Trending far fewer
+    model.theta[ROW_KINDS.index("top_picks")] -= 2.0  # and Top Picks fewer still: but it is anchored
+    rows = [("top_picks", "", 3.5), ("trending", "", 3.0), ("top10", "", 2.0), ("genre", "Comedy", 1.5),
+            ("genre", "Drama", 1.4), ("new", "", 1.0)]  # fmt: skip
     candidates = [SimpleNamespace(key=f"{kind}:{genre}", kind=kind, genre=genre) for kind, genre, _ in rows]
     priorities = {
         c.key: SimpleNamespace(lift=0.0, total=total) for c, (*_, total) in zip(candidates, rows, strict=True)
@@ -91,7 +92,9 @@ def test_a_learned_order_says_where_it_departs_from_the_rules_and_why():
         for c in candidates
     }
     by_rules = [c.key for c in sorted(candidates, key=lambda c: -priorities[c.key].total)]
-    by_model = sorted(by_rules, key=lambda k: -float(x[k] @ model.theta))
+    anchored = [k for k in by_rules if k.startswith("top_picks")]  # the rules' places, whatever the model says
+    by_model = anchored + sorted((k for k in by_rules if k not in anchored), key=lambda k: -float(x[k] @ model.theta))
+    assert drawn[0] == "top_picks:"
     for key in by_rules:
         said = ordering.explain(key, "what it is · the rules' reason")
         if by_model.index(key) < by_rules.index(key):
@@ -107,7 +110,8 @@ def test_a_learned_order_says_where_it_departs_from_the_rules_and_why():
         else:
             assert said == "what it is · the rules' reason"
     assert "higher than the rules" in ordering.explain("new:", "r")
-    assert "lower than the rules" in ordering.explain("top_picks:", "r")
+    assert "lower than the rules" in ordering.explain("trending:", "r")
+    assert ordering.explain("top_picks:", "r") == "r"
     rules = RowOrdering("rules", "evening", "desktop")
     rules(candidates, priorities)
     assert rules.explain("new:", "the rules' reason") == "the rules' reason"

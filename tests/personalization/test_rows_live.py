@@ -19,6 +19,7 @@ from personalization.context import DAYPARTS, DEVICES, Context
 from personalization.models import Event, Impression, ImpressionOutbox, PageView, RowSnapshot
 from personalization.page import FIRST_SCREEN_ROWS, impression_id
 from personalization.row_order import (
+    ANCHORED_KINDS,
     MAX_POSITIONS,
     PRIOR_PRECISION,
     PRIOR_RULES_WEIGHT,
@@ -216,8 +217,13 @@ def test_the_logged_log_propensity_is_the_plackett_luce_probability_of_the_hooks
     pv = PageView.objects.get(pk=page.page_view_id)
     assert pv.row_order_policy == "learned"
     genres = tuple(catalog_snapshot().genre_names)
-    # The candidates are logged in the hook's order: P(order) = prod_i exp(s_i/t) / sum_{j >= i} exp(s_j/t).
-    scores = [float(x_of(genres, *row[:4], "evening", "desktop", None) @ theta) / TEMPERATURE for row in pv.row_inputs]
+    # The candidates are logged in the hook's order, the anchored rows first in the rules' order, then the
+    # drawn ones: P(order) = prod_i exp(s_i/t) / sum_{j >= i} exp(s_j/t) over the drawn ones.
+    kinds = [row[0] for row in pv.row_inputs]
+    anchored = [k in ANCHORED_KINDS for k in kinds]
+    assert anchored == sorted(anchored, reverse=True) and any(anchored) and not all(anchored)
+    drawn = [row for row in pv.row_inputs if row[0] not in ANCHORED_KINDS]
+    scores = [float(x_of(genres, *row[:4], "evening", "desktop", None) @ theta) / TEMPERATURE for row in drawn]
     top = max(scores)
     log_p = sum(
         math.log(math.exp(scores[i] - top) / sum(math.exp(s - top) for s in scores[i:])) for i in range(len(scores))
@@ -260,15 +266,23 @@ def test_a_cold_model_orders_the_first_rows_like_the_rules(viewers, settings):
         homepage_build(profile=fan, context=EVENING_DESKTOP, record=False, rng=np.random.default_rng(seed)).rows[0].key
         for seed in range(200)
     ]
-    # The prior scores rows by the rules' priority: P(the rules' first row comes first) from its PL probability.
+    # The viewer's anchored rows (here Top Picks) keep the rules' places: the first row is always the rules'.
+    assert rules_page.rows[0].kind in ANCHORED_KINDS and set(firsts) == {rules_page.rows[0].key}
+    # Among the rest, the prior scores rows by the rules' priority: P(the rules' first of them comes first
+    # of them) from its PL probability.
     page = homepage_build(profile=fan, context=EVENING_DESKTOP, rng=np.random.default_rng(0))
-    rules = [row[3] for row in PageView.objects.get(pk=page.page_view_id).row_inputs]
+    rules = [row[3] for row in PageView.objects.get(pk=page.page_view_id).row_inputs if row[0] not in ANCHORED_KINDS]
     weights = [math.exp(PRIOR_RULES_WEIGHT * (r - max(rules)) / TEMPERATURE) for r in rules]
     expected = max(weights) / sum(weights)
-    observed = firsts.count(rules_page.rows[0].key) / len(firsts)
-    assert expected > 0.75
+    free_rules = next(r.key for r in rules_page.rows if r.kind not in ANCHORED_KINDS)
+    firsts = [
+        next(r.key for r in homepage_build(profile=fan, context=EVENING_DESKTOP, record=False,
+                                          rng=np.random.default_rng(seed)).rows if r.kind not in ANCHORED_KINDS)
+        for seed in range(200)
+    ]  # fmt: skip
+    observed = firsts.count(free_rules) / len(firsts)
     assert abs(observed - expected) < 4 * math.sqrt(expected * (1 - expected) / len(firsts)), (observed, expected)
-    assert firsts.count(rules_page.rows[0].key) == max(map(firsts.count, firsts))  # the likeliest first row
+    assert firsts.count(free_rules) == max(map(firsts.count, firsts))  # the likeliest first of the free rows
     # Without the exploration noise the prior's order is the rules': its score is proportional to their priority.
     genres = tuple(catalog_snapshot().genre_names)
     prior = RowModel(RowSpace(genres)).theta
