@@ -28,7 +28,7 @@ from personalization.abtest import assign
 from personalization.bandit import FeatureSpace, PageContext, Policy, fold, fold_rewards, publish, state_new
 from personalization.bandit.design import LIVE_DESIGN
 from personalization.bandit.peers import PEER_NAMES, LinTSPeer, VowpalPeer
-from personalization.bandit.variants import ArmModel, VariantStats
+from personalization.bandit.variants import ArmModel, VariantStats, staged_model
 from personalization.chooser import ArtworkChoice, ArtworkChooser, choose_groups
 from personalization.context import DAYPARTS, DEVICES
 from personalization.interleaving import preference
@@ -387,18 +387,18 @@ class Learner:
     def _publish(self, version: str) -> None:
         click = publish(self.state, self.params, version=version)
         play = publish(self.play_state, self.params, version=version) if self.play_state is not None else None
-        if not (self.design["variants"] or play is not None):
-            self.model = click
+        if not self.design["variants"]:  # the live site's model (bandit.variants.staged_model)
+            self.model = staged_model(click, play, version=version)
             return
         kappa_c, kappa_p = float(self.design["click_kappa"]), float(self.design["play_kappa"])
         self.model = ArmModel(
             click=click,
             play=play,
-            click_offsets=self.click_stats.offsets(kappa_c) if self.design["variants"] else {},
-            play_offsets=self.play_stats.offsets(kappa_p) if self.design["variants"] else {},
+            click_offsets=self.click_stats.offsets(kappa_c),
+            play_offsets=self.play_stats.offsets(kappa_p),
             offset_scale=float(self.design["offset_scale"]),
-            click_kappa=kappa_c if self.design["variants"] else np.inf,
-            play_kappa=kappa_p if self.design["variants"] else np.inf,
+            click_kappa=kappa_c,
+            play_kappa=kappa_p,
             version=version,
         )
 
