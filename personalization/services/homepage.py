@@ -9,6 +9,7 @@ cache under the page view id, so a lazy row shows what was decided with the page
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import numpy as np
@@ -19,6 +20,7 @@ from catalog.selectors import catalog_snapshot
 from catalog.snapshot import CatalogSnapshot
 from personalization.chooser import ArtworkChoice, ChooserFactory, choose_groups, planned_choices
 from personalization.context import Context
+from personalization.history import History
 from personalization.models import Profile
 from personalization.page import (
     FIRST_SCREEN_ROWS,
@@ -33,11 +35,18 @@ from personalization.page import (
     RowPlan,
     impression_id,
 )
-from personalization.personal import match_badges, onboarding_cards, personal_signals, viewer_tastes
+from personalization.personal import (
+    Personal,
+    Tastes,
+    match_badges,
+    onboarding_cards,
+    personal_signals,
+    viewer_tastes,
+)
 from personalization.row_order import RowOrdering
 from personalization.rows import interleave_top_row, plan_page
 from personalization.selectors.experiments import profile_assignments
-from personalization.selectors.serving import published_row_model, serving_model
+from personalization.selectors.serving import ServingModel, published_row_model, serving_model
 from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser
 from personalization.services.events import impression_token
@@ -57,19 +66,10 @@ def homepage_build(
     artwork experiment's variant, else ARTWORK_POLICY); the simulator passes its own. `record=False`
     builds a preview (the compare page): nothing is logged and no lazy row can be fetched from it."""
     snapshot = catalog_snapshot()
-    history = viewer_history(profile.pk)
-    tastes = viewer_tastes(history, snapshot)  # once per page: rows and artwork share it
     assignments = profile_assignments(profile.pk)
     serving = serving_model(assignments.model_version)
-    ranked_by_model = serving is not None and assignments.row_policy != "popularity"
-    personal = personal_signals(
-        name=profile.name,
-        history=history,
-        tastes=tastes,
-        snapshot=snapshot,
-        model=serving.model if ranked_by_model else None,
-        alignment=serving.alignment(snapshot) if ranked_by_model else None,
-        model_user=profile.pk if serving and history_changed_at(profile.pk) <= serving.trained_at else None,
+    history, tastes, personal = viewer_signals(
+        profile, snapshot, serving, ranked_by_model=assignments.row_policy != "popularity"
     )
     rng = rng if rng is not None else np.random.default_rng()
     ordering = row_ordering(snapshot=snapshot, context=context, rng=rng)
@@ -135,6 +135,63 @@ def homepage_build(
         onboarding=onboarding,
         onboarding_cards=onboarding_cards(snapshot) if onboarding else (),
     )
+
+
+SIGNALS_KEPT = 2_000  # viewers per process (~170 KB each: scores and match probabilities over the catalog)
+_signals: dict[int, tuple[tuple, History, Tastes, Personal]] = {}
+_signals_lock = threading.Lock()
+
+
+def viewer_signals(
+    profile: Profile, snapshot: CatalogSnapshot, serving: ServingModel | None, *, ranked_by_model: bool
+) -> tuple[History, Tastes, Personal]:
+    """The viewer's history, tastes and personal signals (model scores, match chances, "Because you watched").
+
+    They depend only on the history, the catalog snapshot and the serving model, so a returning viewer
+    whose history has not changed reuses the ones computed for their last page. Kept per process, like
+    the history itself, and checked by identity: `viewer_history`, `catalog_snapshot` and `serving_model`
+    return the very same objects while nothing changed, and new ones when something did.
+    """
+    history = viewer_history(profile.pk)
+    ranked = serving is not None and ranked_by_model
+    model_user = profile.pk if serving and history_changed_at(profile.pk) <= serving.trained_at else None
+    inputs = (profile.name, snapshot, serving if ranked else None, model_user)
+    kept = _signals.get(profile.pk)
+    if kept is not None and kept[1] is history and _same(kept[0], inputs):
+        return kept[1:]
+    tastes = viewer_tastes(history, snapshot)  # once per page: rows and artwork share it
+    personal = personal_signals(
+        name=profile.name,
+        history=history,
+        tastes=tastes,
+        snapshot=snapshot,
+        model=serving.model if ranked else None,
+        alignment=serving.alignment(snapshot) if ranked else None,
+        model_user=model_user,
+    )
+    with _signals_lock:  # (threaded web workers)
+        _signals.pop(profile.pk, None)
+        while len(_signals) >= SIGNALS_KEPT:
+            _signals.pop(next(iter(_signals)))  # the least recently computed
+        _signals[profile.pk] = (inputs, history, _read_only(tastes), _read_only(personal))
+    return history, tastes, personal
+
+
+def _same(kept: tuple, inputs: tuple) -> bool:
+    return all(a is b or (isinstance(a, str | int) and a == b) for a, b in zip(kept, inputs, strict=True))
+
+
+def _read_only(kept: Tastes | Personal) -> Tastes | Personal:
+    """Shared between pages from now on: an accidental in-place change would leak into the next page."""
+    if isinstance(kept, Tastes):
+        arrays = [kept.genres, kept.themes]
+    else:
+        signals = kept.signals
+        arrays = [kept.match, signals.scores, signals.genre_affinity, signals.seen, *(s for _, s in signals.because)]
+    for array in arrays:
+        if array is not None:
+            array.setflags(write=False)
+    return kept
 
 
 def row_ordering(*, snapshot: CatalogSnapshot, context: Context, rng: np.random.Generator) -> RowOrdering:

@@ -483,3 +483,45 @@ def test_compare_refuses_a_profile_that_is_not_the_visitors(client, catalog):
     theirs = make_profile("Private", account=someone)
     response = client.get(reverse("personalization:compare"), {"a": theirs.pk})
     assert response.status_code == 302 and response["Location"] == reverse("personalization:picker")
+
+
+def test_a_returning_viewers_signals_are_reused_until_their_history_changes(catalog, trained):
+    """Scores, match chances and "Because you watched" cost most of a page: a returning viewer with
+    an unchanged history reuses them, read-only; any new rating (or engagement) recomputes them."""
+    from personalization.models import Profile
+    from personalization.services.homepage import viewer_signals
+
+    viewer = Profile.objects.filter(ratings__isnull=False).distinct().first()
+    snapshot = catalog_selectors.catalog_snapshot()
+    serving = selectors.serving_model()
+    first = viewer_signals(viewer, snapshot, serving, ranked_by_model=True)
+    again = viewer_signals(viewer, snapshot, serving, ranked_by_model=True)
+    assert again[2] is first[2]
+    with pytest.raises(ValueError, match="read-only"):
+        first[2].signals.scores[0] = 0.0
+
+    unseen = Title.objects.exclude(ratings__profile=viewer).order_by("pk").first()
+    rate(viewer, unseen, 5.0)
+    after = viewer_signals(viewer, snapshot, serving, ranked_by_model=True)
+    assert after[2] is not first[2]
+    position = int(snapshot.index_of([unseen.pk])[0])
+    assert position in after[2].signals.seen and position not in first[2].signals.seen
+
+
+def test_a_new_model_or_catalog_recomputes_a_returning_viewers_signals(catalog, trained):
+    from personalization.models import Profile
+    from personalization.services.homepage import viewer_signals
+
+    viewer = Profile.objects.filter(ratings__isnull=False).distinct().first()
+    snapshot = catalog_selectors.catalog_snapshot()
+    serving = selectors.serving_model()
+    first = viewer_signals(viewer, snapshot, serving, ranked_by_model=True)[2]
+    selectors.active_model_forget()  # what a web process does when a new version is published
+    reloaded = selectors.serving_model()
+    assert reloaded is not serving
+    assert viewer_signals(viewer, snapshot, reloaded, ranked_by_model=True)[2] is not first
+    catalog_snapshot_clear()
+    fresh = catalog_selectors.catalog_snapshot()
+    assert viewer_signals(viewer, fresh, reloaded, ranked_by_model=True)[2].signals.scores is not None
+    by_popularity = viewer_signals(viewer, fresh, reloaded, ranked_by_model=False)[2]
+    assert by_popularity.signals.scores is None  # the popularity row policy: no model scores at all
