@@ -158,7 +158,8 @@ def main() -> None:
     }
     print(
         f"{connection.vendor}: first screen {result['homepage_median_ms']} ms median "
-        f"({result['homepage_p95_ms']} p95), returning viewer {result['homepage_returning_median_ms']} ms, whole page {result['whole_page_median_ms']} ms; "
+        f"({result['homepage_p95_ms']} p95), returning viewer {result['homepage_returning_median_ms']} ms, "
+        f"whole page {result['whole_page_median_ms']} ms; "
         f"build {result['build_median_ms']}, render {result['render_median_ms']}, floor {result['static_median_ms']}",
         file=sys.stderr,
     )
