@@ -235,11 +235,12 @@ class ClickWorld:
         )
         return float(1.0 / (1.0 + np.exp(-logit)))
 
-    def play_probability(self, variant_key: tuple = ()) -> float:
+    def play_probability(self, variant_key: tuple = (), *, with_variant: bool = True) -> float:
         """P(Play | click) for a variant (title key, theme name): play_given_click shifted by the variant's
-        and its theme's hidden play shifts (clickbait: clicked, then abandoned)."""
+        and its theme's hidden play shifts (clickbait: clicked, then abandoned). `with_variant=False`
+        leaves the variant's own shift out (its theme's stays)."""
         shift = 0.0
-        if self.variant_play_sd and variant_key:
+        if self.variant_play_sd and variant_key and with_variant:
             shift += self.variant_draws(variant_key)[1]
         if self.theme_play is not None and len(variant_key) > 1 and variant_key[1] in THEME_INDEX:
             shift += float(self.theme_play[THEME_INDEX[variant_key[1]]])
@@ -258,12 +259,42 @@ class ClickWorld:
             screens += 1
         return per_screen * screens
 
+    def expected_over_variant(self, click_p: float, play_p: float | None) -> float:
+        """E[reward] of a variant whose own hidden draws are unknown: the click probability `click_p` and
+        P(play | click) `play_p` (None: the reward is the click) given everything else, averaged over
+        the variant's (quality, play shift) prior, N(0, sd) each with their correlation (10 x 10
+        Gauss-Hermite nodes). What an oracle that knows the world but not the variants can expect."""
+        q_sd, p_sd, rho = self.variant_quality_sd, self.variant_play_sd, self.variant_play_corr
+        z0, z1, w = _GAUSS_HERMITE_2D
+        click = 1.0 / (1.0 + np.exp(-(_logit(click_p) + q_sd * z0)))
+        if play_p is None:
+            return float(w @ click)
+        shift = p_sd * (rho * z0 + np.sqrt(max(1.0 - rho * rho, 0.0)) * z1)
+        play = 1.0 / (1.0 + np.exp(-(_logit(play_p) + shift)))
+        return float(w @ (click * play))
+
     @staticmethod
     def relevance(genre_taste: np.ndarray, title_genres: np.ndarray) -> float:
         """How much a viewer likes a title's genres: their mean lift over them, clipped to +-2."""
         if not title_genres.any():
             return 0.0
         return float(np.clip(genre_taste[title_genres], -2.0, 2.0).mean())
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1.0 - 1e-12)
+    return float(np.log(p / (1.0 - p)))
+
+
+def _gauss_hermite_2d(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes (z0, z1) and weights of E[f(Z0, Z1)] for independent standard normals."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(n)
+    weights = weights / weights.sum()
+    z0, z1 = np.meshgrid(nodes, nodes, indexing="ij")
+    return z0.ravel(), z1.ravel(), np.outer(weights, weights).ravel()
+
+
+_GAUSS_HERMITE_2D = _gauss_hermite_2d(10)
 
 
 def world_load(path: str | Path, *, default_seed: int, n_themes: int | None = None, **overrides) -> ClickWorld:
@@ -371,7 +402,10 @@ class OracleChooser:
     policy_name = "oracle"
     policy_version = "oracle/1"
 
-    def __init__(self, snapshot: CatalogSnapshot, world: ClickWorld, affinity: np.ndarray, score=None) -> None:
+    def __init__(
+        self, snapshot: CatalogSnapshot, world: ClickWorld, affinity: np.ndarray, score=None, *, name: str = "oracle"
+    ) -> None:
+        self.policy_name, self.policy_version = name, f"{name}/1"
         self.snapshot = snapshot
         self.world = world
         self.affinity = affinity

@@ -267,6 +267,7 @@ POLICY_COLOURS = {
     "uniform": "#e5e5e5",
     "editorial": "#f5b50a",
     "oracle": "#2f80ed",
+    "theme_oracle": "#56ccf2",
     "vw": "#e50914",
     "lints": "#9b51e0",
 }

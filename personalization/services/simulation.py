@@ -53,7 +53,14 @@ from personalization.services.rows import rows_learn
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec
 
 REWARDS = ("click", "play", "quality_play")
-LEARNERS = {"bandit": "thompson", "random": "uniform", "oracle": "oracle", "vw": "vw", "lints": "lints"}
+LEARNERS = {
+    "bandit": "thompson",
+    "random": "uniform",
+    "oracle": "oracle",
+    "theme_oracle": "theme_oracle",  # the oracle without each variant's own hidden draws: a ceiling for learners
+    "vw": "vw",
+    "lints": "lints",
+}
 
 
 @dataclass
@@ -698,10 +705,12 @@ def policy_factory(
 
     def factory(*, taste, snapshot, context, page_view_id, policy_name=None):
         page_context = PageContext.from_labels(taste, daypart=context.daypart, device=context.device)
-        if policy == "oracle":
+        if policy in ("oracle", "theme_oracle"):
             return OracleChooser(
-                snapshot, world, viewer.themes,
-                score=oracle_score(world, viewer, context, session, run, reward, title_keys(snapshot)),
+                snapshot, world, viewer.themes, name=policy,
+                score=oracle_score(
+                    world, viewer, context, session, run, reward, title_keys(snapshot), variants=policy == "oracle"
+                ),
             )  # fmt: skip
         if policy in PEER_NAMES:
             return PeerChooser(snapshot, learner.peer, page_context, rng, run.decisions, page_view_id)
@@ -722,22 +731,36 @@ def fixed_policy_factory(policy: str, served: dict, world: ClickWorld, affinity:
     return policy_factory(policy, None, world, viewer, rng)
 
 
-def oracle_score(world: ClickWorld, viewer: Viewer, context, session: int, run: Run | None, reward: str, keys: dict):
+def oracle_score(
+    world: ClickWorld,
+    viewer: Viewer,
+    context,
+    session: int,
+    run: Run | None,
+    reward: str,
+    keys: dict,
+    *,
+    variants: bool = True,
+):
     """What the oracle maximises for a card's variant: the truth's probability of the reward the
-    policies optimise, at the top of the page (attention shifts every variant of a card alike)."""
+    policies optimise, at the top of the page (attention shifts every variant of a card alike).
+    `variants=False` (the theme oracle): everything but the variant's own hidden draws, which it
+    averages over their prior, so variants of one theme look alike to it, as they do to a learner
+    that has not yet seen enough of each."""
 
     def score(title_id: int, variant) -> float:
         title_key, genre = keys.get(title_id, (title_id, ""))
         variant_key = (title_key, variant.theme)
         before = run.shown_before.get((viewer.key, variant_key), 0) if run is not None else 0
         p = world.click_probability(
-            viewer.themes, THEME_INDEX[variant.theme], 0, 0, variant_key=variant_key, daypart=context.daypart,
-            device=context.device, genre=genre, session=session,
+            viewer.themes, THEME_INDEX[variant.theme], 0, 0, variant_key=variant_key if variants else (),
+            daypart=context.daypart, device=context.device, genre=genre, session=session,
             shown_before=before if (world.fatigue or world.novelty) else None,
         )  # fmt: skip
-        if reward != "click":
-            p *= world.play_probability(variant_key)
-        return p
+        play = world.play_probability(variant_key, with_variant=variants) if reward != "click" else None
+        if not variants:
+            return world.expected_over_variant(p, play)
+        return p * play if play is not None else p
 
     return score
 

@@ -153,6 +153,44 @@ def test_clickbait_variants_are_clicked_then_abandoned():
     assert world(play_given_click=0.2).play_probability(keys[0]) == 0.2
 
 
+def test_the_theme_oracle_expects_over_the_variants_own_draws_as_sampling_does():
+    """The theme oracle's value of a variant: the mean reward over the hidden draws of variants like it
+    (the world's own draws of 40,000 variants are the reference, not the quadrature)."""
+    w = world(variant_quality_sd=0.5, variant_play_sd=1.5, variant_play_corr=-0.9, play_given_click=0.35)
+    taste = np.zeros(N)
+    keys = [(movie, "noir") for movie in range(40_000)]
+    clicks = np.array([w.click_probability(taste, 3, 0, 0, variant_key=k) for k in keys])
+    plays = np.array([w.play_probability(k) for k in keys])
+    click_alone = w.click_probability(taste, 3, 0, 0)
+    play_alone = w.play_probability((1, "noir"), with_variant=False)
+    assert play_alone == pytest.approx(0.35)
+    assert w.expected_over_variant(click_alone, None) == pytest.approx(clicks.mean(), rel=0.01)
+    assert w.expected_over_variant(click_alone, play_alone) == pytest.approx((clicks * plays).mean(), rel=0.02)
+    # Anti-correlated draws make a play rarer than the product of the averages suggests
+    assert (clicks * plays).mean() < clicks.mean() * plays.mean()
+    # Without variant effects it is the plain probability
+    plain = world()
+    p = plain.click_probability(taste, 3, 0, 0)
+    assert plain.expected_over_variant(p, 0.35) == pytest.approx(p * 0.35)
+
+
+def test_the_theme_oracle_cannot_tell_a_themes_variants_apart_and_the_oracle_can():
+    from types import SimpleNamespace
+
+    from personalization.services.simulation import Viewer, oracle_score
+
+    w = world(variant_quality_sd=0.5, variant_play_sd=1.5, variant_play_corr=-0.9)
+    viewer = Viewer(np.zeros(N), np.zeros(0))
+    context = SimpleNamespace(daypart="evening", device="desktop")
+    keys = {movie: (movie, "Drama") for movie in range(50)}
+    crime, comedy = SimpleNamespace(theme="crime"), SimpleNamespace(theme="comedy")
+    full = oracle_score(w, viewer, context, 0, None, "play", keys)
+    themes_only = oracle_score(w, viewer, context, 0, None, "play", keys, variants=False)
+    assert len({round(full(movie, crime), 9) for movie in range(50)}) == 50  # each variant its own value
+    assert len({round(themes_only(movie, crime), 9) for movie in range(50)}) == 1
+    assert themes_only(1, crime) != themes_only(1, comedy)  # themes still differ
+
+
 def test_clickbait_themes_are_the_appealing_ones_abandoned_after_the_click():
     w = world(theme_appeal_sd=0.5, theme_play_sd=1.5, theme_play_corr=-0.9, play_given_click=0.35)
     shift = logit([w.play_probability((1, theme)) for theme in ALL_THEMES]) - logit(0.35)

@@ -44,9 +44,10 @@ from personalization.services.simulation import (
 from personalization.simulation import ClickWorld, session_specs, windows, world_from_dict, world_load
 from streamflix.celery import celery_override
 
-POLICIES = ("bandit", "random", "oracle", "vw", "lints")
+POLICIES = ("bandit", "random", "oracle", "theme_oracle", "vw", "lints")
 DEFAULT_POLICIES = "bandit,random,oracle"
 LEARNING = ("bandit", "vw", "lints")
+COMPARED = (*LEARNING, "theme_oracle")  # given a share of the oracle's lift
 WARM_UP = 20_000  # seen impressions before the "after warm-up" comparison starts
 WORLDS_DIR = Path(__file__).resolve().parents[2] / "worlds"
 INTERLEAVE_TITLE_WEIGHT = 1.0  # the truth for --interleave: liking a title's genres matters, so rankers differ
@@ -76,7 +77,8 @@ class Command(BaseCommand):
             "--policies",
             default=DEFAULT_POLICIES,
             help=f"Who is replayed, among {','.join(POLICIES)} (default {DEFAULT_POLICIES}; vw and lints are "
-            "the peer bandits, dev dependencies).",
+            "the peer bandits, dev dependencies; theme_oracle knows the world except each artwork variant's own "
+            "hidden draws: the ceiling of a learner that cannot tell a theme's variants apart).",
         )
         parser.add_argument(
             "--engine",
@@ -292,11 +294,11 @@ def _replay_report(runs: dict[str, Run], sessions: int, seed: int, window: int, 
     if "random" in runs and "oracle" in runs:
         base, top = mean(expected["random"]), mean(expected["oracle"])
         lift = top - base
-        for label in (k for k in LEARNING if k in runs):
+        for label in (k for k in COMPARED if k in runs):
             share = round((mean(expected[label]) - base) / lift, 4) if lift > 0 else None
             summary["oracle_lift_share" if label == "bandit" else f"oracle_lift_share_{label}"] = share
         after_top = mean(expected["oracle"][WARM_UP:])
-        for label in (k for k in LEARNING if k in runs):
+        for label in (k for k in COMPARED if k in runs):
             ratio = round(mean(expected[label][WARM_UP:]) / after_top, 4) if after_top else None
             summary["after_warmup_ratio" if label == "bandit" else f"after_warmup_ratio_{label}"] = ratio
     summary["warm_up_impressions"] = WARM_UP
