@@ -42,7 +42,10 @@ class ItemContent:
 
     def profile(self, positions: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A viewer's genre and tag profiles: the weighted mean of their titles' vectors, L2-normalised."""
-        return _weighted_unit(self.genres, positions, weights), _weighted_unit(self.tags, positions, weights)
+        return _weighted_unit(self.genres, positions, weights), self.tag_profile(positions, weights)
+
+    def tag_profile(self, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return _weighted_unit(self.tags, positions, weights)
 
 
 def _weighted_unit(matrix: sp.csr_matrix, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:

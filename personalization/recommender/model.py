@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from personalization.recommender import artifact
+from personalization.recommender import artifact, blas
 from personalization.recommender import similar as similarity
 from personalization.recommender.calibration import Calibration
 from personalization.recommender.content import ItemContent, unit_rows
@@ -113,8 +113,12 @@ class RecommenderModel:
         # float32 copies for one viewer's ranking features (half the memory traffic of float64); the
         # badge's predicted stars stay float64 so they equal Surprise's own `predict()`.
         self._star_bias32 = (rating_factors.global_mean + rating_factors.item_bias).astype(np.float32)
-        self._star_factors32 = np.ascontiguousarray(rating_factors.item_factors, dtype=np.float32)
-        self._implicit_factors32 = np.ascontiguousarray(implicit.item_factors, dtype=np.float32)
+        # Transposed (factors x titles) and contiguous: one viewer's product is then a fast BLAS call (`blas`).
+        self._star_factors32 = np.ascontiguousarray(rating_factors.item_factors.T, dtype=np.float32)
+        self._implicit_factors32 = np.ascontiguousarray(implicit.item_factors.T, dtype=np.float32)
+        # Genres are few (about 20): dense (genres x titles), a viewer's genre affinity to every title is one
+        # BLAS product instead of two sparse mat-vecs over all titles.
+        self._genres_by_title = np.ascontiguousarray(content.genres.T.toarray())
 
     def with_ranker(self, ranker: Ranker, calibration: Calibration, params: RecommenderParams) -> RecommenderModel:
         """The same stage-1 arrays with a trained second stage (and the params it was trained with)."""
@@ -332,14 +336,14 @@ class RecommenderModel:
             weights = np.concatenate([inputs.weights, np.full(len(inputs.negatives), self.params.thumb_down_weight)])
             ease[index] = self.item_model.scores(np.concatenate([inputs.positions, inputs.negatives]), weights)
             bias, factors = self._rating_side(viewer, inputs)
-            products = np.einsum("ij,j->i", self._star_factors32, factors.astype(np.float32))
+            products = blas.matvec(self._star_factors32, factors.astype(np.float32))
             stars[index] = np.clip(self._star_bias32 + np.float32(bias) + products, *RATING_SCALE)
             user_bias[index] = bias
             implicit_user = self._implicit_side(viewer, inputs).astype(np.float32)
-            implicit[index] = np.einsum("ij,j->i", self._implicit_factors32, implicit_user)
-            genre_profile, tag_profile = self.content.profile(inputs.positions, np.maximum(inputs.weights, 0.0))
-            genre[index] = self.content.genres @ genre_profile
-            tag[index] = self.content.tags @ tag_profile
+            implicit[index] = blas.matvec(self._implicit_factors32, implicit_user)
+            liked = np.maximum(inputs.weights, 0.0)
+            genre[index] = self._genre_scores(inputs.positions, liked)
+            tag[index] = self.content.tags @ self.content.tag_profile(inputs.positions, liked)
             seen[index, inputs.positions] = True
             seen[index, inputs.negatives] = True
             negatives[index, inputs.negatives] = True
@@ -385,6 +389,16 @@ class RecommenderModel:
             first_active=np.where(np.isnan(activity[:, 0]), end, activity[:, 0]),
             last_active=np.where(np.isnan(activity[:, 1]), end, activity[:, 1]),
         )
+
+    def _genre_scores(self, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Cosine of every title's genre vector with the viewer's genre profile (the weighted mean of
+        their titles' vectors, `ItemContent.profile`), (n_items,)."""
+        genres = self._genres_by_title
+        if genres.shape[0] == 0 or len(positions) == 0:
+            return np.zeros(self.n_items)
+        profile = genres[:, positions] @ np.asarray(weights, dtype=np.float64)
+        norm = np.linalg.norm(profile)
+        return blas.matvec(genres, profile / norm) if norm > 0 else np.zeros(self.n_items)
 
     def _activity(self, viewer: Viewer) -> tuple[float, float]:
         row = self._user_row(viewer.user)

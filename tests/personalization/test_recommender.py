@@ -395,3 +395,23 @@ def test_candidates_computed_in_chunks_equal_those_computed_at_once(model):
     chunked = model.candidates_for_users(users, chunk=5)
     for at_once, in_chunks in zip(whole, chunked, strict=True):
         np.testing.assert_array_equal(at_once, in_chunks)
+
+
+def test_one_viewers_genre_affinity_is_the_cosine_with_their_genre_profile(ratings):
+    """Brute force: the viewer's profile is the weighted sum of their titles' unit genre vectors,
+    normalised; each title's feature is its unit genre vector's dot product with it."""
+    rng = np.random.default_rng(4)
+    names = ["Action", "Comedy", "Drama", "Horror", "Romance"]
+    item_ids = np.unique(ratings["item"])
+    picks = {int(i): sorted(rng.choice(names, size=rng.integers(1, 4), replace=False)) for i in item_ids}
+    items = pd.DataFrame({"item": list(picks), "genres": ["|".join(g) for g in picks.values()]})
+    model = train(ratings, items=items, params=PARAMS)
+    unit = {i: np.isin(names, g) / np.sqrt(len(g)) for i, g in picks.items()}
+
+    fresh = Viewer(items=np.array([CLUSTER_A[0], CLUSTER_A[3], CLUSTER_B[1]]))  # liked, weight 1 each
+    known = model.viewer_for(7)  # the stored history's weights
+    for viewer, weights in ((fresh, np.ones(3)), (known, known.weights)):
+        profile = sum(max(w, 0.0) * unit[int(i)] for i, w in zip(viewer.items, weights, strict=True))
+        profile = profile / np.linalg.norm(profile)
+        expected = np.array([unit[int(i)] @ profile for i in model.item_ids])
+        np.testing.assert_allclose(model.generator_scores(viewer)["genre"], expected, atol=1e-12)

@@ -1,0 +1,31 @@
+"""One viewer's matrix-vector products on one BLAS thread.
+
+A page scores one viewer: a few products of a (titles x factors) matrix with a vector. Handing
+those to a threaded BLAS costs more than it saves on a busy web server (the threads wait for cores
+the other requests hold), and numpy's own loop (einsum) is 3-4x slower than single-threaded BLAS on
+a transposed, contiguous copy of the matrix (62k x 50 float32: ~1.2 ms against ~5 ms under load,
+`bench/serving_scale.py`). Blocks of many viewers (training, evaluation) keep every thread.
+
+The limit is process-wide while it lasts (threadpoolctl sets the BLAS library's thread count): a
+concurrent thread's product may run on one thread too, which is the point on a web server.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+_controller: ThreadpoolController | None = None
+
+
+def _blas() -> ThreadpoolController:
+    global _controller
+    if _controller is None:  # inspecting the loaded libraries takes a few ms: once per process
+        _controller = ThreadpoolController()
+    return _controller
+
+
+def matvec(transposed: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """`transposed.T @ vector` for a C-contiguous (k, n) `transposed`, on one BLAS thread: (n,)."""
+    with _blas().limit(limits=1, user_api="blas"):
+        return vector @ transposed
