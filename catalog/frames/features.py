@@ -9,6 +9,7 @@ scale). `catalog.frames.scoring` turns them into one score; the weights live the
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import asdict, dataclass
 
 import cv2
@@ -90,12 +91,14 @@ def laplacian_variance(gray: np.ndarray) -> float:
 def colourfulness(rgb: np.ndarray) -> float:
     """Hasler and Süsstrunk (2003): sqrt(var(rg) + var(yb)) + 0.3 * sqrt(mean(rg)^2 + mean(yb)^2),
     with rg = R - G and yb = (R + G) / 2 - B."""
-    r, g, b = (rgb[..., i].astype(np.float32) for i in range(3))
-    rg = r - g
-    yb = 0.5 * (r + g) - b
-    spread = np.sqrt(rg.var() + yb.var())
-    mean = np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)
-    return float(spread + 0.3 * mean)
+    # In exact integers (rg and 2 * yb fit int16), the means and deviations in float64: OpenCV does
+    # this in a tenth of the time numpy takes on float32 copies of the channels.
+    r, g, b = cv2.split(np.ascontiguousarray(rgb))
+    rg = cv2.subtract(r, g, dtype=cv2.CV_16S)
+    yb2 = cv2.subtract(cv2.add(r, g, dtype=cv2.CV_16S), cv2.add(b, b, dtype=cv2.CV_16S), dtype=cv2.CV_16S)
+    rg_mean, rg_std = (float(v[0, 0]) for v in cv2.meanStdDev(rg))
+    yb_mean, yb_std = (float(v[0, 0]) / 2 for v in cv2.meanStdDev(yb2))
+    return math.sqrt(rg_std**2 + yb_std**2) + 0.3 * math.sqrt(rg_mean**2 + yb_mean**2)
 
 
 @functools.cache
