@@ -7,12 +7,21 @@ import math
 import zipfile
 
 import av
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from catalog.frames import InvalidMedia, SamplingPlan, StillLimits, check_source, propose_from_file, suggest_themes
-from catalog.frames.features import FrameFeatures, colourfulness, frame_features, laplacian_variance, thirds_score
+from catalog.frames.features import (
+    SALIENCY_WIDTH,
+    FrameFeatures,
+    colourfulness,
+    frame_features,
+    laplacian_variance,
+    saliency_centroid,
+    thirds_score,
+)
 from catalog.frames.picker import NEAR_DUPLICATE_BITS, ScoredFrame, hamming, perceptual_hash, pick, score_all
 from catalog.frames.scoring import WEIGHTS, frame_score, score_terms
 from catalog.frames.stills import check_stills, stills_samples
@@ -71,6 +80,27 @@ def test_exposure_contrast_and_black_are_read_off_the_luma():
     assert features.contrast == pytest.approx(0.5, abs=0.01)  # std of {0, 1} in equal shares
     assert features.black == pytest.approx(0.5)
     assert features.clipped == pytest.approx(1.0)  # every pixel crushed or blown
+
+
+def test_saliency_is_hou_and_zhangs_spectral_residual_and_finds_the_odd_one_out():
+    rng = np.random.default_rng(1)
+    gray = np.full((180, 320), 110, np.uint8) + rng.integers(0, 6, (180, 320), dtype=np.uint8)
+    cv2.circle(gray, (250, 50), 14, 250, -1)  # one bright disc, top right
+
+    # Reference with numpy's complex FFT, straight from the paper: exp(R(f) + i P(f)), R = L - h * L.
+    small = cv2.resize(gray, (SALIENCY_WIDTH, 36), interpolation=cv2.INTER_AREA).astype(np.float64)
+    spectrum = np.fft.fft2(small)
+    log_amplitude = np.log(np.abs(spectrum) + 1e-6)
+    residual = log_amplitude - cv2.blur(log_amplitude, (3, 3))
+    saliency = np.abs(np.fft.ifft2(np.exp(residual + 1j * np.angle(spectrum)))) ** 2
+    saliency = cv2.GaussianBlur(saliency.astype(np.float32), (0, 0), 2.5)
+    weights = np.maximum(saliency - saliency.mean(), 0)
+    ys, xs = np.mgrid[0:36, 0:SALIENCY_WIDTH]
+    expected = ((weights * (xs + 0.5)).sum() / weights.sum() / 64, (weights * (ys + 0.5)).sum() / weights.sum() / 36)
+
+    assert saliency_centroid(gray) == pytest.approx(expected, abs=1e-5)
+    x, y = saliency_centroid(gray)
+    assert x > 0.6 and y < 0.45  # drawn towards the disc at (0.78, 0.28)
 
 
 def test_the_thirds_term_is_one_on_a_power_point_and_falls_away_from_it():
