@@ -124,6 +124,9 @@ class _Video:
             # Slice threads only: a single frame after a seek, where frame threads add work and no speed.
             codec.thread_type = "SLICE"
         self.base = self.stream.time_base
+        # Python's int / int is correctly rounded: the same float as float(Fraction), ten times faster
+        # (the index converts every packet's time).
+        self._num, self._den = self.base.numerator, self.base.denominator
         self.start = self.stream.start_time or 0
         self.position: float | None = None  # time of the last decoded frame, while decoding forward
         self.keyframes: list[float] = keyframes or []  # known after `index()`
@@ -142,7 +145,7 @@ class _Video:
         self.close()
 
     def seconds(self, pts: int) -> float:
-        return float((pts - self.start) * self.base)
+        return (pts - self.start) * self._num / self._den
 
     @property
     def header_duration(self) -> float:
@@ -163,7 +166,7 @@ class _Video:
                 time = self.seconds(packet.pts)
                 if packet.is_keyframe:
                     keyframes.append(time)
-                end = max(end, time + float((packet.duration or 0) * self.base))
+                end = max(end, time + (packet.duration or 0) * self._num / self._den)
         except av.FFmpegError as exc:
             raise InvalidMedia(f"The video is damaged: its packets cannot be read ({_reason(exc)}).") from None
         if not keyframes:
