@@ -11,7 +11,9 @@ fresh process. Memory is that process's peak resident size above what it had aft
 frames_per_s can reach at most cores x 1000 / it) and `load_average` (1-minute, before and after).
 Where the CPU goes, per frame: decoding a keyframe of this video (155 KB of CABAC) ~13.5 ms, the
 small RGB frame 0.7 ms, the features ~4 ms (the face cascade half of it), the pHash and the
-shot-change histogram 0.6 ms; a sample between keyframes (shot changes without one) ~27 ms.
+shot-change histogram 0.6 ms; a sample between keyframes (shot changes without one) ~27 ms; the
+index pass ~70 ms for the whole 10-minute video. Measured one part at a time (best of several
+runs, load average 3-5), they add up to ~20.6 ms a frame: at most ~97 frames/s on two idle cores.
 
     python bench/frames.py [--json] [--minutes 10] [--short-minutes 2] [--keep DIR]
 
