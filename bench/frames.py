@@ -6,6 +6,15 @@ scene-cut keyframes, as streaming encodes have) in a temporary folder, then runs
 fresh process. Memory is that process's peak resident size above what it had after its imports
 (ru_maxrss: FFmpeg's own buffers count too), so the two videos show whether it grows with length.
 
+`frames_per_s` is wall-clock, so other work on the machine lowers it: each run also reports
+`cpu_ms_per_scored_frame` (all threads' CPU time over the run per frame scored; on an idle machine
+frames_per_s can reach at most cores x 1000 / it) and `load_average` (1-minute, before and after).
+Where the CPU goes, per frame: decoding a keyframe of this video (155 KB of CABAC) ~13.5 ms, the
+small RGB frame 0.7 ms, the features ~4 ms (the face cascade half of it), the pHash and the
+shot-change histogram 0.6 ms; a sample between keyframes (shot changes without one) ~27 ms; the
+index pass ~70 ms for the whole 10-minute video. Measured one part at a time (best of several
+runs, load average 3-5), they add up to ~20.6 ms a frame: at most ~97 frames/s on two idle cores.
+
     python bench/frames.py [--json] [--minutes 10] [--short-minutes 2] [--keep DIR]
 
 Generating the videos takes a few minutes (progress on stderr); `--keep DIR` reuses them.
@@ -64,6 +73,7 @@ def child(path: Path) -> None:
     from catalog.frames import propose_from_file
 
     baseline = _rss_mb()
+    load_before = os.getloadavg()[0]
     # Memory first, on a fresh process; the CPU breakdown after it (its list of frames would count).
     start = time.perf_counter()
     cpu_start = time.process_time()
@@ -82,7 +92,11 @@ def child(path: Path) -> None:
                 "cpu_seconds": round(cpu, 2),
                 "frames_per_s": round(proposal.frames_scored / elapsed, 1),
                 "peak_mb": round(peak - baseline, 1),
+                # All threads' CPU per scored frame: what the machine's other load does not change much
+                # (frames_per_s is at most cores * 1000 / this on an otherwise idle machine).
+                "cpu_ms_per_scored_frame": round(cpu * 1e3 / max(proposal.frames_scored, 1), 1),
                 "cpu_ms_per_frame": {"decode": decode_ms, "score": score_ms},
+                "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             }
         )
     )

@@ -9,6 +9,7 @@ scale). `catalog.frames.scoring` turns them into one score; the weights live the
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import asdict, dataclass
 
 import cv2
@@ -84,18 +85,23 @@ def frame_features(rgb: np.ndarray) -> FrameFeatures:
 
 def laplacian_variance(gray: np.ndarray) -> float:
     """Variance of the 4-neighbour Laplacian (borders reflected): high for crisp edges, low when blurred."""
-    return float(cv2.Laplacian(gray, cv2.CV_64F, ksize=1, borderType=cv2.BORDER_REFLECT_101).var())
+    # The Laplacian of 8-bit luma is a small integer (|value| <= 1,020): exact in int16, and OpenCV's
+    # float64 deviation of it is the exact variance, eight times faster than numpy on float64.
+    laplacian = cv2.Laplacian(gray, cv2.CV_16S, ksize=1, borderType=cv2.BORDER_REFLECT_101)
+    return float(cv2.meanStdDev(laplacian)[1][0, 0]) ** 2
 
 
 def colourfulness(rgb: np.ndarray) -> float:
     """Hasler and Süsstrunk (2003): sqrt(var(rg) + var(yb)) + 0.3 * sqrt(mean(rg)^2 + mean(yb)^2),
     with rg = R - G and yb = (R + G) / 2 - B."""
-    r, g, b = (rgb[..., i].astype(np.float32) for i in range(3))
-    rg = r - g
-    yb = 0.5 * (r + g) - b
-    spread = np.sqrt(rg.var() + yb.var())
-    mean = np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)
-    return float(spread + 0.3 * mean)
+    # In exact integers (rg and 2 * yb fit int16), the means and deviations in float64: OpenCV does
+    # this in a tenth of the time numpy takes on float32 copies of the channels.
+    r, g, b = cv2.split(np.ascontiguousarray(rgb))
+    rg = cv2.subtract(r, g, dtype=cv2.CV_16S)
+    yb2 = cv2.subtract(cv2.add(r, g, dtype=cv2.CV_16S), cv2.add(b, b, dtype=cv2.CV_16S), dtype=cv2.CV_16S)
+    rg_mean, rg_std = (float(v[0, 0]) for v in cv2.meanStdDev(rg))
+    yb_mean, yb_std = (float(v[0, 0]) / 2 for v in cv2.meanStdDev(yb2))
+    return math.sqrt(rg_std**2 + yb_std**2) + 0.3 * math.sqrt(rg_mean**2 + yb_mean**2)
 
 
 @functools.cache
@@ -133,11 +139,16 @@ def saliency_centroid(gray: np.ndarray) -> tuple[float, float]:
     """
     height, width = gray.shape
     small_h = max(8, round(SALIENCY_WIDTH * height / width))
-    small = cv2.resize(gray, (SALIENCY_WIDTH, small_h), interpolation=cv2.INTER_AREA).astype(np.float32)
-    spectrum = np.fft.fft2(small)
-    log_amplitude = np.log(np.abs(spectrum) + 1e-6)
+    small = cv2.resize(gray, (SALIENCY_WIDTH, small_h), interpolation=cv2.INTER_AREA).astype(np.float64)
+    # OpenCV's DFT (re, im planes) does in half the time what numpy's complex FFT does.
+    spectrum = cv2.dft(small, flags=cv2.DFT_COMPLEX_OUTPUT)
+    amplitude = cv2.magnitude(spectrum[..., 0], spectrum[..., 1])
+    log_amplitude = np.log(amplitude + 1e-6)
     residual = log_amplitude - cv2.blur(log_amplitude, (3, 3))
-    saliency = np.abs(np.fft.ifft2(np.exp(residual + 1j * np.angle(spectrum)))) ** 2
+    # exp(residual + i * phase) = exp(residual) * spectrum / |spectrum|
+    spectrum *= (np.exp(residual) / np.maximum(amplitude, 1e-300))[..., None]
+    back = cv2.idft(spectrum, flags=cv2.DFT_COMPLEX_OUTPUT | cv2.DFT_SCALE)
+    saliency = cv2.magnitude(back[..., 0], back[..., 1]) ** 2
     saliency = cv2.GaussianBlur(saliency.astype(np.float32), (0, 0), 2.5)
     weights = np.maximum(saliency - saliency.mean(), 0)
     total = weights.sum()
