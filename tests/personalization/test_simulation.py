@@ -184,7 +184,10 @@ def test_a_world_file_with_peers_seen_only_impressions_delays_and_a_reward(clust
     ("args", "message"),
     [
         (["--world", "no-such-world"], "cannot read world file"),
-        (["--policies", "bandit,greedy"], "--policies takes distinct names among bandit, random, oracle, theme_oracle, vw, lints"),
+        (
+            ["--policies", "bandit,greedy"],
+            "--policies takes distinct names among bandit, random, oracle, theme_oracle, vw, lints",
+        ),
     ],
 )
 def test_bad_worlds_and_policies_are_refused_before_anything_runs(clustered_data, tmp_path, args, message):
