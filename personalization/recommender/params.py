@@ -60,6 +60,11 @@ class RecommenderParams:
     # Stage 1: each generator's top unseen titles (per viewer) are the ranker's candidates.
     candidates_per_generator: int = 50
     # Stage 2: LightGBM LambdaRank, trained on an inner split (random_state=1) of the training data.
+    # The inner split's fifths the ranker learns from, stacked: fold f holds out each viewer's f-th
+    # fifth of the seed-1 shuffle (fold 0 is the inner split itself) and refits stage 1 on the rest.
+    # 1 (the inner split alone) by default: five folds gave NDCG@10 0.334 against 0.329 on the
+    # protocol, inside each other's intervals, for three times the training (README, "The recommender").
+    ranker_folds: int = 1
     ranker_rounds: int = 150
     ranker_learning_rate: float = 0.05
     ranker_leaves: int = 7
@@ -120,6 +125,7 @@ class RecommenderParams:
                 self.ranker_rounds, self.ranker_leaves, self.ranker_min_data_in_leaf
             )
             >= 1,
+            "ranker_folds must be in 1..5": 1 <= self.ranker_folds <= 5,
             "ranker_subsample must be in (0, 1]": 0 < self.ranker_subsample <= 1,
             "ranker_base_weight must be >= 0": self.ranker_base_weight >= 0,
             f"without must name groups among {FEATURE_GROUPS}": set(self.without) <= set(FEATURE_GROUPS),

@@ -39,7 +39,7 @@ from personalization.recommender.item_model import ItemModel, covered_items
 from personalization.recommender.model import RecommenderModel
 from personalization.recommender.params import RecommenderParams
 from personalization.recommender.rating_model import ImplicitFactors, RatingFactors
-from personalization.recommender.training import INNER_SPLIT_SEED, TrainedParts, holdout_split, stage_one_model
+from personalization.recommender.training import TrainedParts, inner_folds, stage_one_model
 
 DEFAULT_MASTER = "local[*]"
 DEFAULT_DRIVER_MEMORY = "4g"  # SPARK_DRIVER_MEMORY overrides
@@ -92,14 +92,15 @@ def train(
     report = progress or (lambda message: None)
     spark = session(master)
     report(f"spark engine on {spark.sparkContext.master}")
-    inner_ratings, inner_test = holdout_split(ratings, "user", INNER_SPLIT_SEED)
-    inner_signals = signals
-    if signals is not None and len(signals):
-        held = pd.MultiIndex.from_frame(inner_test[["user", "item"]])
-        inner_signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held)]
-    inner = fit_stage_one(spark, inner_ratings, inner_signals, items, params, report)
+    folds = [
+        (fit_stage_one(spark, inner_ratings, inner_signals, items, params, report), inner_test)
+        for inner_ratings, inner_signals, inner_test in inner_folds(ratings, signals, params, report)
+    ]
     full = fit_stage_one(spark, ratings, signals, items, params, report)
-    parts = TrainedParts(params=params, inner=inner, inner_test=inner_test, full=full, progress=report)
+    (inner, inner_test), *extra = folds
+    parts = TrainedParts(
+        params=params, inner=inner, inner_test=inner_test, full=full, progress=report, extra_folds=extra
+    )
     return parts.model()
 
 

@@ -1,19 +1,21 @@
 """`train`: from ratings, site signals and titles' content to a two-stage `RecommenderModel`.
 
-1. Inner split: the protocol's recipe with random_state=1 holds out a fifth of each viewer's ratings
-   (`holdout_split`). Stage-1 models (EASE, Surprise SVD on stars, Surprise SVD on 0/1, popularity,
-   content) are fitted on the rest, score each viewer's candidates, and the held-out ratings label
-   them: the LambdaRank ranker and the match-badge calibration learn from that, and nothing else.
+1. Inner folds: the protocol's recipe with random_state=1 holds out a fifth of each viewer's ratings
+   (`holdout_split`); fold f of `ranker_folds` (default 5) holds out the f-th fifth of the same
+   shuffle, so the five folds hold out every rating once and fold 0 is the inner split itself. On
+   each fold, stage-1 models (EASE, Surprise SVD on stars, Surprise SVD on 0/1, popularity, content)
+   are fitted on the rest, score each viewer's candidates, and the held-out ratings label them. The
+   LambdaRank ranker learns from every fold's labelled candidates stacked (one query per fold and
+   viewer), the match-badge calibration from fold 0; nothing else is learned from held-out rows.
 2. The stage-1 models are fitted again on all the data given, and carry the ranker and calibration.
 
-`train_parts` keeps both stage-1 fits so ablations retrain only the ranker without some feature
-groups (`TrainedParts.model(without=...)`), on exactly the same data.
-"""
+`train_parts` keeps every stage-1 fit so ablations retrain only the ranker without some feature
+groups (`TrainedParts.model(without=...)`), on exactly the same data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -35,24 +37,39 @@ INNER_SPLIT_SEED = 1  # the inner split of a training part (the protocol's "tune
 Progress = Callable[[str], None]
 
 
-def holdout_split(frame: pd.DataFrame, user_column: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def holdout_split(frame: pd.DataFrame, user_column: str, seed: int, fold: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(kept, held out): shuffle with `seed`, then each user's first 20% of rows (rounded up) are held out.
-    The protocol's split with seed 0 (`protocol.protocol_split`); the inner split with seed 1."""
+    The protocol's split with seed 0 (`protocol.protocol_split`); the inner split with seed 1.
+
+    `fold` f in 0..4 holds out the f-th fifth of the same shuffle instead: the rows whose position
+    among the user's rows is in [0.2 f n, 0.2 (f + 1) n). Fold 0 is the split above; the five folds
+    hold out every row exactly once (the ranker's stacked inner folds, `ranker_folds`)."""
+    if not 0 <= fold < round(1 / HOLDOUT_SHARE):
+        raise ValueError(f"fold must be in 0..{round(1 / HOLDOUT_SHARE) - 1}, got {fold}")
     shuffled = frame.sample(frac=1, random_state=seed)
     by_user = shuffled.groupby(user_column)
-    held_out = by_user.cumcount() < HOLDOUT_SHARE * by_user[user_column].transform("size")
+    position = by_user.cumcount()
+    size = by_user[user_column].transform("size")
+    if fold == 0:  # the protocol's own words
+        held_out = position < HOLDOUT_SHARE * size
+    else:  # in integers (0.2 * 3 * 5 is 3.0000000000000004 in floats); the same rule for fold 0
+        parts = round(1 / HOLDOUT_SHARE)
+        held_out = (parts * position >= fold * size) & (parts * position < (fold + 1) * size)
     return shuffled[~held_out], shuffled[held_out]
 
 
 @dataclass
 class TrainedParts:
-    """Stage 1 fitted twice (inner train part, all data) and the inner held-out ratings."""
+    """Stage 1 fitted on the inner train part (fold 0), on each further inner fold, and on all data,
+    with each fold's held-out ratings."""
 
     params: RecommenderParams
     inner: RecommenderModel
     inner_test: pd.DataFrame  # user, item, rating
     full: RecommenderModel
     progress: Progress
+    # Folds 1.. of the inner split (`holdout_split(..., fold=f)`): (stage 1 on the rest, held-out rows).
+    extra_folds: list[tuple[RecommenderModel, pd.DataFrame]] = field(default_factory=list)
 
     def model(self, without: tuple[str, ...] | None = None) -> RecommenderModel:
         """The served model: all-data stage 1 + a ranker trained on the inner split without `without`."""
@@ -61,19 +78,18 @@ class TrainedParts:
         return self.full.with_ranker(ranker, self._calibration(), params)
 
     def _ranker(self, params: RecommenderParams) -> Ranker:
-        test = self.inner_test
-        known = test[test["user"].isin(self.inner.user_ids) & test["item"].isin(self.inner.item_ids)]
-        users = np.unique(known["user"].to_numpy())
-        rows, cols, features = self.inner.candidates_for_users(users, params)
-        grade = np.where(known["rating"].to_numpy() >= params.like_rating, 2, params.ranker_label_watched)
-        keys = np.searchsorted(users, known["user"].to_numpy()) * len(self.inner.item_ids) + np.searchsorted(
-            self.inner.item_ids, known["item"].to_numpy()
-        )
-        label_of = pd.Series(grade, index=keys)
-        labels = label_of.reindex(rows.astype(np.int64) * len(self.inner.item_ids) + cols).fillna(0).to_numpy()
-        ranker = fit_ranker(features, labels.astype(np.int64), rows, feature_names(params), params)
+        """LambdaRank on every inner fold's candidates stacked: one query per (fold, viewer)."""
+        parts = [
+            fold_candidates(model, test, params) for model, test in [(self.inner, self.inner_test), *self.extra_folds]
+        ]
+        offsets = np.cumsum([0] + [int(rows.max()) + 1 if len(rows) else 0 for _, _, rows in parts])[:-1]
+        features = np.concatenate([features for features, _, _ in parts])
+        labels = np.concatenate([labels for _, labels, _ in parts])
+        rows = np.concatenate([rows + offset for (_, _, rows), offset in zip(parts, offsets, strict=True)])
+        ranker = fit_ranker(features, labels, rows, feature_names(params), params)
         self.progress(
-            f"ranker (LightGBM LambdaRank) fitted on {len(features)} candidates of {len(users)} viewers"
+            f"ranker (LightGBM LambdaRank) fitted on {len(features)} candidates of {len(np.unique(rows))} "
+            f"(fold, viewer) queries from {len(parts)} inner fold(s)"
             + (f" without {', '.join(params.without)}" if params.without else "")
         )
         return ranker
@@ -97,6 +113,24 @@ class TrainedParts:
         )
         liked = test["rating"].to_numpy()[known] >= self.params.like_rating
         return fit_calibration(np.clip(predicted, *RATING_SCALE), liked)
+
+
+def fold_candidates(
+    model: RecommenderModel, test: pd.DataFrame, params: RecommenderParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, labels, viewer rows) of one inner fold: `model` (stage 1 fitted without the fold's
+    held-out rows) proposes candidates for each viewer with held-out titles it knows, and the held-out
+    ratings grade them: 2 for >= like_rating, `ranker_label_watched` below, 0 for the other candidates."""
+    known = test[test["user"].isin(model.user_ids) & test["item"].isin(model.item_ids)]
+    users = np.unique(known["user"].to_numpy())
+    rows, cols, features = model.candidates_for_users(users, params)
+    grade = np.where(known["rating"].to_numpy() >= params.like_rating, 2, params.ranker_label_watched)
+    keys = np.searchsorted(users, known["user"].to_numpy()) * len(model.item_ids) + np.searchsorted(
+        model.item_ids, known["item"].to_numpy()
+    )
+    label_of = pd.Series(grade, index=keys)
+    labels = label_of.reindex(rows.astype(np.int64) * len(model.item_ids) + cols).fillna(0).to_numpy()
+    return features, labels.astype(np.int64), rows
 
 
 def train(
@@ -127,15 +161,31 @@ def train_parts(
 ) -> TrainedParts:
     params = params or RecommenderParams()
     report = progress or (lambda message: None)
-    inner_ratings, inner_test = holdout_split(ratings, "user", INNER_SPLIT_SEED)
-    inner_signals = signals
-    if signals is not None and len(signals):
-        held = pd.MultiIndex.from_frame(inner_test[["user", "item"]])
-        inner_signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held)]
-    report(f"inner split: {len(inner_ratings)} ratings to learn from, {len(inner_test)} to learn the ranking")
-    inner = fit_stage_one(inner_ratings, inner_signals, items, params, report)
+    folds = [
+        (fit_stage_one(inner_ratings, inner_signals, items, params, report), inner_test)
+        for inner_ratings, inner_signals, inner_test in inner_folds(ratings, signals, params, report)
+    ]
     full = fit_stage_one(ratings, signals, items, params, report)
-    return TrainedParts(params=params, inner=inner, inner_test=inner_test, full=full, progress=report)
+    (inner, inner_test), *extra = folds
+    return TrainedParts(
+        params=params, inner=inner, inner_test=inner_test, full=full, progress=report, extra_folds=extra
+    )
+
+
+def inner_folds(
+    ratings: pd.DataFrame, signals: pd.DataFrame | None, params: RecommenderParams, report: Progress
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]]:
+    """(ratings to learn from, their signals, held-out ratings) of each of the `ranker_folds` inner
+    folds, one at a time; a fold's signals leave out its held-out pairs (a play of a held-out title
+    gives it away)."""
+    for fold in range(params.ranker_folds):
+        inner_ratings, inner_test = holdout_split(ratings, "user", INNER_SPLIT_SEED, fold)
+        inner_signals = signals
+        if signals is not None and len(signals):
+            held = pd.MultiIndex.from_frame(inner_test[["user", "item"]])
+            inner_signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held)]
+        report(f"inner fold {fold}: {len(inner_ratings)} ratings to learn from, {len(inner_test)} to learn the ranking")
+        yield inner_ratings, inner_signals, inner_test
 
 
 def fit_stage_one(

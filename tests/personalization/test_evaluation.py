@@ -25,6 +25,7 @@ from personalization.recommender.protocol import (
     recommend_all,
     relevant_items,
 )
+from personalization.recommender.training import holdout_split
 from tests.factories import write_clustered_movielens
 
 
@@ -271,3 +272,29 @@ def test_evaluate_with_ablation_pairs_every_group_against_the_full_model(tmp_pat
     )
     # Clusters share genres: content alone finds the hidden title's cluster mates.
     assert metrics["because_hit_rate_at_20_content"] > 0.5
+
+
+def test_the_inner_folds_hold_out_each_fifth_of_the_shuffle_once_and_fold_0_is_the_inner_split():
+    sizes = {user: size for user, size in enumerate([1, 2, 3, 4, 5, 6, 7, 10, 11, 15, 23, 25, 35, 60], 1)}
+    df = _frame(sizes)
+    # Independently: walk the seed-1 shuffle; a user's j-th row (0-based) of n goes to the fold f with
+    # 0.2 f n <= j < 0.2 (f + 1) n, i.e. f = floor(5 j / n).
+    position: dict[int, int] = {}
+    expected: dict[int, set[int]] = {fold: set() for fold in range(5)}
+    for index, row in df.sample(frac=1, random_state=1).iterrows():
+        j = position.get(row["userId"], 0)
+        position[row["userId"]] = j + 1
+        expected[(5 * j) // sizes[row["userId"]]].add(index)
+
+    held = {}
+    for fold in range(5):
+        kept, held[fold] = holdout_split(df, "userId", 1, fold)
+        assert set(held[fold].index) == expected[fold]
+        assert set(kept.index) == set(df.index) - expected[fold]
+    assert sorted(index for fold in held.values() for index in fold.index) == sorted(df.index)
+    default_kept, default_held = holdout_split(df, "userId", 1)
+    assert set(default_held.index) == set(held[0].index) and set(default_kept.index) == set(held[0].index) ^ set(
+        df.index
+    )
+    with pytest.raises(ValueError, match="fold"):
+        holdout_split(df, "userId", 1, 5)

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from personalization.recommender import RecommenderModel, RecommenderParams, Viewer, train
 from personalization.recommender import similar as similarity
 from personalization.recommender.item_model import ItemModel, _inverse_gram, fit_item_model
-from personalization.recommender.training import train_parts
+from personalization.recommender.training import fold_candidates, holdout_split, train_parts
 
 CLUSTER_A = list(range(100, 130))
 CLUSTER_B = list(range(200, 230))
@@ -415,3 +415,34 @@ def test_one_viewers_genre_affinity_is_the_cosine_with_their_genre_profile(ratin
         profile = profile / np.linalg.norm(profile)
         expected = np.array([unit[int(i)] @ profile for i in model.item_ids])
         np.testing.assert_allclose(model.generator_scores(viewer)["genre"], expected, atol=1e-12)
+
+
+def test_the_ranker_learns_from_stacked_inner_folds_each_labelled_by_its_own_held_out_rows(ratings):
+    params = replace(PARAMS, ranker_folds=3)
+    parts = train_parts(ratings, params=params)
+
+    assert len(parts.extra_folds) == 2 and not train_parts(ratings, params=replace(params, ranker_folds=1)).extra_folds
+    folds = [(parts.inner, parts.inner_test), *parts.extra_folds]
+    for fold, (model, test) in enumerate(folds):
+        kept, held = holdout_split(ratings, "user", 1, fold)
+        assert set(zip(test["user"], test["item"], strict=True)) == set(zip(held["user"], held["item"], strict=True))
+        # The fold's stage 1 never saw its held-out ratings.
+        history = {
+            (int(model.user_ids[row]), int(model.item_ids[col]))
+            for row, col in zip(*model.history.nonzero(), strict=True)
+        }
+        assert history == set(zip(kept["user"], kept["item"], strict=True))
+        # Labels, brute force: 2 for a held-out rating >= 4, ranker_label_watched for a lower one, else 0.
+        features, labels, rows = fold_candidates(model, test, params)
+        users = sorted(set(test["user"]) & set(model.user_ids.tolist()))
+        rating_of = {(u, i): r for u, i, r in zip(test["user"], test["item"], test["rating"], strict=True)}
+        _, cols, _ = model.candidates_for_users(np.asarray(users), params)
+        for row, col, label in zip(rows, cols, labels, strict=True):
+            rating = rating_of.get((users[row], int(model.item_ids[col])))
+            wanted = 0 if rating is None else (2 if rating >= 4 else params.ranker_label_watched)
+            assert label == wanted
+        assert labels.max() == 2 and len(features) == len(rows)
+    # Three folds of labels teach a different ranker than fold 0 alone.
+    alone = replace(parts, extra_folds=[]).model()
+    viewer = alone.viewer_for(2)
+    assert not np.array_equal(alone.scores(viewer), parts.model().scores(viewer))
