@@ -1,7 +1,7 @@
 """How training scales: each engine on MovieLens-shaped synthetic data F times ml-latest-small.
 
 Run from the repo root: `python bench/scale.py --json --factors 1,10,50 [--engines local,spark]
-[--master local[2]] [--chart docs/scale.png]` (`--redraw OUT.json ... --chart F.png` draws the
+[--master local[2]] [--chart docs/scale.png] [--data-dir DIR]` (`--redraw OUT.json ... --chart F.png` draws the
 chart from earlier runs' outputs). Progress goes to stderr; the last stdout line is one
 JSON object: {"runs": [{"engine", "factor", "ratings", "viewers", "titles", "train_s", "peak_gb",
 "artifact_mb"}, ...], "quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
@@ -121,6 +121,14 @@ def _make_data(factor: float, source: Path, directory: Path) -> dict:
     }
 
 
+def _cached_shape(directory: Path) -> dict | None:
+    """The shape of a data set an earlier run kept in `directory` (None: there is none)."""
+    try:
+        return json.loads((directory / "shape.json").read_text())
+    except FileNotFoundError:
+        return None
+
+
 def _chart(runs: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -158,6 +166,10 @@ def main() -> None:
     parser.add_argument("--source", default=os.environ.get("MOVIELENS_DIR", str(DEFAULT_SOURCE)))
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run before giving up")
     parser.add_argument("--chart", help="write a PNG of time and memory against size here")
+    parser.add_argument(
+        "--data-dir",
+        help="keep the synthetic data sets here (DIR/x<factor>) and reuse them on later runs instead of regenerating",
+    )
     parser.add_argument("--redraw", nargs="+", metavar="JSON", help="only redraw --chart from earlier outputs")
     parser.add_argument("--child", nargs=4, metavar=("ENGINE", "DATA", "MASTER", "QUALITY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -177,8 +189,11 @@ def main() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="streamflix-scale-") as scratch:
         for factor in factors:
-            data = Path(scratch) / f"x{factor:g}"
-            shape = _make_data(factor, Path(args.source), data)
+            data = Path(args.data_dir or scratch) / f"x{factor:g}"
+            shape = _cached_shape(data) if args.data_dir else None
+            if shape is None:
+                shape = _make_data(factor, Path(args.source), data)
+                (data / "shape.json").write_text(json.dumps(shape))
             _log(f"factor {factor:g}: {shape['ratings']} ratings, {shape['viewers']} viewers, {shape['titles']} titles")
             for engine in engines:
                 run = {"engine": engine, "factor": factor, **shape}

@@ -49,6 +49,10 @@ class RecommenderParams:
     implicit_negatives: int = 3
     implicit_lr: float = 0.005
     implicit_reg: float = 0.02
+    # ... fitted on at most this many 0/1 rows (positives + their negatives): above it, a seeded sample
+    # of the positives. ml-latest-small has ~320k rows (nothing sampled); synthetic factor 50, 16M
+    # rows, would take Surprise's single core ~10 minutes and ~6 GB of Python objects per fit.
+    implicit_max_rows: int = 2_000_000
     # The spark engine (`spark_engine`): MLlib ALS for both kinds of factors (rank n_factors on the
     # stars' residuals after biases, rank implicit_factors on the interactions' weights), and EASE
     # from a co-occurrence job kept as each title's item_neighbours strongest weights.
@@ -74,6 +78,13 @@ class RecommenderParams:
     # LambdaRank is quadratic in a query's size: each viewer's training query keeps their labelled
     # candidates and this many others drawn at random (all candidates are scored at serving time).
     ranker_negatives: int = 100
+    # The ranker needs thousands of viewers' queries, not millions. Up to this many viewers, every
+    # viewer's inner held-out fifth teaches it and stage 1 is fitted twice (inner part, all data);
+    # above it, only a seeded sample of this many viewers (ranker_seed) holds a fifth out, and the
+    # inner fit, which then saw every other rating, is the served stage 1's learned models too (with
+    # all the data's histories, popularity and trend; `training.reuse_stage_one`). ml-latest-small's
+    # 610 viewers are far below it: nothing changes there.
+    ranker_max_viewers: int = 3000
     # Labels: 2 for a held-out rating >= like_rating, this for a lower one (watched, not loved), else 0.
     ranker_label_watched: int = 1
     # Feature groups (with the candidates only they generate) left out, for ablations: ("surprise",).
@@ -115,12 +126,15 @@ class RecommenderParams:
             "implicit factors and epochs must be >= 1, negatives >= 0": min(self.implicit_factors, self.implicit_epochs)
             >= 1
             and self.implicit_negatives >= 0,
+            "implicit_max_rows must be >= 1 + implicit_negatives": self.implicit_max_rows
+            >= 1 + self.implicit_negatives,
             "candidates_per_generator must be >= 1": self.candidates_per_generator >= 1,
             "ranker rounds, leaves and min_data_in_leaf must be >= 1": min(
                 self.ranker_rounds, self.ranker_leaves, self.ranker_min_data_in_leaf
             )
             >= 1,
             "ranker_subsample must be in (0, 1]": 0 < self.ranker_subsample <= 1,
+            "ranker_max_viewers must be >= 1": self.ranker_max_viewers >= 1,
             "ranker_base_weight must be >= 0": self.ranker_base_weight >= 0,
             f"without must name groups among {FEATURE_GROUPS}": set(self.without) <= set(FEATURE_GROUPS),
             "popularity_prior must be >= 0": self.popularity_prior >= 0,
