@@ -4,13 +4,15 @@ Run from the repo root: `python bench/scale.py --json --factors 1,10,50 [--engin
 [--master local[2]] [--chart docs/scale.png] [--data-dir DIR]` (`--redraw OUT.json ... --chart F.png` draws the
 chart from earlier runs' outputs). Progress goes to stderr; the last stdout line is one
 JSON object: {"runs": [{"engine", "factor", "ratings", "viewers", "titles", "train_s", "peak_gb",
-"artifact_mb"}, ...], "quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
+"peak_rss_gb", "artifact_mb"}, ...], "quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
 
 Each run is a fresh process (`--child`) that loads the data set and calls the training seam
 (`personalization.recommender.train(..., engine=...)`, both stages, as the nightly retrain does
-after its holdout measurement); train_s is its wall-clock training time, peak_gb the peak resident
-memory of its whole process tree (the Python process and, for spark, the JVM it starts), sampled
-every 0.2 s from /proc. At factor 1 each engine is also measured on the shared protocol (the fixed
+after its holdout measurement); train_s is its wall-clock training time, peak_gb the peak
+proportional set size (PSS) summed over its whole process tree (the Python process, the local
+engine's forked fitting processes, and for spark the JVM it starts), sampled every 0.2 s from /proc;
+peak_rss_gb the same with RSS, which counts the pages forked processes share with their parent once
+per process (before the local engine forked, the two agreed within a few percent). At factor 1 each engine is also measured on the shared protocol (the fixed
 80/20 split of `protocol.protocol_split`, NDCG@10 over viewers with liked test titles). Data sets
 come from `make_synthetic` (personalization/synthetic_movielens.py) with seed 0.
 Targets (2 cores): local at factor 50 under 5 minutes and 8 GB; spark at factor 50 under 10 minutes;
@@ -38,32 +40,40 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc)."""
-    total, stack = 0, [pid]
+def _tree_memory_bytes(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and all its descendants (Linux /proc).
+
+    The RSS sum counts a page shared by a parent and its forked children once per process; PSS
+    divides each shared page among the processes mapping it, so its sum is the memory the tree
+    really holds (for a single process the two are nearly equal)."""
+    rss, pss, stack = 0, 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status") as handle:
+            with open(f"/proc/{current}/smaps_rollup") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
                         break
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     stack.extend(int(child) for child in handle.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return rss, pss
 
 
-def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float]:
-    """Run `bench/scale.py --child ...`; its JSON result and the peak memory of its process tree."""
+def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float, float]:
+    """Run `bench/scale.py --child ...`; its JSON result and the peak memory of its process tree
+    (PSS and RSS sums, GB)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", *arguments]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak, started = 0, time.monotonic()
+    peak, peak_rss, started = 0, 0, time.monotonic()
     while process.poll() is None:
-        peak = max(peak, _tree_rss_bytes(process.pid))
+        rss, pss = _tree_memory_bytes(process.pid)
+        peak, peak_rss = max(peak, pss), max(peak_rss, rss)
         if time.monotonic() - started > timeout:
             process.kill()
             process.wait()
@@ -72,7 +82,7 @@ def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float]:
     out = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed with exit code {process.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), peak / 1024**3
+    return json.loads(out.strip().splitlines()[-1]), peak / 1024**3, peak_rss / 1024**3
 
 
 def _child(engine: str, data: Path, master: str | None, quality: bool) -> None:
@@ -198,15 +208,16 @@ def main() -> None:
             for engine in engines:
                 run = {"engine": engine, "factor": factor, **shape}
                 try:
-                    result, peak = _run_child([engine, str(data), args.master, "0"], args.timeout)
-                    run.update({key: round(value, 2) for key, value in result.items()}, peak_gb=round(peak, 2))
+                    result, peak, peak_rss = _run_child([engine, str(data), args.master, "0"], args.timeout)
+                    run.update({key: round(value, 2) for key, value in result.items()})
+                    run.update(peak_gb=round(peak, 2), peak_rss_gb=round(peak_rss, 2))
                 except (RuntimeError, TimeoutError) as exc:
                     run["error"] = str(exc)
                 _log(f"  {json.dumps(run)}")
                 runs.append(run)
                 if factor == 1:
                     try:
-                        result, peak = _run_child([engine, str(data), args.master, "1"], args.timeout)
+                        result, peak, _ = _run_child([engine, str(data), args.master, "1"], args.timeout)
                         entry = {"engine": engine, "factor": factor, **result, "peak_gb": round(peak, 2)}
                     except (RuntimeError, TimeoutError) as exc:
                         entry = {"engine": engine, "factor": factor, "error": str(exc)}

@@ -26,6 +26,11 @@ class RecommenderParams:
     lr_all: float = 0.007
     reg_all: float = 0.05
     random_state: int = 0
+    # ... with at most this many SGD updates (ratings x epochs) per fit: above it, fewer epochs over
+    # all the ratings (never fewer than 1). Surprise's SGD is one core, about 1 us per update here;
+    # ml-latest-small (100k x 40) and synthetic factor 10 (1M x 40) are under it, factor 50
+    # (5M ratings) gets 16 epochs. More data per epoch is more updates per item already.
+    rating_max_updates: int = 80_000_000
     # Thumbs become pseudo-ratings for the rating model where the viewer gave no stars.
     thumb_up_rating: float = 4.5
     thumb_down_rating: float = 1.0
@@ -111,7 +116,7 @@ class RecommenderParams:
         object.__setattr__(self, "without", tuple(self.without))
         checks = {
             "n_factors must be >= 1": self.n_factors >= 1,
-            "n_epochs must be >= 1": self.n_epochs >= 1,
+            "n_epochs and rating_max_updates must be >= 1": min(self.n_epochs, self.rating_max_updates) >= 1,
             "lr_all and reg_all must be > 0 and >= 0": self.lr_all > 0 and self.reg_all >= 0,
             "weights must satisfy 0 <= dislike <= okay <= 1": 0 <= self.dislike_weight <= self.okay_weight <= 1,
             "play_weight must be in [0, 1]": 0 <= self.play_weight <= 1,
@@ -168,11 +173,15 @@ class RecommenderParams:
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
 
-    def surprise_kwargs(self) -> dict[str, float | int | bool]:
-        """The arguments of `surprise.SVD` for the rating model (the same in training and in CV)."""
+    def surprise_kwargs(self, n_ratings: int | None = None) -> dict[str, float | int | bool]:
+        """The arguments of `surprise.SVD` for the rating model (the same in training and in CV);
+        given the number of ratings it will learn from, its epochs within `rating_max_updates`."""
+        epochs = self.n_epochs
+        if n_ratings and n_ratings * epochs > self.rating_max_updates:
+            epochs = max(1, self.rating_max_updates // n_ratings)
         return {
             "n_factors": self.n_factors,
-            "n_epochs": self.n_epochs,
+            "n_epochs": epochs,
             "lr_all": self.lr_all,
             "reg_all": self.reg_all,
             "random_state": self.random_state,

@@ -261,12 +261,15 @@ def fit_stage_one(
             max_rows=params.implicit_max_rows,
         )
         factors, algo = fit_rating_model(
-            interactions.rating_rows, interactions.user_ids, interactions.item_ids, params.surprise_kwargs()
+            interactions.rating_rows,
+            interactions.user_ids,
+            interactions.item_ids,
+            params.surprise_kwargs(len(interactions.rating_rows)),
         )
         item_model, implicit = item_model_job.result(), implicit_job.result()
     report(
         f"stage 1 fitted: EASE on {len(item_model.columns)} items, Surprise SVD on "
-        f"{len(interactions.rating_rows)} ratings, Surprise SVD on 0/1 interactions"
+        f"{len(interactions.rating_rows)} ratings ({algo.n_epochs} epochs), Surprise SVD on 0/1 interactions"
     )
     items_arrays, activity = _time_arrays(ratings, interactions.user_ids, interactions.item_ids, params)
     return stage_one_model(

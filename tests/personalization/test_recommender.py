@@ -473,3 +473,14 @@ def test_up_to_the_ranker_viewer_limit_every_viewer_holds_a_fifth_out(ratings):
     assert set(parts.inner_test["user"]) == set(ratings["user"])
     assert parts.full.rating_factors is not parts.inner.rating_factors
     assert parts.full.history.nnz == len(ratings) and parts.inner.history.nnz < len(ratings)
+
+
+def test_the_rating_models_epochs_shrink_to_its_update_budget_and_only_above_it(ratings, model):
+    # 24 viewers x 16 ratings = 384 ratings; 30 epochs is 11,520 updates.
+    budget = replace(PARAMS, rating_max_updates=384 * 7 + 5)
+
+    assert PARAMS.surprise_kwargs(384)["n_epochs"] == 30
+    assert budget.surprise_kwargs(384)["n_epochs"] == 7
+    assert replace(PARAMS, rating_max_updates=10).surprise_kwargs(384)["n_epochs"] == 1
+    capped = train(ratings, params=budget)
+    assert capped.rating_algo.n_epochs == 7 and model.rating_algo.n_epochs == 30
