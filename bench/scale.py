@@ -12,8 +12,9 @@ after its holdout measurement); train_s is its wall-clock training time, peak_gb
 proportional set size (PSS) summed over its whole process tree (the Python process, the local
 engine's forked fitting processes, and for spark the JVM it starts), sampled every 0.2 s from /proc;
 peak_rss_gb the same with RSS, which counts the pages forked processes share with their parent once
-per process (before the local engine forked, the two agreed within a few percent). At factor 1 each engine is also measured on the shared protocol (the fixed
-80/20 split of `protocol.protocol_split`, NDCG@10 over viewers with liked test titles). Data sets
+per process, so its sum overstates a forked tree. At factor 1 each engine is also measured on the
+shared protocol (the fixed 80/20 split of `protocol.protocol_split`, NDCG@10 over viewers with liked
+test titles). Data sets
 come from `make_synthetic` (personalization/synthetic_movielens.py) with seed 0.
 Targets (2 cores): local at factor 50 under 5 minutes and 8 GB; spark at factor 50 under 10 minutes;
 at factor 1 both engines within 0.01 NDCG@10 of each other.

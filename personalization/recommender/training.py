@@ -12,7 +12,10 @@ groups (`TrainedParts.model(without=...)`), on exactly the same data.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -301,7 +304,15 @@ class _InlineExecutor(Executor):
 def _fitting_pool() -> Executor:
     if "fork" not in multiprocessing.get_all_start_methods():
         return _InlineExecutor()
-    return ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        max_workers=2, mp_context=multiprocessing.get_context("fork"), initializer=_end_with_parent
+    )
+
+
+def _end_with_parent() -> None:
+    """A fitting process ends when the training process does (a killed retrain leaves no orphans)."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux: nothing to set
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def stage_one_model(
