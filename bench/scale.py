@@ -4,7 +4,8 @@ Run from the repo root: `python bench/scale.py --json --factors 1,10,50 [--engin
 [--master local[2]] [--chart docs/scale.png] [--data-dir DIR]` (`--redraw OUT.json ... --chart F.png` draws the
 chart from earlier runs' outputs). Progress goes to stderr; the last stdout line is one
 JSON object: {"runs": [{"engine", "factor", "ratings", "viewers", "titles", "train_s", "peak_gb",
-"peak_rss_gb", "artifact_mb"}, ...], "quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
+"peak_rss_gb", "cpu_s", "artifact_mb"}, ...],
+"quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
 
 Each run is a fresh process (`--child`) that loads the data set and calls the training seam
 (`personalization.recommender.train(..., engine=...)`, both stages, as the nightly retrain does
@@ -12,7 +13,9 @@ after its holdout measurement); train_s is its wall-clock training time, peak_gb
 proportional set size (PSS) summed over its whole process tree (the Python process, the local
 engine's forked fitting processes, and for spark the JVM it starts), sampled every 0.2 s from /proc;
 peak_rss_gb the same with RSS, which counts the pages forked processes share with their parent once
-per process, so its sum overstates a forked tree. At factor 1 each engine is also measured on the
+per process, so its sum overstates a forked tree; cpu_s the CPU seconds of the whole run (loading
+the data and saving the artifact included), which unlike train_s does not grow with other work on
+the machine. At factor 1 each engine is also measured on the
 shared protocol (the fixed 80/20 split of `protocol.protocol_split`, NDCG@10 over viewers with liked
 test titles). Data sets
 come from `make_synthetic` (personalization/synthetic_movielens.py) with seed 0.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -70,6 +74,7 @@ def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float, float
     """Run `bench/scale.py --child ...`; its JSON result and the peak memory of its process tree
     (PSS and RSS sums, GB)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", *arguments]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     peak, peak_rss, started = 0, 0, time.monotonic()
     while process.poll() is None:
@@ -83,7 +88,12 @@ def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float, float
     out = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed with exit code {process.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), peak / 1024**3, peak_rss / 1024**3
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.strip().splitlines()[-1])
+    # CPU seconds of the child and every process it waited for (the forked fitting processes): what
+    # the run costs whatever else the machine is doing (its wall time includes waiting for a core).
+    result["cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return result, peak / 1024**3, peak_rss / 1024**3
 
 
 def _child(engine: str, data: Path, master: str | None, quality: bool) -> None:
