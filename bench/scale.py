@@ -218,10 +218,13 @@ def main() -> None:
             _log(f"factor {factor:g}: {shape['ratings']} ratings, {shape['viewers']} viewers, {shape['titles']} titles")
             for engine in engines:
                 run = {"engine": engine, "factor": factor, **shape}
+                load_before = os.getloadavg()[0]
                 try:
                     result, peak, peak_rss = _run_child([engine, str(data), args.master, "0"], args.timeout)
                     run.update({key: round(value, 2) for key, value in result.items()})
                     run.update(peak_gb=round(peak, 2), peak_rss_gb=round(peak_rss, 2))
+                    # 1-minute load average when the run started and ended (2 cores: above 2, runs wait)
+                    run["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 except (RuntimeError, TimeoutError) as exc:
                     run["error"] = str(exc)
                 _log(f"  {json.dumps(run)}")
