@@ -1,17 +1,23 @@
 """How training scales: each engine on MovieLens-shaped synthetic data F times ml-latest-small.
 
 Run from the repo root: `python bench/scale.py --json --factors 1,10,50 [--engines local,spark]
-[--master local[2]] [--chart docs/scale.png]` (`--redraw OUT.json ... --chart F.png` draws the
+[--master local[2]] [--chart docs/scale.png] [--data-dir DIR]` (`--redraw OUT.json ... --chart F.png` draws the
 chart from earlier runs' outputs). Progress goes to stderr; the last stdout line is one
 JSON object: {"runs": [{"engine", "factor", "ratings", "viewers", "titles", "train_s", "peak_gb",
-"artifact_mb"}, ...], "quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
+"peak_rss_gb", "cpu_s", "artifact_mb"}, ...],
+"quality": [{"engine", "factor": 1, "ndcg_at_10", ...}], "machine": {...}}.
 
 Each run is a fresh process (`--child`) that loads the data set and calls the training seam
 (`personalization.recommender.train(..., engine=...)`, both stages, as the nightly retrain does
-after its holdout measurement); train_s is its wall-clock training time, peak_gb the peak resident
-memory of its whole process tree (the Python process and, for spark, the JVM it starts), sampled
-every 0.2 s from /proc. At factor 1 each engine is also measured on the shared protocol (the fixed
-80/20 split of `protocol.protocol_split`, NDCG@10 over viewers with liked test titles). Data sets
+after its holdout measurement); train_s is its wall-clock training time, peak_gb the peak
+proportional set size (PSS) summed over its whole process tree (the Python process, the local
+engine's forked fitting processes, and for spark the JVM it starts), sampled every 0.2 s from /proc;
+peak_rss_gb the same with RSS, which counts the pages forked processes share with their parent once
+per process, so its sum overstates a forked tree; cpu_s the CPU seconds of the whole run (loading
+the data and saving the artifact included), which unlike train_s does not grow with other work on
+the machine. At factor 1 each engine is also measured on the
+shared protocol (the fixed 80/20 split of `protocol.protocol_split`, NDCG@10 over viewers with liked
+test titles). Data sets
 come from `make_synthetic` (personalization/synthetic_movielens.py) with seed 0.
 Targets (2 cores): local at factor 50 under 5 minutes and 8 GB; spark at factor 50 under 10 minutes;
 at factor 1 both engines within 0.01 NDCG@10 of each other.
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -38,32 +45,41 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc)."""
-    total, stack = 0, [pid]
+def _tree_memory_bytes(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and all its descendants (Linux /proc).
+
+    The RSS sum counts a page shared by a parent and its forked children once per process; PSS
+    divides each shared page among the processes mapping it, so its sum is the memory the tree
+    really holds (for a single process the two are nearly equal)."""
+    rss, pss, stack = 0, 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status") as handle:
+            with open(f"/proc/{current}/smaps_rollup") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
                         break
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     stack.extend(int(child) for child in handle.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return rss, pss
 
 
-def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float]:
-    """Run `bench/scale.py --child ...`; its JSON result and the peak memory of its process tree."""
+def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float, float]:
+    """Run `bench/scale.py --child ...`; its JSON result and the peak memory of its process tree
+    (PSS and RSS sums, GB)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", *arguments]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak, started = 0, time.monotonic()
+    peak, peak_rss, started = 0, 0, time.monotonic()
     while process.poll() is None:
-        peak = max(peak, _tree_rss_bytes(process.pid))
+        rss, pss = _tree_memory_bytes(process.pid)
+        peak, peak_rss = max(peak, pss), max(peak_rss, rss)
         if time.monotonic() - started > timeout:
             process.kill()
             process.wait()
@@ -72,7 +88,12 @@ def _run_child(arguments: list[str], timeout: float) -> tuple[dict, float]:
     out = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed with exit code {process.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), peak / 1024**3
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.strip().splitlines()[-1])
+    # CPU seconds of the child and every process it waited for (the forked fitting processes): what
+    # the run costs whatever else the machine is doing (its wall time includes waiting for a core).
+    result["cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return result, peak / 1024**3, peak_rss / 1024**3
 
 
 def _child(engine: str, data: Path, master: str | None, quality: bool) -> None:
@@ -121,6 +142,14 @@ def _make_data(factor: float, source: Path, directory: Path) -> dict:
     }
 
 
+def _cached_shape(directory: Path) -> dict | None:
+    """The shape of a data set an earlier run kept in `directory` (None: there is none)."""
+    try:
+        return json.loads((directory / "shape.json").read_text())
+    except FileNotFoundError:
+        return None
+
+
 def _chart(runs: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -158,6 +187,10 @@ def main() -> None:
     parser.add_argument("--source", default=os.environ.get("MOVIELENS_DIR", str(DEFAULT_SOURCE)))
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run before giving up")
     parser.add_argument("--chart", help="write a PNG of time and memory against size here")
+    parser.add_argument(
+        "--data-dir",
+        help="keep the synthetic data sets here (DIR/x<factor>) and reuse them on later runs instead of regenerating",
+    )
     parser.add_argument("--redraw", nargs="+", metavar="JSON", help="only redraw --chart from earlier outputs")
     parser.add_argument("--child", nargs=4, metavar=("ENGINE", "DATA", "MASTER", "QUALITY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -177,21 +210,28 @@ def main() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="streamflix-scale-") as scratch:
         for factor in factors:
-            data = Path(scratch) / f"x{factor:g}"
-            shape = _make_data(factor, Path(args.source), data)
+            data = Path(args.data_dir or scratch) / f"x{factor:g}"
+            shape = _cached_shape(data) if args.data_dir else None
+            if shape is None:
+                shape = _make_data(factor, Path(args.source), data)
+                (data / "shape.json").write_text(json.dumps(shape))
             _log(f"factor {factor:g}: {shape['ratings']} ratings, {shape['viewers']} viewers, {shape['titles']} titles")
             for engine in engines:
                 run = {"engine": engine, "factor": factor, **shape}
+                load_before = os.getloadavg()[0]
                 try:
-                    result, peak = _run_child([engine, str(data), args.master, "0"], args.timeout)
-                    run.update({key: round(value, 2) for key, value in result.items()}, peak_gb=round(peak, 2))
+                    result, peak, peak_rss = _run_child([engine, str(data), args.master, "0"], args.timeout)
+                    run.update({key: round(value, 2) for key, value in result.items()})
+                    run.update(peak_gb=round(peak, 2), peak_rss_gb=round(peak_rss, 2))
+                    # 1-minute load average when the run started and ended (2 cores: above 2, runs wait)
+                    run["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 except (RuntimeError, TimeoutError) as exc:
                     run["error"] = str(exc)
                 _log(f"  {json.dumps(run)}")
                 runs.append(run)
                 if factor == 1:
                     try:
-                        result, peak = _run_child([engine, str(data), args.master, "1"], args.timeout)
+                        result, peak, _ = _run_child([engine, str(data), args.master, "1"], args.timeout)
                         entry = {"engine": engine, "factor": factor, **result, "peak_gb": round(peak, 2)}
                     except (RuntimeError, TimeoutError) as exc:
                         entry = {"engine": engine, "factor": factor, "error": str(exc)}

@@ -316,6 +316,13 @@ RECOMMENDER_ENGINE = env_choice("RECOMMENDER_ENGINE", "local", ("local", "spark"
 SPARK_MASTER = env_str("SPARK_MASTER", "")
 # The local engine's EASE covers at most this many titles, the most watched (memory titles^2, time titles^3).
 RECOMMENDER_EASE_TITLES = env_int("RECOMMENDER_EASE_TITLES", 8000, minimum=1)
+# The local engine's size limits (RecommenderParams; each far above ml-latest-small, where they change
+# nothing): viewers whose held-out ratings teach the ranker (above it a sample, and stage 1 fitted
+# once), rows of the 0/1 model's data (above it a sample of positives), SGD updates of the stars
+# model (above it fewer epochs).
+RECOMMENDER_RANKER_VIEWERS = env_int("RECOMMENDER_RANKER_VIEWERS", 3000, minimum=1)
+RECOMMENDER_IMPLICIT_ROWS = env_int("RECOMMENDER_IMPLICIT_ROWS", 2_000_000, minimum=4)
+RECOMMENDER_RATING_UPDATES = env_int("RECOMMENDER_RATING_UPDATES", 80_000_000, minimum=1)
 
 # Logging and learning -------------------------------------------------------------
 IMPRESSION_RETENTION_DAYS = env_int("IMPRESSION_RETENTION_DAYS", 30, minimum=1)

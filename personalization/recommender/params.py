@@ -26,6 +26,11 @@ class RecommenderParams:
     lr_all: float = 0.007
     reg_all: float = 0.05
     random_state: int = 0
+    # ... with at most this many SGD updates (ratings x epochs) per fit: above it, fewer epochs over
+    # all the ratings (never fewer than 1). Surprise's SGD is one core, about 1 us per update here;
+    # ml-latest-small (100k x 40) and synthetic factor 10 (1M x 40) are under it, factor 50
+    # (5M ratings) gets 16 epochs. More data per epoch is more updates per item already.
+    rating_max_updates: int = 80_000_000
     # Thumbs become pseudo-ratings for the rating model where the viewer gave no stars.
     thumb_up_rating: float = 4.5
     thumb_down_rating: float = 1.0
@@ -49,6 +54,10 @@ class RecommenderParams:
     implicit_negatives: int = 3
     implicit_lr: float = 0.005
     implicit_reg: float = 0.02
+    # ... fitted on at most this many 0/1 rows (positives + their negatives): above it, a seeded sample
+    # of the positives. ml-latest-small has ~320k rows (nothing sampled); synthetic factor 50, 16M
+    # rows, would take Surprise's single core ~10 minutes and ~6 GB of Python objects per fit.
+    implicit_max_rows: int = 2_000_000
     # The spark engine (`spark_engine`): MLlib ALS for both kinds of factors (rank n_factors on the
     # stars' residuals after biases, rank implicit_factors on the interactions' weights), and EASE
     # from a co-occurrence job kept as each title's item_neighbours strongest weights.
@@ -79,6 +88,13 @@ class RecommenderParams:
     # LambdaRank is quadratic in a query's size: each viewer's training query keeps their labelled
     # candidates and this many others drawn at random (all candidates are scored at serving time).
     ranker_negatives: int = 100
+    # The ranker needs thousands of viewers' queries, not millions. Up to this many viewers, every
+    # viewer's inner held-out fifth teaches it and stage 1 is fitted twice (inner part, all data);
+    # above it, only a seeded sample of this many viewers (ranker_seed) holds a fifth out, and the
+    # inner fit, which then saw every other rating, is the served stage 1's learned models too (with
+    # all the data's histories, popularity and trend; `training.reuse_stage_one`). ml-latest-small's
+    # 610 viewers are far below it: nothing changes there.
+    ranker_max_viewers: int = 3000
     # Labels: 2 for a held-out rating >= like_rating, this for a lower one (watched, not loved), else 0.
     ranker_label_watched: int = 1
     # Feature groups (with the candidates only they generate) left out, for ablations: ("surprise",).
@@ -105,7 +121,7 @@ class RecommenderParams:
         object.__setattr__(self, "without", tuple(self.without))
         checks = {
             "n_factors must be >= 1": self.n_factors >= 1,
-            "n_epochs must be >= 1": self.n_epochs >= 1,
+            "n_epochs and rating_max_updates must be >= 1": min(self.n_epochs, self.rating_max_updates) >= 1,
             "lr_all and reg_all must be > 0 and >= 0": self.lr_all > 0 and self.reg_all >= 0,
             "weights must satisfy 0 <= dislike <= okay <= 1": 0 <= self.dislike_weight <= self.okay_weight <= 1,
             "play_weight must be in [0, 1]": 0 <= self.play_weight <= 1,
@@ -120,6 +136,8 @@ class RecommenderParams:
             "implicit factors and epochs must be >= 1, negatives >= 0": min(self.implicit_factors, self.implicit_epochs)
             >= 1
             and self.implicit_negatives >= 0,
+            "implicit_max_rows must be >= 1 + implicit_negatives": self.implicit_max_rows
+            >= 1 + self.implicit_negatives,
             "candidates_per_generator must be >= 1": self.candidates_per_generator >= 1,
             "ranker rounds, leaves and min_data_in_leaf must be >= 1": min(
                 self.ranker_rounds, self.ranker_leaves, self.ranker_min_data_in_leaf
@@ -127,6 +145,7 @@ class RecommenderParams:
             >= 1,
             "ranker_folds must be in 1..5": 1 <= self.ranker_folds <= 5,
             "ranker_subsample must be in (0, 1]": 0 < self.ranker_subsample <= 1,
+            "ranker_max_viewers must be >= 1": self.ranker_max_viewers >= 1,
             "ranker_base_weight must be >= 0": self.ranker_base_weight >= 0,
             f"without must name groups among {FEATURE_GROUPS}": set(self.without) <= set(FEATURE_GROUPS),
             "popularity_prior must be >= 0": self.popularity_prior >= 0,
@@ -160,11 +179,15 @@ class RecommenderParams:
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
 
-    def surprise_kwargs(self) -> dict[str, float | int | bool]:
-        """The arguments of `surprise.SVD` for the rating model (the same in training and in CV)."""
+    def surprise_kwargs(self, n_ratings: int | None = None) -> dict[str, float | int | bool]:
+        """The arguments of `surprise.SVD` for the rating model (the same in training and in CV);
+        given the number of ratings it will learn from, its epochs within `rating_max_updates`."""
+        epochs = self.n_epochs
+        if n_ratings and n_ratings * epochs > self.rating_max_updates:
+            epochs = max(1, self.rating_max_updates // n_ratings)
         return {
             "n_factors": self.n_factors,
-            "n_epochs": self.n_epochs,
+            "n_epochs": epochs,
             "lr_all": self.lr_all,
             "reg_all": self.reg_all,
             "random_state": self.random_state,

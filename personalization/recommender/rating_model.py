@@ -131,14 +131,31 @@ class ImplicitFactors:
 
 
 def fit_implicit_model(
-    positives: sp.csr_matrix, user_ids: np.ndarray, item_ids: np.ndarray, *, negatives_per_positive: int, kwargs: dict
+    positives: sp.csr_matrix,
+    user_ids: np.ndarray,
+    item_ids: np.ndarray,
+    *,
+    negatives_per_positive: int,
+    kwargs: dict,
+    max_rows: int | None = None,
 ) -> ImplicitFactors:
     """Surprise's SVD as a ranking model: each (user, title) with any positive interaction is a 1,
     and `negatives_per_positive` titles per positive, drawn in proportion to popularity among those
-    the user never touched, are 0s (popularity sampling teaches "not this blockbuster, this one")."""
+    the user never touched, are 0s (popularity sampling teaches "not this blockbuster, this one").
+
+    `max_rows` bounds the 0/1 data (Surprise's single-threaded SGD and its Python-object trainset
+    grow with it, ~0.35 GB per million rows): when positives x (1 + negatives_per_positive) would
+    exceed it, a seeded uniform sample of the positives, each with its negatives, is what it learns
+    from (the negatives' popularity distribution still comes from every positive). Viewers the sample
+    leaves without a positive are unknown to it and folded in at scoring time, like any new viewer.
+    Under the budget nothing is sampled: the same data, the same model."""
     rows, cols = stored_pairs(positives)
     rng = np.random.default_rng(kwargs.get("random_state", 0))
     counts = np.bincount(cols, minlength=len(item_ids)).astype(np.float64)
+    if max_rows is not None and len(rows) * (1 + negatives_per_positive) > max_rows:
+        sampler = np.random.default_rng([kwargs.get("random_state", 0), 1])
+        keep = np.sort(sampler.choice(len(rows), size=max_rows // (1 + negatives_per_positive), replace=False))
+        rows, cols = rows[keep], cols[keep]
     draws = len(rows) * negatives_per_positive
     if draws and counts.sum() > 0:
         negative_rows = np.repeat(rows, negatives_per_positive)

@@ -14,7 +14,12 @@ groups (`TrainedParts.model(without=...)`), on exactly the same data."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import multiprocessing
+import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -24,11 +29,17 @@ from personalization.recommender.calibration import Calibration, fit_calibration
 from personalization.recommender.content import build_content
 from personalization.recommender.features import DAY, TIME_KEY, ItemArrays, feature_names
 from personalization.recommender.interactions import build_interactions
-from personalization.recommender.item_model import fit_item_model
+from personalization.recommender.item_model import ItemModel, fit_item_model
 from personalization.recommender.model import RecommenderModel
 from personalization.recommender.params import RecommenderParams
 from personalization.recommender.ranker import Ranker, fit_ranker
-from personalization.recommender.rating_model import RATING_SCALE, fit_implicit_model, fit_rating_model
+from personalization.recommender.rating_model import (
+    RATING_SCALE,
+    ImplicitFactors,
+    RatingFactors,
+    fit_implicit_model,
+    fit_rating_model,
+)
 
 HOLDOUT_SHARE = 0.2
 SPLIT_SEED = 0  # the protocol's split
@@ -161,31 +172,114 @@ def train_parts(
 ) -> TrainedParts:
     params = params or RecommenderParams()
     report = progress or (lambda message: None)
+    sample = ranker_viewers(ratings["user"].to_numpy(), params)
     folds = [
         (fit_stage_one(inner_ratings, inner_signals, items, params, report), inner_test)
-        for inner_ratings, inner_signals, inner_test in inner_folds(ratings, signals, params, report)
+        for inner_ratings, inner_signals, inner_test in inner_folds(ratings, signals, params, report, sample)
     ]
-    full = fit_stage_one(ratings, signals, items, params, report)
     (inner, inner_test), *extra = folds
+    if sample is None:
+        full = fit_stage_one(ratings, signals, items, params, report)
+    else:
+        full = reuse_stage_one(inner, ratings, signals, items, params, report)
     return TrainedParts(
         params=params, inner=inner, inner_test=inner_test, full=full, progress=report, extra_folds=extra
     )
 
 
 def inner_folds(
-    ratings: pd.DataFrame, signals: pd.DataFrame | None, params: RecommenderParams, report: Progress
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None,
+    params: RecommenderParams,
+    report: Progress,
+    sample: np.ndarray | None = None,
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]]:
     """(ratings to learn from, their signals, held-out ratings) of each of the `ranker_folds` inner
     folds, one at a time; a fold's signals leave out its held-out pairs (a play of a held-out title
-    gives it away)."""
+    gives it away). With a `sample` of viewers (`ranker_viewers`), only theirs are held out; everyone
+    else's ratings all teach stage 1."""
     for fold in range(params.ranker_folds):
         inner_ratings, inner_test = holdout_split(ratings, "user", INNER_SPLIT_SEED, fold)
+        if sample is not None:
+            back = ~inner_test["user"].isin(sample)
+            inner_ratings, inner_test = pd.concat([inner_ratings, inner_test[back]]), inner_test[~back]
         inner_signals = signals
         if signals is not None and len(signals):
             held = pd.MultiIndex.from_frame(inner_test[["user", "item"]])
             inner_signals = signals[~pd.MultiIndex.from_frame(signals[["user", "item"]]).isin(held)]
-        report(f"inner fold {fold}: {len(inner_ratings)} ratings to learn from, {len(inner_test)} to learn the ranking")
+        report(
+            f"inner fold {fold}: {len(inner_ratings)} ratings to learn from, {len(inner_test)} to learn the ranking"
+            + (f" (a sample of {len(sample)} viewers)" if sample is not None else "")
+        )
         yield inner_ratings, inner_signals, inner_test
+
+
+def ranker_viewers(users: np.ndarray, params: RecommenderParams) -> np.ndarray | None:
+    """The viewers whose held-out ratings teach the ranker: None (all of them) up to
+    `params.ranker_max_viewers`, else a sample of that many drawn with `params.ranker_seed`."""
+    distinct = np.unique(users)
+    if len(distinct) <= params.ranker_max_viewers:
+        return None
+    rng = np.random.default_rng([params.ranker_seed, INNER_SPLIT_SEED])
+    return np.sort(rng.choice(distinct, size=params.ranker_max_viewers, replace=False))
+
+
+def reuse_stage_one(
+    inner: RecommenderModel,
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None,
+    items: pd.DataFrame | None,
+    params: RecommenderParams,
+    report: Progress,
+) -> RecommenderModel:
+    """The served stage 1 when the ranker learned from a sample of viewers: the inner fit's learned
+    models (EASE, both Surprise SVDs), which already saw every rating but the sample's held-out fifth,
+    over the index, histories, popularity, trend and activity of all the data. Saves the second fit
+    of the expensive models; the inner data are a subset, so every inner user and item keeps a row."""
+    interactions = build_interactions(ratings, signals, params)
+    report(
+        f"indexed {len(interactions.user_ids)} users, {len(interactions.item_ids)} items, "
+        f"{interactions.n_interactions} interactions (stage 1's models reused from the inner fit)"
+    )
+    users = np.searchsorted(interactions.user_ids, inner.user_ids)
+    positions = np.searchsorted(interactions.item_ids, inner.item_ids)
+    n_users, n_items = len(interactions.user_ids), len(interactions.item_ids)
+
+    def spread(values: np.ndarray, at: np.ndarray, size: int) -> np.ndarray:
+        # Rows the inner fit never saw get zeros: Surprise's own fallback for unknown ids.
+        out = np.zeros((size, *values.shape[1:]), dtype=values.dtype)
+        out[at] = values
+        return out
+
+    old = inner.rating_factors
+    factors = RatingFactors(
+        global_mean=old.global_mean,
+        user_bias=spread(old.user_bias, users, n_users),
+        user_factors=spread(old.user_factors, users, n_users),
+        user_known=spread(old.user_known, users, n_users),
+        item_bias=spread(old.item_bias, positions, n_items),
+        item_factors=spread(old.item_factors, positions, n_items),
+    )
+    implicit = ImplicitFactors(
+        user_factors=spread(inner.implicit.user_factors, users, n_users),
+        user_known=spread(inner.implicit.user_known, users, n_users),
+        item_factors=spread(inner.implicit.item_factors, positions, n_items),
+    )
+    item_model = ItemModel(positions[inner.item_model.columns], inner.item_model.weights, n_items)
+    popularity = interactions.popularity()
+    items_arrays, activity = _time_arrays(ratings, interactions.user_ids, interactions.item_ids, params)
+    return stage_one_model(
+        params=params,
+        interactions=interactions,
+        items=items,
+        item_model=item_model,
+        factors=factors,
+        implicit=implicit,
+        popularity=popularity,
+        time_arrays=items_arrays,
+        activity=activity,
+        rating_algo=inner.rating_algo,
+    )
 
 
 def fit_stage_one(
@@ -202,26 +296,37 @@ def fit_stage_one(
         f"{interactions.n_interactions} interactions"
     )
     popularity = interactions.popularity()
-    item_model = fit_item_model(
-        interactions.weights,
-        popularity,
-        lam=params.ease_lambda,
-        min_count=params.ease_min_count,
-        max_items=params.ease_max_items,
-    )
-    factors, algo = fit_rating_model(
-        interactions.rating_rows, interactions.user_ids, interactions.item_ids, params.surprise_kwargs()
-    )
-    implicit = fit_implicit_model(
-        interactions.weights,
-        interactions.user_ids,
-        interactions.item_ids,
-        negatives_per_positive=params.implicit_negatives,
-        kwargs=params.implicit_kwargs(),
-    )
+    # The three learned models are independent and each runs on one core at a time (Surprise's SGD)
+    # or mostly so: EASE and the 0/1 model fit in two forked processes while this one fits the stars.
+    # Same code, same seeds, so the same models as fitted one after the other.
+    with _fitting_pool() as pool:
+        item_model_job = pool.submit(
+            fit_item_model,
+            interactions.weights,
+            popularity,
+            lam=params.ease_lambda,
+            min_count=params.ease_min_count,
+            max_items=params.ease_max_items,
+        )
+        implicit_job = pool.submit(
+            fit_implicit_model,
+            interactions.weights,
+            interactions.user_ids,
+            interactions.item_ids,
+            negatives_per_positive=params.implicit_negatives,
+            kwargs=params.implicit_kwargs(),
+            max_rows=params.implicit_max_rows,
+        )
+        factors, algo = fit_rating_model(
+            interactions.rating_rows,
+            interactions.user_ids,
+            interactions.item_ids,
+            params.surprise_kwargs(len(interactions.rating_rows)),
+        )
+        item_model, implicit = item_model_job.result(), implicit_job.result()
     report(
         f"stage 1 fitted: EASE on {len(item_model.columns)} items, Surprise SVD on "
-        f"{len(interactions.rating_rows)} ratings, Surprise SVD on 0/1 interactions"
+        f"{len(interactions.rating_rows)} ratings ({algo.n_epochs} epochs), Surprise SVD on 0/1 interactions"
     )
     items_arrays, activity = _time_arrays(ratings, interactions.user_ids, interactions.item_ids, params)
     return stage_one_model(
@@ -236,6 +341,32 @@ def fit_stage_one(
         activity=activity,
         rating_algo=algo,
     )
+
+
+class _InlineExecutor(Executor):
+    """Runs each job when submitted: where this process cannot fork workers (no fork start method)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+def _fitting_pool() -> Executor:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _InlineExecutor()
+    return ProcessPoolExecutor(
+        max_workers=2, mp_context=multiprocessing.get_context("fork"), initializer=_end_with_parent
+    )
+
+
+def _end_with_parent() -> None:
+    """A fitting process ends when the training process does (a killed retrain leaves no orphans)."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux: nothing to set
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def stage_one_model(

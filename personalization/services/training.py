@@ -91,7 +91,12 @@ def model_retrain(
     engine = engine or settings.RECOMMENDER_ENGINE
     if engine not in ENGINES:
         raise ValueError(f"unknown training engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    params = params or RecommenderParams(ease_max_items=settings.RECOMMENDER_EASE_TITLES)
+    params = params or RecommenderParams(
+        ease_max_items=settings.RECOMMENDER_EASE_TITLES,
+        ranker_max_viewers=settings.RECOMMENDER_RANKER_VIEWERS,
+        implicit_max_rows=settings.RECOMMENDER_IMPLICIT_ROWS,
+        rating_max_updates=settings.RECOMMENDER_RATING_UPDATES,
+    )
     master = settings.SPARK_MASTER or None
     version = _claim_lock(trigger=trigger, params=params, engine=engine)
     started = time.monotonic()

@@ -446,3 +446,92 @@ def test_the_ranker_learns_from_stacked_inner_folds_each_labelled_by_its_own_hel
     alone = replace(parts, extra_folds=[]).model()
     viewer = alone.viewer_for(2)
     assert not np.array_equal(alone.scores(viewer), parts.model().scores(viewer))
+
+
+def _implicit_rows_seen(monkeypatch, ratings, max_rows: int) -> int:
+    """How many 0/1 rows the implicit model's Surprise fit is given (its rating scale is (0, 1))."""
+    from personalization.recommender import rating_model
+    from personalization.recommender.interactions import build_interactions
+
+    seen: list[int] = []
+    original = rating_model.Dataset.load_from_df
+
+    def spy(frame, reader):
+        seen.append(len(frame))
+        return original(frame, reader)
+
+    monkeypatch.setattr(rating_model.Dataset, "load_from_df", spy)
+    interactions = build_interactions(ratings, None, PARAMS)
+    rating_model.fit_implicit_model(
+        interactions.weights,
+        interactions.user_ids,
+        interactions.item_ids,
+        negatives_per_positive=3,
+        kwargs=PARAMS.implicit_kwargs(),
+        max_rows=max_rows,
+    )
+    (rows,) = seen
+    return rows
+
+
+def test_the_implicit_model_learns_from_at_most_its_row_budget(ratings, monkeypatch):
+    # 24 viewers x 16 titles: 384 positives, up to 3 negatives each (duplicates and seen titles dropped).
+    unbounded = _implicit_rows_seen(monkeypatch, ratings, 10_000)
+    capped = _implicit_rows_seen(monkeypatch, ratings, 400)
+
+    assert unbounded > 384 * 2
+    assert 100 < capped <= 400  # 400 // 4 = 100 positives sampled, and negatives drawn for them
+    model = train(ratings, params=replace(PARAMS, implicit_max_rows=400))
+    top = model.top_k(model.viewer_for(2), 5)  # viewer 2 loves cluster A
+    assert set(top) <= set(CLUSTER_A)
+
+
+def test_under_its_row_budget_the_implicit_model_is_unchanged(ratings, model):
+    roomy = train(ratings, params=replace(PARAMS, implicit_max_rows=10_000))
+
+    np.testing.assert_array_equal(roomy.implicit.item_factors, model.implicit.item_factors)
+    np.testing.assert_array_equal(roomy.scores(roomy.viewer_for(7)), model.scores(model.viewer_for(7)))
+
+
+def test_many_viewers_teach_the_ranker_through_a_sample_and_stage_one_is_fitted_once(ratings):
+    sampled = replace(PARAMS, ranker_max_viewers=10)
+
+    parts = train_parts(ratings, params=sampled)
+
+    held_out_viewers = set(parts.inner_test["user"])
+    assert len(held_out_viewers) == 10 and held_out_viewers <= set(ratings["user"])
+    # Every rating either teaches stage 1 or is held out, and only the sample's fifths are held out.
+    sizes = ratings.groupby("user").size()
+    assert len(parts.inner_test) == sum(int(np.ceil(0.2 * sizes[user])) for user in held_out_viewers)
+    inner_rows = parts.inner.history.nnz
+    assert inner_rows + len(parts.inner_test) == len(ratings)
+    # The served stage 1 keeps all the data's histories but the inner fit's learned models.
+    full = parts.full
+    assert full.history.nnz == len(ratings)
+    for user in (1, 13, 24):
+        row, inner_row = np.searchsorted(full.user_ids, user), np.searchsorted(parts.inner.user_ids, user)
+        assert full.rating_factors.user_bias[row] == parts.inner.rating_factors.user_bias[inner_row]
+    for item in (CLUSTER_A[0], CLUSTER_B[-1]):
+        col, inner_col = np.searchsorted(full.item_ids, item), np.searchsorted(parts.inner.item_ids, item)
+        np.testing.assert_array_equal(full.implicit.item_factors[col], parts.inner.implicit.item_factors[inner_col])
+    served = parts.model()
+    assert set(served.top_k(served.viewer_for(20), 5)) <= set(CLUSTER_B)  # viewer 20 loves cluster B
+
+
+def test_up_to_the_ranker_viewer_limit_every_viewer_holds_a_fifth_out(ratings):
+    parts = train_parts(ratings, params=replace(PARAMS, ranker_max_viewers=24))
+
+    assert set(parts.inner_test["user"]) == set(ratings["user"])
+    assert parts.full.rating_factors is not parts.inner.rating_factors
+    assert parts.full.history.nnz == len(ratings) and parts.inner.history.nnz < len(ratings)
+
+
+def test_the_rating_models_epochs_shrink_to_its_update_budget_and_only_above_it(ratings, model):
+    # 24 viewers x 16 ratings = 384 ratings; 30 epochs is 11,520 updates.
+    budget = replace(PARAMS, rating_max_updates=384 * 7 + 5)
+
+    assert PARAMS.surprise_kwargs(384)["n_epochs"] == 30
+    assert budget.surprise_kwargs(384)["n_epochs"] == 7
+    assert replace(PARAMS, rating_max_updates=10).surprise_kwargs(384)["n_epochs"] == 1
+    capped = train(ratings, params=budget)
+    assert capped.rating_algo.n_epochs == 7 and model.rating_algo.n_epochs == 30

@@ -376,6 +376,18 @@ def test_the_local_engines_ease_covers_the_titles_the_setting_allows(clustered_d
     assert len(active_model().model.item_model.columns) == 7
 
 
+def test_the_local_engines_size_limits_come_from_the_settings(clustered_data, settings):
+    settings.RECOMMENDER_RANKER_VIEWERS = 5
+    settings.RECOMMENDER_IMPLICIT_ROWS = 40
+    settings.RECOMMENDER_RATING_UPDATES = 100
+    version = model_retrain(trigger="test")
+
+    assert (version.params["ranker_max_viewers"], version.params["implicit_max_rows"]) == (5, 40)
+    assert version.params["rating_max_updates"] == 100
+    served = active_model().model
+    assert served.implicit.user_known.sum() <= 10  # 40 rows = 10 positives (and their negatives) in all
+
+
 def test_the_retrain_command_refuses_an_unknown_engine_and_starts_nothing(clustered_data):
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("retrain", "--engine", "hadoop")
