@@ -34,7 +34,7 @@ from personalization.context import DAYPARTS, DEVICES
 from personalization.interleaving import preference
 from personalization.models import Event, Experiment, Profile
 from personalization.page import FIRST_SCREEN_ROWS, HERO_ROW, Card, Page, PagePlan
-from personalization.personal import personal_signals, viewer_tastes
+from personalization.personal import viewer_tastes
 from personalization.row_order import RowModel, RowOrdering, RowSpace, row_matrix
 from personalization.rows import plan_page
 from personalization.selectors.experiments import profile_assignments, running_experiments_forget
@@ -44,11 +44,11 @@ from personalization.selectors.serving import (
     published_row_model_forget,
     serving_model,
 )
-from personalization.selectors.viewers import history_changed_at, viewer_history
+from personalization.selectors.viewers import viewer_history
 from personalization.services.artwork import artwork_chooser, bandit_fresh_start, bandit_learn
 from personalization.services.events import SEEN_REPORT_MAX_CARDS, event_submit, impressions_seen_submit
 from personalization.services.experiments import experiment_start
-from personalization.services.homepage import homepage_build, homepage_row
+from personalization.services.homepage import homepage_build, homepage_row, viewer_signals
 from personalization.services.rows import rows_learn
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec
 
@@ -187,23 +187,16 @@ def session_run(
     return page
 
 
-def viewer_signals(profile: Profile):
-    """The row planner's view of a viewer, as `homepage_build` computes it (fixed for a fast run)."""
-    snapshot = catalog_snapshot()
-    history = viewer_history(profile.pk)
-    tastes = viewer_tastes(history, snapshot)
+def fast_signals(profile: Profile):
+    """The row planner's view of a viewer, computed as `homepage_build` does (fixed for a fast run)."""
     assignments = profile_assignments(profile.pk)
-    serving = serving_model(assignments.model_version)
-    ranked = serving is not None and assignments.row_policy != "popularity"
-    return personal_signals(
-        name=profile.name,
-        history=history,
-        tastes=tastes,
-        snapshot=snapshot,
-        model=serving.model if ranked else None,
-        alignment=serving.alignment(snapshot) if ranked else None,
-        model_user=profile.pk if serving and history_changed_at(profile.pk) <= serving.trained_at else None,
-    ).signals
+    _, _, personal = viewer_signals(
+        profile,
+        catalog_snapshot(),
+        serving_model(assignments.model_version),
+        ranked_by_model=assignments.row_policy != "popularity",
+    )
+    return personal.signals
 
 
 def fast_session_run(spec: SessionSpec, *, factory, viewer: Viewer, world: ClickWorld, run: Run, number: int,
@@ -633,7 +626,7 @@ def replay(
                 viewer = viewers[profile.pk]
                 if engine == "fast":
                     if profile.pk not in signals:
-                        signals[profile.pk] = viewer_signals(profile)
+                        signals[profile.pk] = fast_signals(profile)
                     fast_session_run(
                         spec, factory=factory, viewer=viewer, world=world, run=run, number=number,
                         signals=signals[profile.pk], plans=plans,

@@ -35,7 +35,7 @@ from personalization.services.events import event_submit
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.impressions import impressions_mark_seen
 from personalization.services.rows import rows_learn
-from personalization.services.simulation import viewer_signals
+from personalization.services.simulation import fast_signals
 from personalization.tasks import rows_learn_task
 from tests.conftest import advisory_lock_held
 from tests.factories import make_catalog, make_profile, rate
@@ -248,7 +248,7 @@ def test_the_rules_policy_gives_todays_order_exactly_and_logs_zero(viewers, sett
         for context in (EVENING_DESKTOP, NIGHT_MOBILE):
             page = homepage_build(profile=profile, context=context, rng=np.random.default_rng(3))
 
-            today = plan_page(catalog_snapshot(), viewer_signals(profile), context)  # no order hook: the rules
+            today = plan_page(catalog_snapshot(), fast_signals(profile), context)  # no order hook: the rules
             assert [r.key for r in page.rows] == [r.key for r in today.rows]
             pv = PageView.objects.get(pk=page.page_view_id)
             assert (pv.row_order_policy, pv.row_order_log_propensity) == ("rules", 0.0)
