@@ -426,6 +426,16 @@ class BanditSnapshot(LearnedSnapshot):
         blank=True,
         help_text="P(reward | click), learned from clicked cards, when the reward is a play or a quality play.",
     )
+    click_variants = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text="Each artwork variant's impressions and click residual beyond its theme (bandit.variants).",
+    )
+    play_variants = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text="Each artwork variant's clicks and P(reward | click) residual beyond its theme.",
+    )
     params = models.JSONField(default=dict)
     impressions_folded = models.PositiveBigIntegerField(default=0)
     clicks_folded = models.PositiveBigIntegerField(

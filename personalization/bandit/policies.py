@@ -116,25 +116,13 @@ def _choose_by_variant(
     policy: Policy, model: ArmModel, context: PageContext, page: _Page, arm_keys, rng: np.random.Generator
 ) -> PageChoice:
     """Thompson sampling on every arm's own score (ArmModel), with exact win probabilities per card."""
-    if arm_keys is None or len(arm_keys) != len(page.lengths):
-        raise ValueError("a per-variant model needs the artwork ids of every card's arms")
-    keys = np.full(page.themes.shape, -1, dtype=np.int64)
-    for c, card_keys in enumerate(arm_keys):
-        keys[c, : len(card_keys)] = card_keys
-    params = policy.params
-    means, sds = model.card_posterior(
-        lambda published: _theme_posterior(published, context, params), page.themes, page.mask, keys, params.v
-    )
-    means = np.where(page.mask, means, 0.0)
-    sds = np.where(page.mask, np.maximum(sds, 1e-12), 1.0)
+    means, sds = _variant_posterior(policy, model, context, page, arm_keys)
     scores = means + sds * rng.standard_normal(means.shape)
     scores[~page.mask] = -np.inf
     chosen = np.argmax(scores, axis=1)
-    explore = rng.random(len(chosen)) < params.epsilon
+    explore = rng.random(len(chosen)) < policy.params.epsilon
     chosen[explore] = _uniform_pick(page.lengths[explore], rng)
-    uniform = np.where(page.mask, 1.0 / page.lengths[:, None], 0.0)
-    wins = win_probabilities(means, sds, page.lengths) if len(chosen) else uniform
-    probabilities = (1.0 - params.epsilon) * np.where(page.mask, wins, 0.0) + params.epsilon * uniform
+    probabilities = _variant_probabilities(page, means, sds, policy.params.epsilon)
     return PageChoice(
         chosen=chosen,
         propensity=probabilities[np.arange(len(chosen)), chosen],
@@ -145,14 +133,44 @@ def _choose_by_variant(
     )
 
 
+def _variant_posterior(
+    policy: Policy, model: ArmModel, context: PageContext, page: _Page, arm_keys
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and exploration sd of every arm's own score, (n_cards, width); masked arms 0 and 1."""
+    if arm_keys is None or len(arm_keys) != len(page.lengths):
+        raise ValueError("a per-variant model needs the artwork ids of every card's arms")
+    keys = np.full(page.themes.shape, -1, dtype=np.int64)
+    for c, card_keys in enumerate(arm_keys):
+        keys[c, : len(card_keys)] = card_keys
+    params = policy.params
+    means, sds = model.card_posterior(
+        lambda published: _theme_posterior(published, context, params), page.themes, page.mask, keys, params.v
+    )
+    return np.where(page.mask, means, 0.0), np.where(page.mask, np.maximum(sds, 1e-12), 1.0)
+
+
+def _variant_probabilities(page: _Page, means: np.ndarray, sds: np.ndarray, epsilon: float) -> np.ndarray:
+    uniform = np.where(page.mask, 1.0 / page.lengths[:, None], 0.0)
+    wins = win_probabilities(means, sds, page.lengths) if len(page.lengths) else uniform
+    return (1.0 - epsilon) * np.where(page.mask, wins, 0.0) + epsilon * uniform
+
+
 def page_probabilities(
-    policy: Policy, model: PublishedModel | ArmModel | None, context: PageContext, cards: list[np.ndarray]
+    policy: Policy,
+    model: PublishedModel | ArmModel | None,
+    context: PageContext,
+    cards: list[np.ndarray],
+    arm_keys: list[tuple[int, ...]] | None = None,
 ) -> np.ndarray:
     """P(policy picks arm a of card c) as (n_cards, max_arms), 0 where a card has fewer arms.
 
-    Used by `choose_page` for the logged propensity and offline for a target policy's propensity.
+    Used by `choose_page` for the logged propensity and offline for a target policy's propensity;
+    a per-variant model (an ArmModel with learned offsets) needs `arm_keys` as `choose_page` does.
     """
     page = _flatten(cards, _n_themes(policy, model, context))
+    if policy.name == "thompson" and isinstance(model, ArmModel) and model.per_variant:
+        means, sds = _variant_posterior(policy, model, context, page, arm_keys)
+        return _variant_probabilities(page, means, sds, policy.params.epsilon)
     posterior = _theme_posterior(model, context, policy.params) if policy.name == "thompson" else None
     return _probabilities(policy, page, posterior)
 

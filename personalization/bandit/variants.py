@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from personalization.bandit.model import PublishedModel
+from personalization.bandit.model import PublishedModel, _load, _save
 
 CLICK_KAPPA = 200.0  # prior strength of a variant's click offset, in impressions (sd ~ noise / 14)
 PLAY_KAPPA = 20.0  # of its P(reward | click) offset, in clicks
@@ -46,6 +46,55 @@ class VariantStats:
     def offsets(self, kappa: float) -> dict[int, tuple[float, float]]:
         """artwork id -> (mean offset, its sd in units of the model's noise)."""
         return {k: (self.residual[k] / (n + kappa), 1.0 / np.sqrt(n + kappa)) for k, n in self.n.items()}
+
+    def learned_kappa(self, noise_var: float, *, floor: float, ceiling: float) -> float:
+        """The shrinkage, in impressions, that the data themselves ask for (empirical Bayes).
+
+        With K variants, n_k impressions and raw mean residual m_k = r_k / n_k each, a true offset
+        ~ N(mu, tau^2) and a per-impression noise variance `noise_var`, the weighted spread
+        S = sum n_k (m_k - m)^2 has expectation (K - 1) noise_var + tau^2 (N - sum n_k^2 / N)
+        (one-way random effects, N = sum n_k); so tau^2 = (S - (K - 1) noise_var) / (N - sum n_k^2 / N)
+        and kappa = noise_var / tau^2. No spread beyond the noise (a world whose variants do not differ)
+        gives the ceiling: the offsets stay ~0 and cost no exploration.
+        """
+        n = np.fromiter(self.n.values(), dtype=np.float64, count=len(self.n))
+        r = np.fromiter((self.residual[k] for k in self.n), dtype=np.float64, count=len(self.n))
+        seen = n > 0
+        n, r = n[seen], r[seen]
+        total = n.sum()
+        if len(n) < 2 or total <= 0:
+            return ceiling
+        means = r / n
+        spread = float(np.sum(n * (means - r.sum() / total) ** 2))
+        denominator = total - float(np.sum(n * n)) / total
+        tau2 = (spread - (len(n) - 1) * noise_var) / denominator if denominator > 0 else 0.0
+        if tau2 <= 0:
+            return ceiling
+        return float(np.clip(noise_var / tau2, floor, ceiling))
+
+    def copy(self) -> VariantStats:
+        return VariantStats(dict(self.n), dict(self.residual))
+
+    def to_bytes(self) -> bytes:
+        keys = np.fromiter(self.n, dtype=np.int64, count=len(self.n))
+        return _save(
+            kind=_STATS_KIND,
+            keys=keys,
+            n=np.array([self.n[k] for k in keys.tolist()], dtype=np.float64),
+            residual=np.array([self.residual[k] for k in keys.tolist()], dtype=np.float64),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> VariantStats:
+        arrays = _load(data, _STATS_KIND)
+        keys = arrays["keys"].tolist()
+        return cls(
+            dict(zip(keys, arrays["n"].tolist(), strict=True)),
+            dict(zip(keys, arrays["residual"].tolist(), strict=True)),
+        )
+
+
+_STATS_KIND = "streamflix.bandit.variant_stats/1"
 
 
 @dataclass(frozen=True)
@@ -110,14 +159,6 @@ class ArmModel:
         m += off[..., 0]
         s2 += (w * model.noise * off[..., 1]) ** 2
         return m, np.sqrt(s2)
-
-
-def staged_model(click: PublishedModel, play: PublishedModel | None, *, version: str) -> PublishedModel | ArmModel:
-    """The live bandit's model: the click model alone, or P(click) * P(reward | click) when the reward is
-    a play or a quality play. No per-variant offsets (the replays found they did not pay: see the README)."""
-    if play is None:
-        return click
-    return ArmModel(click=click, play=play, click_kappa=np.inf, play_kappa=np.inf, offset_scale=0.0, version=version)
 
 
 def belief(model: PublishedModel | ArmModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -112,6 +112,7 @@ def selection_by_segment(title: Title, *, daypart: str = "evening", device: str 
     if not artworks:
         return []
     arms = [np.array([THEME_INDEX[a.theme] for a in artworks], dtype=np.int64)]
+    keys = [tuple(a.pk for a in artworks)]  # a per-variant bandit scores each artwork by its own offset
     tastes = sample_tastes()
     segments = [("Everyone", np.ones(len(tastes), dtype=bool))]
     for artwork in artworks:
@@ -124,7 +125,7 @@ def selection_by_segment(title: Title, *, daypart: str = "evening", device: str 
     out = []
     for label, members in segments:
         context = PageContext.from_labels(tastes[members].mean(axis=0), daypart=daypart, device=device)
-        shares = page_probabilities(policy, model, context, arms)[0][: len(artworks)]
+        shares = page_probabilities(policy, model, context, arms, arm_keys=keys)[0][: len(artworks)]
         out.append(Segment(label, int(members.sum()), [float(s) for s in shares]))
     return out
 

@@ -119,6 +119,7 @@ def _read(impressions: QuerySet[Impression]) -> dict[str, np.ndarray]:
         "clusters": clusters,
         "page_views": page_views,
         "features": features,
+        "candidates": candidates,  # each impression's arms as artwork ids (a per-variant bandit scores them)
     }
 
 
@@ -140,7 +141,8 @@ def _target_probabilities(target: str, log: dict) -> np.ndarray:
         first = rows[0]
         context = PageContext(log["taste"][first], int(log["dayparts"][first]), int(log["devices"][first]))
         cards = [log["themes"][i, mask[i]] for i in rows]
-        probabilities = page_probabilities(policy, model, context, cards)
+        keys = [tuple(log["candidates"][i]) for i in rows]
+        probabilities = page_probabilities(policy, model, context, cards, arm_keys=keys)
         out[rows, : probabilities.shape[1]] = probabilities
     return out
 

@@ -21,7 +21,7 @@ from catalog.snapshot import CatalogSnapshot
 from catalog.themes import ALL_THEMES
 from personalization.bandit import BanditParams, BanditState, PublishedModel, publish
 from personalization.bandit.design import LIVE_DESIGN
-from personalization.bandit.variants import ArmModel, staged_model
+from personalization.bandit.variants import ArmModel, VariantStats
 from personalization.models import BanditSnapshot, ModelVersion, RowSnapshot
 from personalization.recommender import RecommenderModel
 from personalization.recommender.artifact import UnsupportedArtifact
@@ -110,7 +110,16 @@ def _load_bandit(snapshot_id: int) -> PublishedModel | ArmModel:
     click = publish(BanditState.from_bytes(bytes(snapshot.state)), params, version=version)
     play = bytes(snapshot.play_state) if snapshot.play_state is not None else b""
     play_model = publish(BanditState.from_bytes(play), params, version=version) if play else None
-    return staged_model(click, play_model, version=version)
+    click_stats, play_stats = saved_variant_stats(snapshot)
+    return LIVE_DESIGN.model(click, play_model, click_stats=click_stats, play_stats=play_stats, version=version)
+
+
+def saved_variant_stats(snapshot: BanditSnapshot) -> tuple[VariantStats, VariantStats]:
+    """The per-variant sums a snapshot saved (empty before its first pass learned any)."""
+    return tuple(
+        VariantStats.from_bytes(bytes(data)) if data else VariantStats()
+        for data in (snapshot.click_variants, snapshot.play_variants)
+    )
 
 
 _published: Refreshed[PublishedModel | ArmModel] = Refreshed(
@@ -120,7 +129,8 @@ _published: Refreshed[PublishedModel | ArmModel] = Refreshed(
 
 def published_bandit() -> PublishedModel | ArmModel:
     """The bandit web processes choose artwork with: the newest learning pass's snapshot (its click model,
-    times its P(reward | click) stage when it learns a play or a quality play)."""
+    times its P(reward | click) stage when it learns a play or a quality play, with each artwork
+    variant's learned offsets under the live design)."""
     return _published.get()
 
 

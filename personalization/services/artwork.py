@@ -37,11 +37,13 @@ from personalization.bandit import (
     fold_rewards,
 )
 from personalization.bandit.design import LIVE_DESIGN
+from personalization.bandit.model import publish
+from personalization.bandit.variants import VariantStats
 from personalization.chooser import ArtworkChooser
 from personalization.context import DAYPARTS, DEVICES, Context
 from personalization.models import BanditSnapshot, Event, Impression, PageView
 from personalization.personal import viewer_tastes
-from personalization.selectors.serving import bandit_params, published_bandit
+from personalization.selectors.serving import bandit_params, published_bandit, saved_variant_stats
 from personalization.selectors.viewers import viewer_history
 from personalization.services.impressions import impressions_seen_apply_pending
 from personalization.services.locks import ARTWORK_LEARNING, advisory_xact_lock
@@ -113,13 +115,20 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     latest = BanditSnapshot.objects.first()
     params = BanditParams.from_dict(latest.params) if latest else bandit_params()
     state, play_state = _saved_states(latest) if latest else (None, None)
-    rebuilt = latest is not None and (latest.reward != reward or not design.fits(state, play_state, reward))
+    rebuilt = latest is not None and (
+        latest.reward != reward
+        or not design.fits(state, play_state, reward)
+        or (design.variants and latest.click_variants is None)  # learned before per-variant offsets
+    )
     if rebuilt:
         logger.warning("The bandit's reward or design changed (%s): rebuilding it from the logged impressions", reward)
         latest = None
     if latest is None:
         state = design.prior(len(ALL_THEMES), params)
         play_state = design.prior(len(ALL_THEMES), params) if staged else None
+    click_stats, play_stats = (
+        (s.copy() for s in saved_variant_stats(latest)) if latest else (VariantStats(), VariantStats())
+    )
     impressions_seen_apply_pending()  # seen reports that arrived before their impressions
     upper = (now or timezone.now()) - lag
     # Only cards that were on screen: served-not-seen impressions are never learned from.
@@ -127,10 +136,10 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     if latest and latest.impressions_cursor:
         new = new.filter(seen_at__gt=latest.impressions_cursor)
     # In the order they were shown (ids are random): the fold's sums then round the same way each run.
-    shown = list(new.order_by(*SHOWN_ORDER).values_list(*_ROW, "seen_at"))
+    shown = list(new.order_by(*SHOWN_ORDER).values_list(*_ROW, "seen_at", "artwork_id"))
     paying = _unfolded(Event.objects.filter(kind=reward_event_kind(reward)), rebuilt)
     clicking = _unfolded(Event.objects.filter(kind=Event.Kind.CLICK), rebuilt) if staged else []
-    rows = _seen_rows({impression_id for _, impression_id in paying + clicking})
+    rows = _seen_rows({impression_id for _, impression_id in paying + clicking})  # (...) + artwork id
     paid = {impression_id for _, impression_id in paying}
     rewarded = [i for i in rows if i in paid]
     trials = _first_clicks(rows, paying + clicking, rebuilt) if staged else []
@@ -139,23 +148,35 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
 
     tastes = _decision_tastes([row[:2] for row in shown] + [row[:2] for row in rows.values()])
     space = state.space
+    # Per-variant offsets: each card's reward beyond what the theme-level model predicted when it was
+    # folded (this pass's starting model), summed per artwork (bandit.variants).
+    offsets = _VariantUpdate(design.variants, params, state, play_state, click_stats, play_stats)
     if shown:
-        state = fold(state, _features(space, tastes, [row[:5] for row in shown]))
-    x = {i: row for i, row in zip(rows, _features(space, tastes, list(rows.values())), strict=True)} if rows else {}
+        features = _features(space, tastes, [row[:5] for row in shown])
+        offsets.seen([row[6] for row in shown], features)
+        state = fold(state, features)
+    x = _features(space, tastes, [r[:5] for r in rows.values()]) if rows else np.zeros((0, space.d))
+    x = dict(zip(rows, x, strict=True))
+    artwork_of = {i: row[5] for i, row in rows.items()}
     if staged:  # P(click) gains the clicked cards; P(reward | click) counts them as trials, then their rewards
         if trials:
             clicked = np.stack([x[i] for i in trials])
+            offsets.clicked([artwork_of[i] for i in trials], clicked)
             state = fold_rewards(state, clicked, np.ones(len(clicked)))
             play_state = fold(play_state, clicked)
         if rewarded:
+            offsets.rewarded([artwork_of[i] for i in rewarded], staged=True)
             play_state = fold_rewards(play_state, np.stack([x[i] for i in rewarded]), np.ones(len(rewarded)))
     elif rewarded:  # one reward per rewarded impression, however many times its event was sent
+        offsets.rewarded([artwork_of[i] for i in rewarded], staged=False)
         state = fold_rewards(state, np.stack([x[i] for i in rewarded]), np.ones(len(rewarded)))
     folded_events = [pk for pk, impression_id in paying + clicking if impression_id in rows]
     Event.objects.filter(pk__in=folded_events).update(reward_folded_at=timezone.now())
     snapshot = BanditSnapshot.objects.create(
         state=state.to_bytes(),
         play_state=play_state.to_bytes() if play_state is not None else None,
+        click_variants=click_stats.to_bytes() if design.variants else None,
+        play_variants=play_stats.to_bytes() if design.variants and staged else None,
         params=params.to_dict(),
         reward=reward,
         impressions_folded=(latest.impressions_folded if latest else 0) + len(shown),
@@ -169,6 +190,43 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
 
 SHOWN_ORDER = ("shown_at", "row_index", "position", "pk")
 _ROW = ("page_view_id", "profile_id", "theme", "daypart", "device")
+
+
+class _VariantUpdate:
+    """One pass's additions to the per-variant sums (bandit.variants.VariantStats), in place.
+
+    Click stage: every seen card adds one impression and minus its predicted click score, each click
+    adds 1. P(reward | click) stage: every first click adds one trial and minus its predicted reward
+    score, each reward adds 1. The predictions are the models this pass starts from.
+    """
+
+    def __init__(self, enabled, params, state, play_state, click_stats, play_stats):
+        self.enabled = enabled
+        self.click_stats, self.play_stats = click_stats, play_stats
+        self.click_theta = publish(state, params).theta if enabled else None
+        self.play_theta = publish(play_state, params).theta if enabled and play_state is not None else None
+
+    def seen(self, artwork_ids: list, features: np.ndarray) -> None:
+        if self.enabled:
+            self._add(self.click_stats, artwork_ids, -(features @ self.click_theta), counted=True)
+
+    def clicked(self, artwork_ids: list, features: np.ndarray) -> None:
+        if self.enabled:
+            self._add(self.click_stats, artwork_ids, np.ones(len(artwork_ids)), counted=False)
+            self._add(self.play_stats, artwork_ids, -(features @ self.play_theta), counted=True)
+
+    def rewarded(self, artwork_ids: list, *, staged: bool) -> None:
+        if self.enabled:
+            stats = self.play_stats if staged else self.click_stats
+            self._add(stats, artwork_ids, np.ones(len(artwork_ids)), counted=False)
+
+    @staticmethod
+    def _add(stats: VariantStats, artwork_ids: list, residuals: np.ndarray, *, counted: bool) -> None:
+        keep = [i for i, a in enumerate(artwork_ids) if a is not None]  # artwork deleted since: its theme only
+        if keep:
+            keys = np.array([artwork_ids[i] for i in keep], dtype=np.int64)
+            counts = np.ones(len(keep)) if counted else np.zeros(len(keep))
+            stats.add(keys, residuals[keep], counts)
 
 
 def _saved_states(snapshot: BanditSnapshot) -> tuple[BanditState, BanditState | None]:
@@ -186,13 +244,14 @@ def _unfolded(events, rebuilt: bool) -> list[tuple[int, object]]:
 
 
 def _seen_rows(impression_ids: set) -> dict:
-    """impression id -> (page view, profile, theme, daypart, device) of the seen, themed ones, in shown order."""
+    """impression id -> (page view, profile, theme, daypart, device, artwork id) of the seen, themed ones,
+    in shown order."""
     return {
         row[0]: row[1:]
         for row in Impression.objects.filter(id__in=impression_ids, seen_at__isnull=False)
         .exclude(theme="")
         .order_by(*SHOWN_ORDER)
-        .values_list("id", *_ROW)
+        .values_list("id", *_ROW, "artwork_id")
     }
 
 
@@ -217,9 +276,12 @@ def bandit_fresh_start(*, reward: str | None = None) -> BanditSnapshot:
     BanditSnapshot.objects.all().delete()
     params, reward = bandit_params(), reward_name(reward)
     prior = LIVE_DESIGN.prior(len(ALL_THEMES), params).to_bytes()
+    no_offsets = VariantStats().to_bytes() if LIVE_DESIGN.variants else None
     snapshot = BanditSnapshot.objects.create(
         state=prior,
         play_state=prior if LIVE_DESIGN.staged(reward) else None,
+        click_variants=no_offsets,
+        play_variants=no_offsets if LIVE_DESIGN.staged(reward) else None,
         params=params.to_dict(),
         reward=reward,
     )

@@ -26,9 +26,9 @@ from catalog.themes import ALL_THEMES, THEME_INDEX
 from personalization import interleaving
 from personalization.abtest import assign
 from personalization.bandit import FeatureSpace, PageContext, Policy, fold, fold_rewards, publish, state_new
-from personalization.bandit.design import LIVE_DESIGN
+from personalization.bandit.design import LIVE_DESIGN, BanditDesign
 from personalization.bandit.peers import PEER_NAMES, LinTSPeer, VowpalPeer
-from personalization.bandit.variants import ArmModel, VariantStats, staged_model
+from personalization.bandit.variants import ArmModel, VariantStats
 from personalization.chooser import ArtworkChoice, ArtworkChooser, choose_groups
 from personalization.context import DAYPARTS, DEVICES
 from personalization.interleaving import preference
@@ -322,17 +322,18 @@ def deliver_events(run: Run, now: int | None) -> None:
             event_submit(profile=profile, title_id=title_id, kind=Event.Kind.PLAY, impression=token)
 
 
-# The bandit's design in the replays: the live one (bandit.design: layout, context prior, stages) and
-# what only the replays try (tuned on seeds 1-50 and the shipped worlds only); the environment
-# variable STREAMFLIX_SIM_BANDIT (JSON) overrides keys, for tuning runs.
+# The bandit's design in the replays: the live one (bandit.design: layout, context prior, stages,
+# per-variant offsets) and what only the replays try (tuned on seeds 1-50 and the shipped worlds only);
+# the environment variable STREAMFLIX_SIM_BANDIT (JSON) overrides keys, for tuning runs.
 BANDIT_DESIGN = {
     "layout": LIVE_DESIGN.layout,  # FeatureSpace layout: 2 adds theme x daypart and theme x device indicators
     "context_lambda": LIVE_DESIGN.context_lambda,  # their prior precision (sd ~ noise / 55): many small effects
     "stages": LIVE_DESIGN.stages,  # play rewards: P(click) * P(play | click), each with its own model
-    "variants": False,  # per-variant offsets shrunk toward the theme (bandit.variants): see the README
-    "click_kappa": 300.0,
-    "play_kappa": 20.0,
-    "offset_scale": 0.0,  # exploration of the per-variant offsets' own uncertainty
+    "variants": LIVE_DESIGN.variants,  # per-variant offsets shrunk toward the theme (bandit.variants)
+    "click_kappa": LIVE_DESIGN.click_kappa,
+    "play_kappa": LIVE_DESIGN.play_kappa,
+    "offset_scale": LIVE_DESIGN.offset_scale,  # exploration of the per-variant offsets' own uncertainty
+    "learn_kappa": LIVE_DESIGN.learn_kappa,  # the kappas from the data (empirical Bayes), the fixed ones floors
     "forget": 1.0,  # evidence kept per learning pass (1: none forgotten; < 1 follows drift)
     "peer_layout": 1,  # the feature layout the peers (vw, lints) are given
 }
@@ -387,20 +388,15 @@ class Learner:
     def _publish(self, version: str) -> None:
         click = publish(self.state, self.params, version=version)
         play = publish(self.play_state, self.params, version=version) if self.play_state is not None else None
-        if not self.design["variants"]:  # the live site's model (bandit.variants.staged_model)
-            self.model = staged_model(click, play, version=version)
-            return
-        kappa_c, kappa_p = float(self.design["click_kappa"]), float(self.design["play_kappa"])
-        self.model = ArmModel(
-            click=click,
-            play=play,
-            click_offsets=self.click_stats.offsets(kappa_c),
-            play_offsets=self.play_stats.offsets(kappa_p),
+        design = BanditDesign(
+            variants=bool(self.design["variants"]),
+            click_kappa=float(self.design["click_kappa"]),
+            play_kappa=float(self.design["play_kappa"]),
             offset_scale=float(self.design["offset_scale"]),
-            click_kappa=kappa_c,
-            play_kappa=kappa_p,
-            version=version,
-        )
+            learn_kappa=bool(self.design["learn_kappa"]),
+        )  # what the live site's serving builds from a snapshot (bandit.design)
+        stats = {"click_stats": self.click_stats, "play_stats": self.play_stats}
+        self.model = design.model(click, play, **stats, version=version)
 
     def _features(self, rows: list[tuple]) -> np.ndarray:
         profiles, themes, dayparts, devices = (np.asarray(c) for c in list(zip(*rows, strict=True))[1:5])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from django.db import IntegrityError, transaction
 
+from catalog.models import Title
 from catalog.selectors import catalog_snapshot
 from catalog.themes import THEME_INDEX
 from personalization.bandit import BanditState, PageContext, Policy, page_probabilities
@@ -33,7 +34,7 @@ def world(settings):
     """Romance and action titles, each with a romance, an action and an ensemble variant; two romance fans.
     The bandit is rewarded for clicks here (test_rewards covers the others)."""
     settings.STREAMFLIX_BANDIT_REWARD = "click"
-    romances = [make_title(f"Love {i}", genres=["Romance"], themes=THEMES, rating_count=50) for i in range(12)]
+    romances = [make_title(f"Love {i}", genres=["Romance"], themes=THEMES, rating_count=50) for i in range(13)]
     actions = [make_title(f"Fight {i}", genres=["Action"], themes=THEMES, rating_count=50) for i in range(12)]
     fans = [make_profile(f"Fan {n}") for n in range(2)]
     for fan in fans:
@@ -56,13 +57,17 @@ def log(profile, title, theme, *, clicked: bool, shown_at=None, seen: bool = Tru
 
 
 def romance_share(profile) -> float:
-    """P(the bandit shows the romance variant) to this viewer for a romance title, as published now."""
+    """P(the bandit shows the romance variant) to this viewer for a romance title no card was logged for
+    (the last one: what the theme-level model learned, no variant's own offset), as published now."""
     snapshot = catalog_snapshot()
     taste = viewer_tastes(viewer_history(profile.pk), snapshot).themes
     context = PageContext.from_labels(taste, daypart="evening", device="desktop")
     arms = [np.array([THEME_INDEX[t] for t in THEMES])]
+    unseen = Title.objects.get(name="Love 12")
+    keys = [tuple(unseen.artworks.get(theme=t).pk for t in THEMES)]
     published_bandit_forget()
-    probabilities = page_probabilities(Policy("thompson", bandit_params()), published_bandit(), context, arms)
+    policy = Policy("thompson", bandit_params())
+    probabilities = page_probabilities(policy, published_bandit(), context, arms, arm_keys=keys)
     return float(probabilities[0][THEMES.index("romance")])
 
 

@@ -15,9 +15,10 @@ from personalization.bandit import (
     publish,
     state_new,
 )
+from personalization.bandit.design import BanditDesign
 from personalization.bandit.model import BanditState, PublishedModel
 from personalization.bandit.params import BanditParams
-from personalization.bandit.variants import ArmModel, VariantStats, staged_model
+from personalization.bandit.variants import ArmModel, VariantStats
 from personalization.context import DAYPARTS, DEVICES
 
 N = 6
@@ -92,10 +93,10 @@ def test_per_variant_propensities_are_exact(play):
 
 
 def test_the_live_two_stage_model_picks_by_theme_with_exact_propensities_from_any_caller():
-    """The site's model (staged_model: no per-variant offsets) goes through the theme-level path: the same
+    """A design without per-variant offsets goes through the theme-level path: the same
     probabilities for the pick, for OPE's page_probabilities, and as measured by sampling."""
     full = _arm_model(True)
-    model = staged_model(full.click, full.play, version="b7")
+    model = BanditDesign(variants=False).model(full.click, full.play, version="b7")
     policy = Policy("thompson", BanditParams(v=1.0, epsilon=0.05))
     context = PageContext(taste=np.linspace(-1, 1, N), daypart=2, device=1)
     cards = [np.array([0, 3, 5])] * 20000
@@ -112,7 +113,7 @@ def test_the_live_two_stage_model_picks_by_theme_with_exact_propensities_from_an
     draws = means[[0, 3, 5]] + sds[[0, 3, 5]] * np.random.default_rng(1).standard_normal((200_000, 3))
     wins = np.bincount(draws.argmax(axis=1), minlength=3) / len(draws)
     assert 0.95 * wins + 0.05 / 3 == pytest.approx(offline, abs=0.005)
-    assert staged_model(full.click, None, version="b7") is full.click  # a click reward: one stage
+    assert BanditDesign(variants=False).model(full.click, None, version="b7") is full.click  # a click reward: one stage
 
 
 def _posterior(published, context, v):
@@ -188,3 +189,43 @@ def test_sparse_feature_rows_are_the_dense_ones_and_score_a_page_alike(layout):
     assert np.bincount(draws.argmax(axis=1), minlength=N) / len(draws) == pytest.approx(probabilities, abs=0.005)
     with pytest.raises(ValueError, match="daypart"):
         space.sparse_features(taste, themes, 9, 1)
+
+
+@pytest.mark.parametrize("tau", [0.02, 0.05])
+def test_the_learned_shrinkage_recovers_how_much_variants_truly_differ(tau):
+    """Empirical Bayes on simulated variants: true offsets ~ N(0.01, tau^2), n_k impressions each with
+    noise sd 0.3; the kappa it learns should be the truth's noise^2 / tau^2 (to sampling error)."""
+    rng = np.random.default_rng(0)
+    k, sigma = 5000, 0.3
+    n = rng.integers(1, 200, k).astype(float)
+    true = rng.normal(0.01, tau, k)
+    residuals = rng.normal(true * n, sigma * np.sqrt(n))
+    stats = VariantStats()
+    stats.add(np.arange(k), residuals, n)
+
+    kappa = stats.learned_kappa(sigma**2, floor=1.0, ceiling=1e6)
+
+    assert kappa == pytest.approx(sigma**2 / tau**2, rel=0.15)
+    # Between the floor and the ceiling, whatever the data say.
+    assert stats.learned_kappa(sigma**2, floor=10 * kappa, ceiling=1e6) == 10 * kappa
+
+
+def test_variants_that_do_not_differ_get_no_offsets_worth_the_name():
+    """No spread beyond the noise: the ceiling, so each offset is ~0 and nothing is chased."""
+    rng = np.random.default_rng(1)
+    n = rng.integers(1, 200, 3000).astype(float)
+    stats = VariantStats()
+    stats.add(np.arange(3000), rng.normal(0.0, 0.3 * np.sqrt(n)), n)
+
+    assert stats.learned_kappa(0.09, floor=1.0, ceiling=1e6) == 1e6
+    assert max(abs(mean) for mean, _ in stats.offsets(1e6).values()) < 1e-3
+    assert VariantStats().learned_kappa(0.09, floor=5.0, ceiling=50.0) == 50.0  # nothing learned yet
+
+
+def test_variant_sums_survive_a_snapshot_round_trip():
+    stats = VariantStats()
+    stats.add(np.array([7, 9, 7]), np.array([0.5, -0.25, 1.0]), np.array([1.0, 2.0, 0.0]))
+    again = VariantStats.from_bytes(stats.to_bytes())
+    assert again.n == {7: 1.0, 9: 2.0} and again.residual == {7: 1.5, 9: -0.25}
+    with pytest.raises(ValueError, match="not a saved"):
+        VariantStats.from_bytes(b"junk")

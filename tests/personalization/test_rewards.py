@@ -17,7 +17,12 @@ from personalization.bandit import BanditState, FeatureSpace
 from personalization.bandit.variants import ArmModel
 from personalization.context import DAYPARTS, DEVICES
 from personalization.models import BanditSnapshot, Engagement, Event, Impression, PageView
-from personalization.selectors.serving import bandit_params, published_bandit, published_bandit_forget
+from personalization.selectors.serving import (
+    bandit_params,
+    published_bandit,
+    published_bandit_forget,
+    saved_variant_stats,
+)
 from personalization.services import artwork as artwork_service
 from personalization.services.artwork import bandit_learn
 from personalization.services.events import event_submit, impression_token
@@ -175,8 +180,10 @@ def test_the_site_chooses_artwork_by_the_chance_of_a_play(world):
 
     model = published_bandit()
 
-    assert isinstance(model, ArmModel) and model.play is not None and not model.per_variant
+    assert isinstance(model, ArmModel) and model.play is not None and model.per_variant
     assert model.version == f"b{BanditSnapshot.objects.first().pk}"
+    shown = title.artworks.get(theme="romance").pk  # its own offsets: one impression and one play so far
+    assert set(model.click_offsets) == set(model.play_offsets) == {shown}
 
 
 def test_a_quality_play_is_a_play_that_lasts(world):
@@ -229,3 +236,81 @@ def test_optimising_quality_plays_learns_from_them_and_a_reward_change_rebuilds_
 def test_an_unknown_reward_is_refused():
     with pytest.raises(ValueError, match="use one of click, play, quality_play"):
         reward_name("watch_time")
+
+
+def test_each_variants_offsets_are_its_rewards_beyond_the_theme_level_model_it_was_folded_against(world):
+    """Per-variant sums (bandit.variants), brute force over two passes: a seen card adds one impression
+    and minus the click stage's prediction (the model the pass started from: the prior's 0 in the first
+    pass, the first pass's ridge solution in the second); a clicked card adds 1 to its click sum and one
+    trial, minus the play stage's prediction, to its play sum; a play adds 1 to its play sum."""
+    viewer, titles = world["viewer"], world["titles"]
+    first = [(titles[0], "romance", "click+play"), (titles[1], "action", "click"), (titles[2], "romance", "")]
+    second = [(titles[0], "romance", ""), (titles[3], "action", "play"), (titles[1], "action", "click")]
+    expected_click: dict[int, list[float]] = {}
+    expected_play: dict[int, list[float]] = {}
+
+    def pass_over(cards) -> None:
+        tokens = [show(viewer, title, theme) for title, theme, _ in cards]
+        for (title, _, what), token in zip(cards, tokens, strict=True):
+            for kind in filter(None, what.split("+")):
+                send(viewer, title, kind, token)
+        (click_precision, click_moment), (play_precision, play_moment) = _stages_now()
+        theta_click = np.linalg.solve(click_precision, click_moment)
+        theta_play = np.linalg.solve(play_precision, play_moment)
+        for (title, theme, what), token in zip(cards, tokens, strict=True):
+            artwork = title.artworks.get(theme=theme).pk
+            x = _features_of(token_impression(token))
+            click, play = expected_click.setdefault(artwork, [0.0, 0.0]), expected_play.setdefault(artwork, [0.0, 0.0])
+            click[0] += 1
+            click[1] -= x @ theta_click
+            if what:  # clicked (a click event, or the play itself)
+                click[1] += 1
+                play[0] += 1
+                play[1] -= x @ theta_play
+            if "play" in what:
+                play[1] += 1
+        bandit_learn(lag=timedelta(0))
+
+    pass_over(first)
+    pass_over(second)
+
+    snapshot = BanditSnapshot.objects.first()
+    click_stats, play_stats = saved_variant_stats(snapshot)
+    for stats, expected in ((click_stats, expected_click), (play_stats, expected_play)):
+        expected = {a: v for a, v in expected.items() if v[0]}
+        assert set(stats.n) == set(expected)
+        for artwork, (n, residual) in expected.items():
+            assert stats.n[artwork] == pytest.approx(n) and stats.residual[artwork] == pytest.approx(residual)
+    # Served: each variant's offset is its residual over (its count + kappa), on top of its theme.
+    published_bandit_forget()
+    model = published_bandit()
+    artwork, (n, residual) = next(iter(expected_click.items()))
+    assert model.click_offsets[artwork][0] == pytest.approx(residual / (n + model.click_kappa))
+
+
+def _stages_now() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(precision, moment) of both stages as the latest snapshot saved them (the prior before any pass)."""
+    snapshot = BanditSnapshot.objects.first()
+    if snapshot is None:
+        space = FeatureSpace(len(ALL_THEMES), layout=2)
+        prior = np.diag([bandit_params().lambda_] * space.base_d + [3000.0] * (space.d - space.base_d))
+        return [(prior, np.zeros(space.d))] * 2
+    return [
+        (state.precision, state.moment)
+        for state in (BanditState.from_bytes(bytes(snapshot.state)), BanditState.from_bytes(bytes(snapshot.play_state)))
+    ]
+
+
+def token_impression(token: str) -> Impression:
+    return Impression.objects.get(id=uuid.UUID(hex=token.partition(".")[0]))
+
+
+def _features_of(impression) -> np.ndarray:
+    taste = np.frombuffer(bytes(PageView.objects.get(pk=impression.page_view_id).taste), dtype=np.float16)
+    space = FeatureSpace(len(ALL_THEMES), layout=2)
+    return space.impression_features(
+        taste.astype(np.float64)[None, :],
+        np.array([THEME_INDEX[impression.theme]]),
+        np.array([DAYPARTS.index(impression.daypart)]),
+        np.array([DEVICES.index(impression.device)]),
+    )[0]
