@@ -1,6 +1,6 @@
 """Simulated viewers through the real site code: a session builds a page (`homepage_build`), fetches
 the lazy rows the viewer scrolls to (`homepage_row`), and clicks or plays by the world's hidden truth
-(`personalization.simulation.ClickWorld`) through `event_submit`, as a browser would.
+(`personalization.simulation.ClickWorld`) through `event_batch_submit`, as a client's batches would.
 
 Three uses (`simulate_traffic`): replaying the same sessions under fixed artwork policies in
 transactions that are rolled back (the bandit against random and the oracle); running sessions
@@ -10,6 +10,7 @@ design with an A/B test of two row rankers (`--interleave`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Callable
@@ -46,7 +47,13 @@ from personalization.selectors.serving import (
 )
 from personalization.selectors.viewers import viewer_history
 from personalization.services.artwork import artwork_chooser, bandit_fresh_start, bandit_learn
-from personalization.services.events import SEEN_REPORT_MAX_CARDS, event_submit, impressions_seen_submit
+from personalization.services.events import (
+    EVENT_BATCH_MAX,
+    SEEN_REPORT_MAX_CARDS,
+    ClientEvent,
+    event_batch_submit,
+    impressions_seen_submit,
+)
 from personalization.services.experiments import experiment_start
 from personalization.services.homepage import homepage_build, homepage_row, viewer_signals
 from personalization.services.rows import rows_learn
@@ -237,7 +244,7 @@ def observe(run: Run, world: ClickWorld, viewer: Viewer, rows, context, number: 
     """What the viewer sees of the page's rows and what they click and play, by the world's truth.
 
     `rows`: (row number, kind, row genre, cards as (title id, theme, artwork id, position, token),
-    interleaving teams). Clicks with a token are queued for `event_submit` (after their delay)."""
+    interleaving teams). Clicks with a token are queued for `event_batch_submit` (after their delay)."""
     snapshot = catalog_snapshot()
     keys = title_keys(snapshot)
     daypart, device = context.daypart, context.device
@@ -311,15 +318,21 @@ def _clicks(run: Run) -> int:
 
 
 def deliver_events(run: Run, now: int | None) -> None:
-    """Submit the clicks (and plays) due by session `now` (None: all) through `event_submit`."""
+    """Submit the clicks (and plays) due by session `now` (None: all), in order, as a client's batches
+    (`event_batch_submit`: one per run of the same viewer's events)."""
     due = [e for e in run.pending if now is None or e[0] <= now]
     if not due:
         return
     run.pending = [e for e in run.pending if not (now is None or e[0] <= now)]
-    for _, profile, title_id, token, played in due:
-        event_submit(profile=profile, title_id=title_id, kind=Event.Kind.CLICK, impression=token)
-        if played:
-            event_submit(profile=profile, title_id=title_id, kind=Event.Kind.PLAY, impression=token)
+    for _, group in itertools.groupby(due, key=lambda e: e[1].pk):
+        group = list(group)
+        events = []
+        for _, _, title_id, token, played in group:
+            events.append(ClientEvent(Event.Kind.CLICK, title_id, token))
+            if played:
+                events.append(ClientEvent(Event.Kind.PLAY, title_id, token))
+        for start in range(0, len(events), EVENT_BATCH_MAX):
+            event_batch_submit(profile=group[0][1], events=events[start : start + EVENT_BATCH_MAX])
 
 
 # The bandit's design in the replays: the live one (bandit.design: layout, context prior, stages) and
@@ -600,7 +613,7 @@ def replay(
     go, random, the oracle), from a fresh state, with no live experiment; everything is rolled back.
 
     engine "site": every page through `homepage_build`/`homepage_row`, impressions logged, clicks and
-    plays through `event_submit`. engine "fast": the same plans, choosers, truth and learners without
+    plays through `event_batch_submit`. engine "fast": the same plans, choosers, truth and learners without
     the database (`fast_session_run`), for tuning and multi-seed reports."""
     policy = LEARNERS.get(label, label)
     if reward not in REWARDS:
