@@ -293,7 +293,13 @@ def _events_record(*, profile: Profile, checked: list[tuple[ClientEvent, uuid.UU
     engagements = _engagements_locked(
         profile=profile, title_ids=[e.title_id for e in kept if e.kind != Event.Kind.CLICK]
     )
-    played, quality_done = _plays_within_window(profile=profile, plays=[e for e in kept if e.kind == Event.Kind.PLAY])
+    plays = [e for e in kept if e.kind == Event.Kind.PLAY]
+    progress = {t: e.progress for t, e in engagements.items()}
+    for row in plays:
+        progress[row.title_id] = min(1.0, progress[row.title_id] + PLAY_STEP)
+    # Only titles whose progress reaches the threshold in this batch can get quality plays.
+    watched = {t for t, p in progress.items() if p >= QUALITY_PLAY_PROGRESS}
+    played, quality_done = _plays_within_window(profile=profile, plays=[e for e in plays if e.title_id in watched])
     rows: list[Event] = []  # the events to insert, quality plays right after the play that made them
     changed = {"updated_at"}
     stamp = None
@@ -310,7 +316,7 @@ def _events_record(*, profile: Profile, checked: list[tuple[ClientEvent, uuid.UU
             changed.update(("plays", "progress"))
             engagement.plays += 1
             engagement.progress = min(1.0, engagement.progress + PLAY_STEP)
-            if row.impression_id is not None:
+            if row.impression_id is not None and row.title_id in played:
                 played[row.title_id].add(row.impression_id)
             if engagement.progress >= QUALITY_PLAY_PROGRESS:  # as rewards.quality_plays_record
                 for impression_id in sorted(played[row.title_id] - quality_done):

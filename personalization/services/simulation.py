@@ -1,5 +1,5 @@
 """Simulated viewers through the real site code: a session builds a page (`homepage_build`), fetches
-the lazy rows the viewer scrolls to (`homepage_row`), and clicks or plays by the world's hidden truth
+the lazy rows the viewer scrolls to (`homepage_rows`), and clicks or plays by the world's hidden truth
 (`personalization.simulation.ClickWorld`) through `event_batch_submit`, as a client's batches would.
 
 Three uses (`simulate_traffic`): replaying the same sessions under fixed artwork policies in
@@ -20,6 +20,7 @@ from datetime import timedelta
 import numpy as np
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.models import Title
 from catalog.selectors import catalog_snapshot
@@ -55,7 +56,8 @@ from personalization.services.events import (
     impressions_seen_submit,
 )
 from personalization.services.experiments import experiment_start
-from personalization.services.homepage import homepage_build, homepage_row, viewer_signals
+from personalization.services.homepage import LAZY_ROWS_AT_ONCE, homepage_build, homepage_rows, viewer_signals
+from personalization.services.partitions import impressions_analyze
 from personalization.services.rows import rows_learn
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec
 
@@ -175,15 +177,21 @@ def session_run(
     page_interleaved = interleaved
     if page.hero:
         rows.append((0, "hero", "", (page.hero,), ()))
-    lazy_seen = 0
+    # The viewer scrolls through spec.lazy_rows lazy rows: fetched together, as a client that asks for
+    # the next few rows at once does (the same rows and impressions as one request each).
+    reached = [row.index for row in page.rows if row.lazy][: spec.lazy_rows]
+    filled = {}
+    for start in range(0, len(reached), LAZY_ROWS_AT_ONCE):
+        indexes = reached[start : start + LAZY_ROWS_AT_ONCE]
+        fetched = homepage_rows(
+            profile=profile, page_view_id=page.page_view_id, indexes=indexes, chooser_factory=factory
+        )
+        filled.update(zip(indexes, fetched, strict=True))
     for row in page.rows:
         if row.lazy:
-            if lazy_seen == spec.lazy_rows:
+            if row.index not in filled:
                 break
-            lazy_seen += 1
-            row = homepage_row(
-                profile=profile, page_view_id=page.page_view_id, index=row.index, chooser_factory=factory
-            )
+            row = filled[row.index]
         rows.append((row.index + 1, row.kind, _row_genre(row.key), row.cards, teams_of(row.index)))
     shown = [
         (row_number, kind, genre, [(c.title_id, c.theme, c.artwork_id, c.position, c.impression) for c in cards], teams)
@@ -612,7 +620,7 @@ def replay(
     """The sessions under one artwork policy (LEARNERS: the bandit and its peers learning as they
     go, random, the oracle), from a fresh state, with no live experiment; everything is rolled back.
 
-    engine "site": every page through `homepage_build`/`homepage_row`, impressions logged, clicks and
+    engine "site": every page through `homepage_build`/`homepage_rows`, impressions logged, clicks and
     plays through `event_batch_submit`. engine "fast": the same plans, choosers, truth and learners without
     the database (`fast_session_run`), for tuning and multi-seed reports."""
     policy = LEARNERS.get(label, label)
@@ -648,6 +656,8 @@ def replay(
                     )  # fmt: skip
                 else:
                     session_run(spec, profile, factory=factory, viewer=viewer, world=world, run=run, number=number)
+                    if number == 1:
+                        impressions_analyze(timezone.now())  # no statistics see the replay's uncommitted rows
                 if learner is not None and number % learn_every == 0:
                     learner.learn(run, number)
                     run.learning_passes += 1

@@ -13,7 +13,7 @@
         against an A/B test of the same two (both rolled back)
 
 Each session is one MovieLens viewer's visit: `homepage_build`, the lazy rows they scroll to
-(`homepage_row`), impressions logged through Celery (run eagerly here), clicks and plays through
+(`homepage_rows`), impressions logged through Celery (run eagerly here), clicks and plays through
 `event_batch_submit` (a client's batches), and the bandit's learning pass every `--learn-every`
 sessions. The last stdout line is one JSON object; progress goes to stderr.
 """
