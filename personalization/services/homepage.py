@@ -209,9 +209,8 @@ def homepage_row(
     *, profile: Profile, page_view_id: str, index: int, chooser_factory: ChooserFactory = artwork_chooser
 ) -> Row:
     """Fill one lazy row of an earlier page view (and log its impressions)."""
-    return homepage_rows(profile=profile, page_view_id=page_view_id, indexes=[index], chooser_factory=chooser_factory)[
-        0
-    ]
+    (row,) = homepage_rows(profile=profile, page_view_id=page_view_id, indexes=[index], chooser_factory=chooser_factory)
+    return row
 
 
 LAZY_ROWS_AT_ONCE = 10  # a client scrolling fast (a TV's page-down) asks for the next few rows together
