@@ -7,6 +7,7 @@ from rest_framework import serializers
 from catalog.models import Title
 from personalization.context import DAYPARTS, DEVICES
 from personalization.models import Profile
+from personalization.services.events import EVENT_BATCH_MAX
 
 
 class ProfileOutput(serializers.ModelSerializer):
@@ -84,6 +85,15 @@ class EventInput(serializers.Serializer):
     )
 
 
+class EventBatchInput(serializers.Serializer):
+    events = EventInput(
+        many=True,
+        allow_empty=False,
+        max_length=EVENT_BATCH_MAX,
+        help_text=f"The events in the order they happened, 1-{EVENT_BATCH_MAX}.",
+    )
+
+
 class ProfileInput(serializers.Serializer):
     name = serializers.CharField(max_length=40, help_text="1-40 characters.")
 
@@ -104,6 +114,21 @@ class EventOutput(serializers.Serializer):
     title = serializers.IntegerField(source="title_id")
     impression_id = serializers.UUIDField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+class EventResultOutput(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["recorded", "duplicate"],
+        help_text="duplicate: this card's click or play was already recorded (earlier, or earlier in the batch); "
+        "nothing changed.",
+    )
+    event = EventOutput(allow_null=True, help_text="The event recorded (null for a duplicate).")
+
+
+class EventBatchOutput(serializers.Serializer):
+    recorded = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    results = EventResultOutput(many=True, help_text="One per event sent, in the same order.")
 
 
 class SeenCardInput(serializers.Serializer):

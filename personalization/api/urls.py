@@ -12,6 +12,7 @@ urlpatterns = [
         name="api-homepage-row",
     ),
     path("profiles/<int:pk>/events/", views.EventCreateApi.as_view(), name="api-events"),
+    path("profiles/<int:pk>/events/batch/", views.EventBatchApi.as_view(), name="api-events-batch"),
     path("profiles/<int:pk>/seen/", views.SeenApi.as_view(), name="api-seen"),
     path("titles/", views.TitleListApi.as_view(), name="api-titles"),
     path("titles/<int:pk>/", views.TitleDetailApi.as_view(), name="api-title"),

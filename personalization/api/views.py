@@ -22,6 +22,8 @@ from rest_framework.views import APIView
 from catalog.models import Title
 from personalization.api.serializers import (
     ErrorOutput,
+    EventBatchInput,
+    EventBatchOutput,
     EventInput,
     EventOutput,
     HomepageQuery,
@@ -36,7 +38,7 @@ from personalization.api.serializers import (
 )
 from personalization.http import own_account, own_account_id, profile_for_request, viewing_context
 from personalization.selectors.viewers import visible_profiles
-from personalization.services.events import event_submit, impressions_seen_submit
+from personalization.services.events import ClientEvent, event_batch_submit, event_submit, impressions_seen_submit
 from personalization.services.homepage import homepage_build, homepage_row
 from personalization.services.profiles import profile_create
 
@@ -158,6 +160,38 @@ class EventCreateApi(APIView):
             impression=data.validated_data["impression"],
         )
         return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class EventBatchApi(APIView):
+    """Record several events at once (signed in), in the order they happened: what a client queued while
+    offline, or sends together. Recorded exactly as the events one by one would be, in one transaction.
+    One invalid event refuses the whole batch (400, or 410 for a card of an expired page; the message
+    says which event) and nothing is written; a click or play already recorded for its card is not an
+    error here: its result says "duplicate" and it changed nothing."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "events"
+
+    @extend_schema(request=EventBatchInput, responses={200: EventBatchOutput, 410: ErrorOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        profile = profile_for_request(request, pk)
+        data = EventBatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = event_batch_submit(
+            profile=profile,
+            events=[ClientEvent(e["type"], e["title"], e["impression"]) for e in data.validated_data["events"]],
+        )
+        return Response(
+            EventBatchOutput(
+                {
+                    "recorded": result.recorded,
+                    "duplicates": result.duplicates,
+                    "results": [
+                        {"status": "recorded" if event else "duplicate", "event": event} for event in result.events
+                    ],
+                }
+            ).data
+        )
 
 
 class SeenApi(APIView):

@@ -7,11 +7,15 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import int_to_base36 as base36
 
@@ -20,8 +24,8 @@ from personalization.models import Engagement, Event, Profile
 from personalization.page import PAGE_PLAN_TTL
 from personalization.selectors.viewers import history_changed_key
 from personalization.services.impressions import SeenResult, impressions_mark_seen
-from personalization.services.rewards import quality_plays_record
-from streamflix.errors import Conflict, Gone, InvalidInput, clip
+from personalization.services.rewards import QUALITY_PLAY_PROGRESS, QUALITY_PLAY_WINDOW, quality_plays_record
+from streamflix.errors import ApplicationError, Conflict, Gone, InvalidInput, clip
 
 PLAY_STEP = 0.3  # each press of Play "watches" this share of the title, so Continue Watching fills up
 ONBOARDING_MINIMUM = 3
@@ -174,15 +178,206 @@ def impressions_seen_submit(*, profile: Profile, cards: list) -> SeenResult:
 
 def event_submit(*, profile: Profile, title_id: int, kind: str, impression: str = "") -> Event:
     """Validate a client's event completely, then record it: a refusal writes nothing."""
+    _kind_check(kind)
+    title = Title.objects.available().filter(pk=title_id).first()
+    if title is None:
+        raise InvalidInput(f"There is no title {title_id}.", code="bad_title")
+    impression_id = _impression_check(profile=profile, title_id=title.pk, kind=kind, impression=impression)
+    event, _ = event_record(profile=profile, title=title, kind=kind, impression_id=impression_id)
+    return event
+
+
+def _kind_check(kind: str) -> None:
     if kind not in CLIENT_EVENT_KINDS:
         raise InvalidInput(
             f"Unknown event type {clip(str(kind))!r}; use one of {', '.join(CLIENT_EVENT_KINDS)}.", code="bad_kind"
         )
-    title = Title.objects.available().filter(pk=title_id).first()
-    if title is None:
-        raise InvalidInput(f"There is no title {title_id}.", code="bad_title")
-    impression_id = impression_verify(impression, profile_id=profile.pk, title_id=title.pk) if impression else None
+
+
+def _impression_check(*, profile: Profile, title_id: int, kind: str, impression: str) -> uuid.UUID | None:
+    impression_id = impression_verify(impression, profile_id=profile.pk, title_id=title_id) if impression else None
     if kind == Event.Kind.CLICK and impression_id is None:
         raise InvalidInput("A click needs the impression it was made on.", code="missing_impression")
-    event, _ = event_record(profile=profile, title=title, kind=kind, impression_id=impression_id)
-    return event
+    return impression_id
+
+
+# A batch of events ------------------------------------------------------------------------
+# A client that queued what the viewer did (a TV app offline for a while) sends it in one request;
+# the simulator sends a session's clicks and plays the same way. The batch is recorded as the
+# events one by one would be (`event_submit` each, in order), in one transaction and a handful of
+# queries instead of ~8 per event.
+
+EVENT_BATCH_MAX = 100
+_ONCE_PER_IMPRESSION = frozenset((Event.Kind.CLICK, Event.Kind.PLAY, Event.Kind.QUALITY_PLAY))  # the constraint's
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """One event as a client sends it: the API's {"type", "title", "impression"}."""
+
+    kind: str
+    title_id: int
+    impression: str = ""
+
+
+@dataclass(frozen=True)
+class EventBatchResult:
+    """Per event sent, in order: the Event recorded, or None for a duplicate (a click or play already
+    recorded for that card, in the log or earlier in the batch: as `event_submit`'s Conflict, it
+    changed nothing)."""
+
+    events: tuple[Event | None, ...]
+
+    @property
+    def recorded(self) -> int:
+        return sum(event is not None for event in self.events)
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.events) - self.recorded
+
+
+def event_batch_submit(*, profile: Profile, events: Sequence[ClientEvent]) -> EventBatchResult:
+    """Validate every event, then record them in order in one transaction: the same rows as
+    `event_submit` called for each in turn (events, quality plays, engagement, seen marks), except that
+    a duplicate is reported in the result instead of raised. One invalid event refuses the whole batch
+    (its number in the message) and nothing is written."""
+    if not isinstance(events, Sequence) or isinstance(events, str) or not events:
+        raise InvalidInput("An event batch is a non-empty list of events.", code="bad_batch")
+    if len(events) > EVENT_BATCH_MAX:
+        raise InvalidInput(
+            f"An event batch holds at most {EVENT_BATCH_MAX} events ({len(events)} sent); send it in parts.",
+            code="bad_batch",
+        )
+    if not all(isinstance(e, ClientEvent) and type(e.title_id) is int for e in events):
+        raise InvalidInput("An event batch is a list of {type, title, impression}.", code="bad_batch")
+    available = set(Title.objects.available().filter(pk__in={e.title_id for e in events}).values_list("pk", flat=True))
+    checked: list[tuple[ClientEvent, uuid.UUID | None]] = []
+    for number, event in enumerate(events, start=1):
+        try:
+            _kind_check(event.kind)
+            if event.title_id not in available:
+                raise InvalidInput(f"There is no title {event.title_id}.", code="bad_title")
+            impression_id = _impression_check(
+                profile=profile, title_id=event.title_id, kind=event.kind, impression=event.impression
+            )
+        except ApplicationError as error:
+            raise type(error)(f"Event {number} of the batch: {error.message}", code=error.code) from None
+        checked.append((event, impression_id))
+    try:
+        return _events_record(profile=profile, checked=checked)
+    except IntegrityError:  # a concurrent request recorded one of these clicks or plays first: look again
+        return _events_record(profile=profile, checked=checked)
+
+
+@transaction.atomic
+def _events_record(*, profile: Profile, checked: list[tuple[ClientEvent, uuid.UUID | None]]) -> EventBatchResult:
+    """`event_record` for each checked event in turn, with the batch's reads and writes done together."""
+    impressions = {i for _, i in checked if i is not None}
+    taken = set(
+        Event.objects.filter(impression_id__in=impressions, kind__in=_ONCE_PER_IMPRESSION).values_list(
+            "impression_id", "kind"
+        )
+    )
+    results: list[Event | None] = []
+    kept: list[Event] = []
+    for event, impression_id in checked:
+        if impression_id is not None and event.kind in _ONCE_PER_IMPRESSION:
+            if (impression_id, event.kind) in taken:  # what the constraint refuses one by one
+                results.append(None)
+                continue
+            taken.add((impression_id, event.kind))
+        row = Event(profile=profile, title_id=event.title_id, kind=event.kind, impression_id=impression_id)
+        results.append(row)
+        kept.append(row)
+    engagements = _engagements_locked(
+        profile=profile, title_ids=[e.title_id for e in kept if e.kind != Event.Kind.CLICK]
+    )
+    plays = [e for e in kept if e.kind == Event.Kind.PLAY]
+    progress = {t: e.progress for t, e in engagements.items()}
+    for row in plays:
+        progress[row.title_id] = min(1.0, progress[row.title_id] + PLAY_STEP)
+    # Only titles whose progress reaches the threshold in this batch can get quality plays.
+    watched = {t for t, p in progress.items() if p >= QUALITY_PLAY_PROGRESS}
+    played, quality_done = _plays_within_window(profile=profile, plays=[e for e in plays if e.title_id in watched])
+    rows: list[Event] = []  # the events to insert, quality plays right after the play that made them
+    changed = {"updated_at"}
+    stamp = None
+    for row in kept:
+        rows.append(row)
+        if row.kind == Event.Kind.CLICK:
+            continue
+        # Strictly increasing, as one transaction per event would leave them: the history reads its
+        # engagements most recently updated first ("Because you watched" the latest).
+        stamp = _after(stamp)
+        engagement = engagements[row.title_id]
+        engagement.updated_at = stamp
+        if row.kind == Event.Kind.PLAY:
+            changed.update(("plays", "progress"))
+            engagement.plays += 1
+            engagement.progress = min(1.0, engagement.progress + PLAY_STEP)
+            if row.impression_id is not None and row.title_id in played:
+                played[row.title_id].add(row.impression_id)
+            if engagement.progress >= QUALITY_PLAY_PROGRESS:  # as rewards.quality_plays_record
+                for impression_id in sorted(played[row.title_id] - quality_done):
+                    rows.append(
+                        Event(
+                            profile=profile,
+                            title_id=row.title_id,
+                            kind=Event.Kind.QUALITY_PLAY,
+                            impression_id=impression_id,
+                        )
+                    )
+                    quality_done.add(impression_id)
+        else:
+            for field, value in _STATE_CHANGES[row.kind].items():
+                setattr(engagement, field, value)
+                changed.add(field)
+    Event.objects.bulk_create(rows)
+    if engagements:
+        Engagement.objects.bulk_update(list(engagements.values()), sorted(changed))
+    # Acting on a card proves it was on screen, whatever the seen report says.
+    impressions_mark_seen([row.impression_id for row in kept if row.impression_id is not None])
+    if engagements:
+        transaction.on_commit(lambda: cache.set(history_changed_key(profile.pk), time.time(), None))
+    return EventBatchResult(tuple(results))
+
+
+def _engagements_locked(*, profile: Profile, title_ids: list[int]) -> dict[int, Engagement]:
+    """The viewer's engagement with each title, created where missing (in the order given, as one by
+    one) and locked for this transaction, as `event_record`'s select_for_update().get_or_create."""
+    if not title_ids:
+        return {}
+    wanted = list(dict.fromkeys(title_ids))
+    Engagement.objects.bulk_create([Engagement(profile=profile, title_id=t) for t in wanted], ignore_conflicts=True)
+    return {e.title_id: e for e in Engagement.objects.select_for_update().filter(profile=profile, title_id__in=wanted)}
+
+
+def _plays_within_window(*, profile: Profile, plays: list[Event]) -> tuple[dict[int, set], set]:
+    """For the titles played in the batch: the cards the viewer pressed Play on within the quality-play
+    window (title id -> impression ids), and which of those already have their quality play."""
+    played: dict[int, set] = {row.title_id: set() for row in plays}
+    if not played:
+        return played, set()
+    since = timezone.now() - QUALITY_PLAY_WINDOW
+    earlier = Event.objects.filter(
+        profile=profile,
+        title_id__in=played,
+        kind=Event.Kind.PLAY,
+        impression_id__isnull=False,
+        created_at__gte=since,
+    ).values_list("title_id", "impression_id")
+    for title_id, impression_id in earlier:
+        played[title_id].add(impression_id)
+    candidates = set().union(*played.values()) | {row.impression_id for row in plays if row.impression_id}
+    done = set(
+        Event.objects.filter(kind=Event.Kind.QUALITY_PLAY, impression_id__in=candidates).values_list(
+            "impression_id", flat=True
+        )
+    )
+    return played, done
+
+
+def _after(stamp: datetime | None) -> datetime:
+    now = timezone.now()
+    return now if stamp is None or now > stamp else stamp + timedelta(microseconds=1)

@@ -3,14 +3,16 @@
 history + active model -> personal signals -> row plan (rows ordered by ROW_POLICY: the learned row
 model's Plackett-Luce draw, or the rules) -> artwork per card (one policy call for the
 whole page) -> plain `Page` data, and one impression message for the cards shown. The first rows are
-filled now; the rest when the viewer scrolls to them (`homepage_row`), from the `PagePlan` kept in the
-cache under the page view id, so a lazy row shows what was decided with the page.
+filled now; the rest when the viewer scrolls to them (`homepage_row`, or several at once with
+`homepage_rows`), from the `PagePlan` kept in the cache under the page view id, so a lazy row shows
+what was decided with the page.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 
 import numpy as np
 from django.conf import settings
@@ -51,6 +53,7 @@ from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser
 from personalization.services.events import impression_token
 from personalization.services.impressions import ShownCard, impressions_log_page
+from streamflix.errors import InvalidInput
 
 
 def homepage_build(
@@ -206,30 +209,51 @@ def homepage_row(
     *, profile: Profile, page_view_id: str, index: int, chooser_factory: ChooserFactory = artwork_chooser
 ) -> Row:
     """Fill one lazy row of an earlier page view (and log its impressions)."""
+    (row,) = homepage_rows(profile=profile, page_view_id=page_view_id, indexes=[index], chooser_factory=chooser_factory)
+    return row
+
+
+LAZY_ROWS_AT_ONCE = 10  # a client scrolling fast (a TV's page-down) asks for the next few rows together
+
+
+def homepage_rows(
+    *,
+    profile: Profile,
+    page_view_id: str,
+    indexes: Sequence[int],
+    chooser_factory: ChooserFactory = artwork_chooser,
+) -> list[Row]:
+    """Fill lazy rows of an earlier page view, each as `homepage_row` would, and log the impressions of
+    those not logged before as one batch."""
+    if not 0 < len(indexes) <= LAZY_ROWS_AT_ONCE:
+        raise InvalidInput(f"Ask for 1-{LAZY_ROWS_AT_ONCE} rows at once ({len(indexes)} asked).", code="bad_rows")
     plan = PagePlan.from_dict(cache.get(_plan_key(page_view_id)))
     if plan.profile_id != profile.pk:  # a stranger's page view is as good as gone
         raise PageExpired(f"This page was built for another profile; you are watching as {profile.name} now.")
-    row_plan = plan.row(index)
+    row_plans = [plan.row(index) for index in indexes]
     snapshot = catalog_snapshot()
-    choices = planned_choices(snapshot, row_plan.title_ids, plan.artwork.get(index, ()))
-    stale = [i for i, choice in enumerate(choices) if choice is None]
-    if stale:  # artwork retired since the page was planned: choose afresh for those cards
-        chooser = chooser_factory(
-            taste=np.asarray(plan.taste),
-            snapshot=snapshot,
-            context=plan.context,
-            page_view_id=page_view_id,
-            policy_name=plan.policy,
-        )
-        for i, choice in zip(stale, chooser.choose([row_plan.title_ids[i] for i in stale]), strict=True):
-            choices[i] = choice
-    shown: list[ShownCard] = []
-    row = _row(snapshot, plan, index, choices, shown)
-    # A row is logged once per page view, however often it is fetched again (a reload, a retry); its
-    # cards' impression ids are the same each time, so even a second batch would insert nothing.
-    if cache.add(f"{_plan_key(page_view_id)}:row:{index}", True, PAGE_PLAN_TTL):
-        impressions_log_page(plan, shown)
-    return row
+    rows, shown = [], []
+    for index, row_plan in zip(indexes, row_plans, strict=True):
+        choices = planned_choices(snapshot, row_plan.title_ids, plan.artwork.get(index, ()))
+        stale = [i for i, choice in enumerate(choices) if choice is None]
+        if stale:  # artwork retired since the page was planned: choose afresh for those cards
+            chooser = chooser_factory(
+                taste=np.asarray(plan.taste),
+                snapshot=snapshot,
+                context=plan.context,
+                page_view_id=page_view_id,
+                policy_name=plan.policy,
+            )
+            for i, choice in zip(stale, chooser.choose([row_plan.title_ids[i] for i in stale]), strict=True):
+                choices[i] = choice
+        row_shown: list[ShownCard] = []
+        rows.append(_row(snapshot, plan, index, choices, row_shown))
+        # A row is logged once per page view, however often it is fetched again (a reload, a retry); its
+        # cards' impression ids are the same each time, so even a second batch would insert nothing.
+        if cache.add(f"{_plan_key(page_view_id)}:row:{index}", True, PAGE_PLAN_TTL):
+            shown.extend(row_shown)
+    impressions_log_page(plan, shown)
+    return rows
 
 
 def _plan_key(page_view_id: str) -> str:

@@ -396,7 +396,10 @@ def impressions_mark_seen(impression_ids: Iterable[uuid.UUID]) -> SeenResult:
     if not ids:
         return SeenResult(0, 0, 0)
     newly = Impression.objects.filter(id__in=ids, seen_at__isnull=True).update(seen_at=Now())
-    missing = ids - set(Impression.objects.filter(id__in=ids).values_list("id", flat=True))
+    # Each id is one row at most (the insert's guard): if every id was marked, every row is in.
+    missing = set()
+    if newly < len(ids):
+        missing = ids - set(Impression.objects.filter(id__in=ids).values_list("id", flat=True))
     present = len(ids) - len(missing)
     if missing:
         ImpressionSeenPending.objects.bulk_create(

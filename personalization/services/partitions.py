@@ -120,3 +120,19 @@ def impression_partition_drop_if(partition: Partition, *, expected_rows: int) ->
             return False
         cursor.execute(f'DROP TABLE "{partition.name}"')
     return True
+
+
+def impressions_analyze(now: datetime) -> None:
+    """Refresh PostgreSQL's statistics of the partition that takes the impressions shown at `now` (the
+    DEFAULT one if that day has none); a no-op elsewhere.
+
+    For a transaction that logs many impressions before it ends (a simulated replay, rolled back):
+    autovacuum cannot see its rows, so without this the planner knows nothing of them (a day's new
+    partition has no statistics at all) and marks seen impressions by scanning the partition whole.
+    Run inside that transaction, ANALYZE counts its rows, and its statistics roll back with it."""
+    if not impressions_partitioned():
+        return
+    day = now.astimezone(UTC).date()
+    name = partition_name(day) if day in {p.day for p in impression_partitions()} else DEFAULT_PARTITION
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{name}"')

@@ -1,6 +1,6 @@
 """Simulated viewers through the real site code: a session builds a page (`homepage_build`), fetches
-the lazy rows the viewer scrolls to (`homepage_row`), and clicks or plays by the world's hidden truth
-(`personalization.simulation.ClickWorld`) through `event_submit`, as a browser would.
+the lazy rows the viewer scrolls to (`homepage_rows`), and clicks or plays by the world's hidden truth
+(`personalization.simulation.ClickWorld`) through `event_batch_submit`, as a client's batches would.
 
 Three uses (`simulate_traffic`): replaying the same sessions under fixed artwork policies in
 transactions that are rolled back (the bandit against random and the oracle); running sessions
@@ -10,6 +10,7 @@ design with an A/B test of two row rankers (`--interleave`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from datetime import timedelta
 import numpy as np
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.models import Title
 from catalog.selectors import catalog_snapshot
@@ -46,9 +48,16 @@ from personalization.selectors.serving import (
 )
 from personalization.selectors.viewers import viewer_history
 from personalization.services.artwork import artwork_chooser, bandit_fresh_start, bandit_learn
-from personalization.services.events import SEEN_REPORT_MAX_CARDS, event_submit, impressions_seen_submit
+from personalization.services.events import (
+    EVENT_BATCH_MAX,
+    SEEN_REPORT_MAX_CARDS,
+    ClientEvent,
+    event_batch_submit,
+    impressions_seen_submit,
+)
 from personalization.services.experiments import experiment_start
-from personalization.services.homepage import homepage_build, homepage_row, viewer_signals
+from personalization.services.homepage import LAZY_ROWS_AT_ONCE, homepage_build, homepage_rows, viewer_signals
+from personalization.services.partitions import impressions_analyze
 from personalization.services.rows import rows_learn
 from personalization.simulation import ClickWorld, OracleChooser, SessionSpec
 
@@ -168,15 +177,21 @@ def session_run(
     page_interleaved = interleaved
     if page.hero:
         rows.append((0, "hero", "", (page.hero,), ()))
-    lazy_seen = 0
+    # The viewer scrolls through spec.lazy_rows lazy rows: fetched together, as a client that asks for
+    # the next few rows at once does (the same rows and impressions as one request each).
+    reached = [row.index for row in page.rows if row.lazy][: spec.lazy_rows]
+    filled = {}
+    for start in range(0, len(reached), LAZY_ROWS_AT_ONCE):
+        indexes = reached[start : start + LAZY_ROWS_AT_ONCE]
+        fetched = homepage_rows(
+            profile=profile, page_view_id=page.page_view_id, indexes=indexes, chooser_factory=factory
+        )
+        filled.update(zip(indexes, fetched, strict=True))
     for row in page.rows:
         if row.lazy:
-            if lazy_seen == spec.lazy_rows:
+            if row.index not in filled:
                 break
-            lazy_seen += 1
-            row = homepage_row(
-                profile=profile, page_view_id=page.page_view_id, index=row.index, chooser_factory=factory
-            )
+            row = filled[row.index]
         rows.append((row.index + 1, row.kind, _row_genre(row.key), row.cards, teams_of(row.index)))
     shown = [
         (row_number, kind, genre, [(c.title_id, c.theme, c.artwork_id, c.position, c.impression) for c in cards], teams)
@@ -237,7 +252,7 @@ def observe(run: Run, world: ClickWorld, viewer: Viewer, rows, context, number: 
     """What the viewer sees of the page's rows and what they click and play, by the world's truth.
 
     `rows`: (row number, kind, row genre, cards as (title id, theme, artwork id, position, token),
-    interleaving teams). Clicks with a token are queued for `event_submit` (after their delay)."""
+    interleaving teams). Clicks with a token are queued for `event_batch_submit` (after their delay)."""
     snapshot = catalog_snapshot()
     keys = title_keys(snapshot)
     daypart, device = context.daypart, context.device
@@ -311,15 +326,21 @@ def _clicks(run: Run) -> int:
 
 
 def deliver_events(run: Run, now: int | None) -> None:
-    """Submit the clicks (and plays) due by session `now` (None: all) through `event_submit`."""
+    """Submit the clicks (and plays) due by session `now` (None: all), in order, as a client's batches
+    (`event_batch_submit`: one per run of the same viewer's events)."""
     due = [e for e in run.pending if now is None or e[0] <= now]
     if not due:
         return
     run.pending = [e for e in run.pending if not (now is None or e[0] <= now)]
-    for _, profile, title_id, token, played in due:
-        event_submit(profile=profile, title_id=title_id, kind=Event.Kind.CLICK, impression=token)
-        if played:
-            event_submit(profile=profile, title_id=title_id, kind=Event.Kind.PLAY, impression=token)
+    for _, group in itertools.groupby(due, key=lambda e: e[1].pk):
+        group = list(group)
+        events = []
+        for _, _, title_id, token, played in group:
+            events.append(ClientEvent(Event.Kind.CLICK, title_id, token))
+            if played:
+                events.append(ClientEvent(Event.Kind.PLAY, title_id, token))
+        for start in range(0, len(events), EVENT_BATCH_MAX):
+            event_batch_submit(profile=group[0][1], events=events[start : start + EVENT_BATCH_MAX])
 
 
 # The bandit's design in the replays: the live one (bandit.design: layout, context prior, stages,
@@ -595,8 +616,8 @@ def replay(
     """The sessions under one artwork policy (LEARNERS: the bandit and its peers learning as they
     go, random, the oracle), from a fresh state, with no live experiment; everything is rolled back.
 
-    engine "site": every page through `homepage_build`/`homepage_row`, impressions logged, clicks and
-    plays through `event_submit`. engine "fast": the same plans, choosers, truth and learners without
+    engine "site": every page through `homepage_build`/`homepage_rows`, impressions logged, clicks and
+    plays through `event_batch_submit`. engine "fast": the same plans, choosers, truth and learners without
     the database (`fast_session_run`), for tuning and multi-seed reports."""
     policy = LEARNERS.get(label, label)
     if reward not in REWARDS:
@@ -631,6 +652,8 @@ def replay(
                     )  # fmt: skip
                 else:
                     session_run(spec, profile, factory=factory, viewer=viewer, world=world, run=run, number=number)
+                    if number == 1:
+                        impressions_analyze(timezone.now())  # no statistics see the replay's uncommitted rows
                 if learner is not None and number % learn_every == 0:
                     learner.learn(run, number)
                     run.learning_passes += 1

@@ -17,6 +17,7 @@ from personalization.services.partitions import (
     DEFAULT_PARTITION,
     impression_partitions,
     impression_partitions_ensure,
+    impressions_analyze,
     impressions_partitioned,
     partition_name,
 )
@@ -80,6 +81,29 @@ def test_rows_land_in_their_days_partition_and_unknown_days_in_the_default_one(s
     # A redelivery changes nothing, whatever time a duplicate id claims.
     assert impressions_ingest([today, {**ancient, "shown_at": timezone.now().isoformat()}]) == 0
     assert Impression.objects.count() == 4
+
+
+def _id_statistics(table: str):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_distinct FROM pg_stats WHERE tablename = %s AND attname = 'id'", [table])
+        row = cursor.fetchone()
+    return row and row[0]
+
+
+def test_analyzing_gives_the_planner_statistics_of_rows_this_transaction_logged(setting):
+    first, profile = setting
+    now = timezone.now()
+    impressions_ingest([_batch(30, shown_at=now, profile_id=profile, first_title=first)])
+    impressions_ingest([_batch(3, shown_at=now - timedelta(days=400), profile_id=profile, first_title=first)])
+    today = partition_name(now.astimezone(UTC).date())
+    assert _id_statistics(today) is None  # nobody has analyzed the rows this (test) transaction holds
+
+    impressions_analyze(now)
+
+    assert _id_statistics(today) == -1.0  # ids all distinct: a seen report looks them up by the key
+    assert _id_statistics(DEFAULT_PARTITION) is None  # only the partition taking impressions now
+    impressions_analyze(now - timedelta(days=400))  # a day without a partition: the DEFAULT one takes it
+    assert _id_statistics(DEFAULT_PARTITION) == -1.0
 
 
 def test_creating_a_days_partition_moves_that_days_rows_out_of_the_default_partition(setting):
