@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from personalization.recommender.order import ScoreCounts, SortedKeys
 from personalization.recommender.params import RecommenderParams
 
 DAY = 86_400.0
@@ -65,6 +66,7 @@ FEATURES: tuple[tuple[str, str], ...] = (
     ("log_history", "viewer"),
     ("days_since_active", "viewer"),
 )
+RANKED = ("ease", "stars", "implicit")  # the generators with a rank feature
 GENERATORS: tuple[tuple[str, str], ...] = (
     ("ease", "ease"),
     ("stars", "surprise"),
@@ -94,6 +96,7 @@ class ItemArrays:
     # Derived: the viewer-independent generators' items best first (ties to the lower position), so a
     # viewer's top unseen titles are a short walk down the list rather than a pass over every title.
     orders: dict = None  # type: ignore[assignment]
+    time_index: SortedKeys = field(default=None, compare=False, repr=False)  # type: ignore[assignment]  # of time_keys
 
     def __post_init__(self) -> None:
         order = _best_first(self.popularity)
@@ -101,6 +104,7 @@ class ItemArrays:
         ranks[order] = np.arange(len(order))
         object.__setattr__(self, "popularity_rank", ranks)
         object.__setattr__(self, "orders", {"popularity": order, "trend": _best_first(self.recent)})
+        object.__setattr__(self, "time_index", SortedKeys(self.time_keys))
 
 
 def _best_first(values: np.ndarray) -> np.ndarray:
@@ -122,17 +126,24 @@ class ViewerBlock:
     history_size: np.ndarray
     first_active: np.ndarray  # epoch seconds
     last_active: np.ndarray
-    # Each ranked generator's unseen scores sorted, by (generator, row): computed once, they give both
-    # the generator's candidates and its rank feature (a sort of every title is the costly step).
-    _sorted: dict = field(default_factory=dict, compare=False, repr=False)
+    # Each generator's unseen scores counted, by (generator, row): computed once, they give both the
+    # generator's candidates and (for the ranked ones) its rank feature.
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def sorted_unseen(self, name: str, row: int) -> np.ndarray:
-        """A ranked generator's scores of the row's unseen titles, ascending, in float32: the precision
-        serving computes them in (EASE, and the factor products), and a sort twice as fast."""
+    def unseen(self, row: int) -> np.ndarray:
+        """Positions of the row's unseen titles."""
+        if ("unseen", row) not in self._cache:
+            self._cache["unseen", row] = np.flatnonzero(~self.seen[row])
+        return self._cache["unseen", row]
+
+    def unseen_counts(self, name: str, row: int) -> ScoreCounts:
+        """A generator's scores of the row's unseen titles (`order.ScoreCounts`): in float32 for the
+        ranked generators, the precision serving computes them in (EASE, and the factor products)."""
         key = (name, row)
-        if key not in self._sorted:
-            self._sorted[key] = np.sort(getattr(self, name)[row][~self.seen[row]].astype(np.float32))
-        return self._sorted[key]
+        if key not in self._cache:
+            values = getattr(self, name)[row][~self.seen[row]]
+            self._cache[key] = ScoreCounts(values.astype(np.float32) if name in RANKED else values)
+        return self._cache[key]
 
 
 def generator_scores(block: ViewerBlock, items: ItemArrays) -> dict[str, np.ndarray]:
@@ -153,53 +164,29 @@ def candidate_pairs(block: ViewerBlock, items: ItemArrays, params: RecommenderPa
     n_viewers, n_items = block.seen.shape
     k = min(params.candidates_per_generator, n_items)
     chosen = np.zeros((n_viewers, n_items), dtype=bool)
-    scores = generator_scores(block, items)
     for name, group in GENERATORS:
         if not params.uses(group):
             continue
-        values = scores[name]
         for row in range(n_viewers):
             seen = block.seen[row]
             if name in items.orders:  # the same order for everyone: walk it past the viewer's seen titles
                 head = items.orders[name][: k + int(seen.sum())]
                 top = head[~seen[head]][:k]
-            elif name in RANKED:  # its sorted scores are needed for the rank feature anyway
-                top = _top_unseen(values[row].astype(np.float32), seen, k, block.sorted_unseen(name, row))
-            else:
-                top = _top_unseen(values[row], seen, k)
+            else:  # ties to the lower position
+                top = block.unseen(row)[block.unseen_counts(name, row).top(k)]
             chosen[row, top] = True
     chosen &= ~block.seen
     return np.nonzero(chosen)
 
 
-RANKED = ("ease", "stars", "implicit")  # the generators with a rank feature
-
-
-def _top_unseen(values: np.ndarray, seen: np.ndarray, k: int, ascending: np.ndarray | None = None) -> np.ndarray:
-    """Positions of the k highest values among unseen items, ties to the lower position. `ascending`,
-    if given, is the unseen values sorted (the k-th best is read off it instead of partitioning)."""
-    unseen = ~seen
-    n_unseen = int(unseen.sum())
-    if k >= n_unseen:
-        return np.flatnonzero(unseen)
-    if ascending is None:
-        kth = np.partition(values[unseen], n_unseen - k)[n_unseen - k]
-    else:
-        kth = ascending[n_unseen - k]
-    above = np.flatnonzero((values > kth) & unseen)
-    tied = np.flatnonzero((values == kth) & unseen)[: k - len(above)]
-    return np.concatenate([above, tied])
-
-
 def unseen_rank(block: ViewerBlock, name: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """For each (row, col) pair, how many unseen items of that row score strictly higher on `name`
-    (compared in float32, as `ViewerBlock.sorted_unseen` keeps them)."""
+    (compared in float32, as `ViewerBlock.unseen_counts` keeps them)."""
     values = getattr(block, name)
     out = np.empty(len(rows), dtype=np.float64)
     for row in np.unique(rows):
         pick = rows == row
-        ordered = block.sorted_unseen(name, int(row))
-        out[pick] = len(ordered) - np.searchsorted(ordered, values[row, cols[pick]].astype(np.float32), side="right")
+        out[pick] = block.unseen_counts(name, int(row)).count_above(values[row, cols[pick]].astype(np.float32))
     return out
 
 
@@ -210,9 +197,8 @@ def popular_then(items: ItemArrays, cols: np.ndarray, first: np.ndarray, last: n
     base = cols.astype(np.int64) * TIME_KEY
     low = np.clip(first - window, 0, TIME_KEY - 1).astype(np.int64)
     high = np.clip(last + window, 0, TIME_KEY - 1).astype(np.int64)
-    return (
-        np.searchsorted(items.time_keys, base + high, side="right") - np.searchsorted(items.time_keys, base + low)
-    ).astype(np.float64)
+    index = items.time_index
+    return (index.searchsorted(base + high, side="right") - index.searchsorted(base + low)).astype(np.float64)
 
 
 def feature_matrix(

@@ -305,8 +305,10 @@ class RecommenderModel:
     # -- internals ----------------------------------------------------------------------------
     def _score_block(self, block: ViewerBlock) -> np.ndarray:
         """Scores of a block of viewers: the ranker's on candidates, the fallback order below them."""
-        fallback = np.maximum(block.ease, 0.0) + self.params.popularity_prior * self._popularity_score
-        fallback = fallback / np.maximum(fallback.max(axis=1, keepdims=True), 1e-12)  # in [0, 1]
+        # In place where the old arrays are not needed again: the same values, fewer passes over every title.
+        fallback = np.maximum(block.ease, 0.0)
+        fallback += self.params.popularity_prior * self._popularity_score
+        fallback /= np.maximum(fallback.max(axis=1, keepdims=True), 1e-12)  # in [0, 1]
         empty = block.history_size == 0
         fallback[empty] = self._popularity_score  # no history: popularity order
         out = fallback
@@ -318,9 +320,11 @@ class RecommenderModel:
             lowest = np.full(len(block.seen), np.inf)
             np.minimum.at(lowest, rows, ranked)
             lowest[~np.isfinite(lowest)] = 0.0
-            out = fallback + (lowest - BELOW_CANDIDATES)[:, None]
+            out += (lowest - BELOW_CANDIDATES)[:, None]
             out[rows, cols] = ranked
-        return np.where(block.thumbed_down, out.min(axis=1, keepdims=True) - THUMBED_DOWN, out)
+        if block.thumbed_down.any():
+            np.copyto(out, out.min(axis=1, keepdims=True) - THUMBED_DOWN, where=block.thumbed_down)
+        return out
 
     def _block(self, viewers: list[Viewer]) -> ViewerBlock:
         """The generator scores and facts of arbitrary viewers (folded in where the model lacks them)."""
