@@ -96,6 +96,61 @@ def test_candidates_are_the_deduplicated_union_of_each_generators_top_unseen_tit
     assert not block.seen[rows, cols].any()
 
 
+def test_candidates_and_ranks_match_full_sorts_on_thousands_of_tied_titles():
+    # Mostly exact zeros (EASE outside its item model), half stars, a coarse genre affinity: ties
+    # everywhere, and enough titles for the counting in `order` to bucket them.
+    rng = np.random.default_rng(11)
+    n_viewers, n_items, k = 3, 3000, 40
+    shape = (n_viewers, n_items)
+    seen = rng.random(shape) < 0.1
+    block = ViewerBlock(
+        ease=np.where(rng.random(shape) < 0.85, 0.0, np.round(rng.normal(size=shape), 2)),
+        stars=np.round(rng.uniform(0.5, 5, size=shape) * 2) / 2,
+        implicit=rng.normal(size=shape),
+        genre=np.round(rng.uniform(0, 1, size=shape), 1),
+        tag=np.zeros(shape),
+        seen=seen,
+        thumbed_down=np.zeros(shape, dtype=bool),
+        user_bias=np.zeros(n_viewers),
+        history_size=seen.sum(axis=1).astype(float),
+        first_active=np.full(n_viewers, 1_400_000_000.0),
+        last_active=np.full(n_viewers, 1_500_000_000.0),
+    )
+    items = ItemArrays(
+        popularity=rng.integers(0, 30, n_items),
+        recent=rng.integers(0, 5, n_items).astype(float),
+        rated=np.full(n_items, 30.0),
+        item_bias=np.zeros(n_items),
+        year=np.full(n_items, 2000.0),
+        time_keys=np.empty(0, dtype=np.int64),
+        data_end=1_500_000_000.0,
+    )
+    params = RecommenderParams(candidates_per_generator=k)
+
+    rows, cols = candidate_pairs(block, items, params)
+    matrix = feature_matrix(block, items, rows, cols, params)
+
+    ranked = {"ease": block.ease, "stars": block.stars, "implicit": block.implicit}  # compared in float32
+    generators = {name: values.astype(np.float32) for name, values in ranked.items()}
+    generators |= {"genre": block.genre, "popularity": np.tile(items.popularity, (n_viewers, 1))}
+    generators["trend"] = np.tile(items.recent, (n_viewers, 1))
+    expected = set()
+    for row in range(n_viewers):
+        unseen = np.flatnonzero(~seen[row])
+        for values in generators.values():
+            best_first = unseen[np.lexsort((unseen, -values[row, unseen]))]  # a full sort, ties to the lower position
+            expected |= {(row, int(col)) for col in best_first[:k]}
+    assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == sorted(expected)
+    names = feature_names(params)
+    for name in ranked:
+        values = generators[name]
+        unseen_values = [values[row, ~seen[row]] for row in range(n_viewers)]
+        expected_ranks = [
+            int(np.sum(unseen_values[row] > values[row, col])) for row, col in zip(rows, cols, strict=True)
+        ]
+        assert matrix[:, names.index(f"{name}_rank")].tolist() == expected_ranks
+
+
 def test_popularity_ties_break_towards_the_lower_index_in_candidates():
     block = _block()
     items = _items(popularity=np.array([5, 5, 5, 5, 5, 5, 5, 5]), recent=np.zeros(N_ITEMS))
