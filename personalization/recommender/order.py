@@ -132,30 +132,3 @@ class ScoreCounts:
             zeros = np.flatnonzero(self.values == 0)[: k - positive]
             return np.concatenate([at[nonzero.top(positive)], zeros])
         return np.concatenate([at[nonzero.top(k - self._n_zero)], np.flatnonzero(self.values == 0)])
-
-
-class SortedKeys:
-    """`np.searchsorted` over a large sorted int64 array, through a sample of every `step`-th key.
-
-    Each query of a binary search over the whole array (every training rating's key: 200 MB at ml-25m
-    size) waits on some 20 cache misses in turn. The sample (`step` times smaller) stays in cache, and
-    it leaves one stretch of `step - 1` neighbouring keys per query to count, all queries at once."""
-
-    def __init__(self, keys: np.ndarray, step: int = 64) -> None:
-        self.keys = keys
-        self.step = step
-        self._sample = np.ascontiguousarray(keys[::step])
-
-    def searchsorted(self, queries: np.ndarray, side: str = "left") -> np.ndarray:
-        """`np.searchsorted(keys, queries, side)`, exactly."""
-        queries = np.asarray(queries, dtype=self.keys.dtype)
-        if len(self.keys) == 0:
-            return np.zeros(len(queries), dtype=np.intp)
-        # Sampled keys before the answer: it lies in ((sampled - 1) * step, sampled * step].
-        sampled = np.searchsorted(self._sample, queries, side=side)
-        start = np.maximum(sampled - 1, 0) * self.step + 1
-        positions = start[:, None] + np.arange(self.step - 1)
-        stretch = self.keys[np.minimum(positions, len(self.keys) - 1)]
-        before = stretch < queries[:, None] if side == "left" else stretch <= queries[:, None]
-        before &= positions < len(self.keys)
-        return np.where(sampled == 0, 0, start + np.count_nonzero(before, axis=1))

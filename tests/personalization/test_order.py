@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from personalization.recommender.order import ScoreCounts, SortedKeys
+from personalization.recommender.order import ScoreCounts
 
 
 def _scores(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -86,15 +86,3 @@ def test_an_empty_row_has_nothing_to_count():
     counts = ScoreCounts(np.empty(0, dtype=np.float32))
     assert counts.count_above(np.array([0.0])).tolist() == [0]
     assert counts.top(3).tolist() == []
-
-
-@pytest.mark.parametrize("step", [2, 8, 64])
-def test_sorted_keys_search_like_numpy(step):
-    rng = np.random.default_rng(step)
-    for n in (0, 1, step - 1, step, step + 1, 1000):
-        keys = np.sort(rng.integers(0, 300, n)).astype(np.int64)  # duplicates: both sides differ
-        queries = rng.integers(-10, 320, 500)
-        index = SortedKeys(keys, step=step)
-        for side in ("left", "right"):
-            expected = [int(np.sum(keys < q)) if side == "left" else int(np.sum(keys <= q)) for q in queries]
-            assert index.searchsorted(queries, side=side).tolist() == expected

@@ -22,6 +22,7 @@ from personalization.recommender.features import (
     candidate_pairs,
     feature_matrix,
     feature_names,
+    popular_then,
 )
 from personalization.recommender.ranker import _training_rows, fit_ranker
 from personalization.recommender.similar import blend, cowatch_cosine, neighbours
@@ -200,6 +201,32 @@ def test_features_match_a_hand_computation():
         assert column["log_history"][index] == pytest.approx(math.log(1 + block.history_size[row]))
         days = (items.data_end - block.last_active[row]) / 86400
         assert column["days_since_active"][index] == pytest.approx(days, rel=1e-5)
+
+
+def test_popular_then_counts_each_titles_ratings_in_the_window_including_its_ends():
+    rng = np.random.default_rng(3)
+    n_items = 40
+    times = {item: rng.integers(0, 1000, rng.integers(0, 60)) for item in range(n_items)}  # repeats included
+    keys = np.sort([item * TIME_KEY + t for item, stamps in times.items() for t in stamps]).astype(np.int64)
+    items = _items(
+        popularity=np.ones(n_items), recent=np.zeros(n_items), rated=np.ones(n_items), item_bias=np.zeros(n_items),
+        year=np.zeros(n_items), time_keys=keys,
+    )  # fmt: skip
+    cols = rng.integers(0, n_items, 300)
+    first = rng.integers(0, 1000, 300).astype(float)
+    # Windows starting exactly on a rating's time, and windows reaching past either end of the clock.
+    first[:20] = [times[col][0] + 50 if len(times[col]) else 0 for col in cols[:20]]
+    last = first + rng.integers(0, 300, 300)
+    last[20:40] = [times[col][-1] - 50 if len(times[col]) else 0 for col in cols[20:40]]
+    first[20:40] = np.minimum(first[20:40], last[20:40])
+    first[40:50], last[40:50] = -5_000.0, 5_000.0
+
+    counted = popular_then(items, cols, first, last, window=50)
+
+    expected = [
+        np.sum((times[c] >= lo - 50) & (times[c] <= hi + 50)) for c, lo, hi in zip(cols, first, last, strict=True)
+    ]
+    assert counted.tolist() == expected
 
 
 def test_a_left_out_group_leaves_the_feature_matrix():
