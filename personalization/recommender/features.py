@@ -143,7 +143,7 @@ class ViewerBlock:
         key = (name, row)
         if key not in self._cache:
             values = getattr(self, name)[row][~self.seen[row]]
-            self._cache[key] = ScoreCounts(values.astype(np.float32) if name in RANKED else values)
+            self._cache[key] = ScoreCounts(values.astype(np.float32, copy=False) if name in RANKED else values)
         return self._cache[key]
 
 
@@ -229,12 +229,12 @@ def feature_matrix(
     """The ranker's input, (len(rows), len(feature_names(params))) float32, columns in FEATURES order."""
     columns: dict[str, np.ndarray] = {}
     if params.uses("ease"):
-        best = np.max(np.where(block.seen, -np.inf, block.ease), axis=1, initial=-np.inf)
-        columns["ease_score"] = block.ease[rows, cols]
+        # In float64 whatever the block's dtype (a single viewer's is float32).
+        best = np.max(np.where(block.seen, -np.inf, block.ease), axis=1, initial=-np.inf).astype(np.float64)
+        ease = block.ease[rows, cols].astype(np.float64)
+        columns["ease_score"] = ease
         columns["ease_rank"] = unseen_rank(block, "ease", rows, cols)
-        columns["ease_share"] = np.divide(
-            block.ease[rows, cols], best[rows], out=np.zeros(len(rows)), where=best[rows] > 0
-        )
+        columns["ease_share"] = np.divide(ease, best[rows], out=np.zeros(len(rows)), where=best[rows] > 0)
     if params.uses("surprise"):
         columns["stars"] = block.stars[rows, cols]
         columns["stars_rank"] = unseen_rank(block, "stars", rows, cols)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-PER_BUCKET = 4  # scores per bucket on average: more buckets cost more to count, fewer leave more to compare
+PER_BUCKET = 8  # scores per bucket on average: more buckets cost more to count, fewer leave more to compare
 
 
 class ScoreCounts:
