@@ -164,20 +164,24 @@ def candidate_pairs(block: ViewerBlock, items: ItemArrays, params: RecommenderPa
     pair once, sorted by viewer then item."""
     n_viewers, n_items = block.seen.shape
     k = min(params.candidates_per_generator, n_items)
-    chosen = np.zeros((n_viewers, n_items), dtype=bool)
-    for name, group in GENERATORS:
-        if not params.uses(group):
-            continue
-        for row in range(n_viewers):
-            seen = block.seen[row]
+    rows, cols = [], []
+    for row in range(n_viewers):
+        seen = block.seen[row]
+        n_seen = n_items - len(block.unseen(row))
+        tops = [np.empty(0, dtype=np.intp)]
+        for name, group in GENERATORS:
+            if not params.uses(group):
+                continue
             if name in items.orders:  # the same order for everyone: walk it past the viewer's seen titles
-                head = items.orders[name][: k + int(seen.sum())]
-                top = head[~seen[head]][:k]
+                head = items.orders[name][: k + n_seen]
+                tops.append(head[~seen[head]][:k])
             else:  # ties to the lower position
-                top = block.unseen(row)[block.unseen_counts(name, row).top(k)]
-            chosen[row, top] = True
-    chosen &= ~block.seen
-    return np.nonzero(chosen)
+                tops.append(block.unseen(row)[block.unseen_counts(name, row).top(k)])
+        cols.append(np.unique(np.concatenate(tops)))
+        rows.append(np.full(len(cols[-1]), row, dtype=np.intp))
+    if not rows:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    return np.concatenate(rows), np.concatenate(cols).astype(np.intp, copy=False)
 
 
 def unseen_rank(block: ViewerBlock, name: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

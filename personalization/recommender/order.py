@@ -40,7 +40,7 @@ class ScoreCounts:
         if not (np.isfinite(low) and np.isfinite(high) and np.isfinite(span) and np.isfinite(scale)):
             self._sorted = np.sort(self.values)
             return
-        if zeros_apart:
+        if zeros_apart and low <= 0 <= high:
             # EASE scores every title outside its item model exactly 0 (most of ml-25m's), and genre
             # affinity every title sharing no genre: a bucket of tens of thousands of ties, compared one by
             # one with every threshold in it. Counted apart, they need no comparison at all.
