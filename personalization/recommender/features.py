@@ -216,15 +216,16 @@ def _search_within(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, queries: np
     """`np.searchsorted(keys, queries)` where each answer is known to lie in [lo, hi]: binary searches
     of every query in step. One query's search over all keys (200 MB at ml-25m size) waits on one
     cache miss after another; in step, the misses of every query are in flight together."""
-    lo, hi = lo.copy(), hi.copy()
-    active = np.flatnonzero(lo < hi)
-    while len(active):
-        middle = (lo[active] + hi[active]) >> 1
-        below = keys[middle] < queries[active]
-        lo[active[below]] = middle[below] + 1
-        hi[active[~below]] = middle[~below]
-        active = active[lo[active] < hi[active]]
-    return lo
+    if len(keys) == 0:
+        return lo.copy()
+    base, size = lo.copy(), hi - lo  # the answer lies in [base, base + size]
+    last = len(keys) - 1
+    for _ in range(int(size.max(initial=1) - 1).bit_length()):  # until every size is 1 (or 0)
+        half = size >> 1
+        middle = base + half
+        base = np.where(keys[np.minimum(middle, last)] < queries, middle, base)
+        size -= half
+    return base + ((size > 0) & (keys[np.minimum(base, last)] < queries))
 
 
 def feature_matrix(

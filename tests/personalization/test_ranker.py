@@ -19,6 +19,7 @@ from personalization.recommender.features import (
     TIME_KEY,
     ItemArrays,
     ViewerBlock,
+    _search_within,
     candidate_pairs,
     feature_matrix,
     feature_names,
@@ -227,6 +228,18 @@ def test_popular_then_counts_each_titles_ratings_in_the_window_including_its_end
         np.sum((times[c] >= lo - 50) & (times[c] <= hi + 50)) for c, lo, hi in zip(cols, first, last, strict=True)
     ]
     assert counted.tolist() == expected
+
+
+def test_searches_within_known_brackets_find_what_searchsorted_finds():
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        keys = np.sort(rng.integers(0, 40, rng.integers(0, 60)))
+        queries = rng.integers(-3, 45, 50)
+        answers = np.searchsorted(keys, queries)
+        lo = np.array([rng.integers(0, answer + 1) for answer in answers], dtype=np.int64)
+        hi = np.array([rng.integers(answer, len(keys) + 1) for answer in answers], dtype=np.int64)
+
+        assert _search_within(keys, lo, hi, queries).tolist() == answers.tolist()
 
 
 def test_a_left_out_group_leaves_the_feature_matrix():
