@@ -93,18 +93,22 @@ class ScoreCounts:
             self._sorted = np.sort(self.values)
         if self._sorted is not None:
             return self.n - np.searchsorted(self._sorted, thresholds, side="right")
-        distinct, inverse = np.unique(thresholds, return_inverse=True)  # ascending
-        buckets = self._buckets(np.clip(distinct, self._low, self._high))  # ascending too
-        marked, first = np.unique(buckets, return_index=True)  # buckets holding a threshold
-        # at_most[j], how many scores are <= distinct[j]: every score in a lower bucket is, none in a
+        if len(thresholds) == 0:
+            return np.zeros(0, dtype=np.intp)
+        order = np.argsort(thresholds)
+        ordered = thresholds[order]  # ascending, repeats kept (each counts once below a higher score)
+        buckets = self._buckets(np.clip(ordered, self._low, self._high))  # ascending too
+        opens = np.diff(buckets, prepend=-1) != 0
+        first = np.flatnonzero(opens)  # the first threshold of each bucket holding any
+        marked, group = buckets[first], np.cumsum(opens) - 1  # those buckets; each threshold's among them
+        # at_most[j], how many scores are <= ordered[j]: every score in a lower bucket is, none in a
         # higher one. Those in a lower bucket without a threshold are counted whole, by bucket...
         in_marked = self._counts[marked]
-        marked_before = np.cumsum(in_marked) - in_marked
-        at_most = self._before[buckets] - marked_before[np.searchsorted(marked, buckets)]
+        at_most = self._before[buckets] - (np.cumsum(in_marked) - in_marked)[group]
         # ...and those sharing a bucket with thresholds by below(v), how many thresholds a score v is
         # above: all those of lower buckets, and of its own those it beats, compared one by one (the
         # j-th smallest of every such bucket at once, j = 0, 1, ...: rarely more than two). below(v) <= j
-        # exactly when v <= distinct[j], and counts every such score of a lower bucket too.
+        # exactly when v <= ordered[j], and counts every such score of a lower bucket too.
         table = np.zeros(self._n_buckets, dtype=bool)
         table[marked] = True
         shared = np.flatnonzero(np.take(table, self._bucket_of))
@@ -112,14 +116,16 @@ class ScoreCounts:
         lookup = np.empty(self._n_buckets, dtype=np.intp)  # read only at marked buckets
         lookup[marked] = first  # thresholds in lower buckets
         below = np.take(lookup, bucket_of)
-        place = np.arange(len(distinct)) - first[np.searchsorted(marked, buckets)]
+        place = np.arange(len(ordered)) - first[group]
         slot = np.empty(self._n_buckets, dtype=self.values.dtype)
         for j in range(int(place.max()) + 1):
             slot[marked] = np.inf  # no j-th threshold in the bucket
-            slot[buckets[place == j]] = distinct[place == j]
+            slot[buckets[place == j]] = ordered[place == j]
             below += values > np.take(slot, bucket_of)
-        at_most += np.cumsum(np.bincount(below, minlength=len(distinct)))[: len(distinct)]
-        return (self.n - at_most)[inverse]
+        at_most += np.cumsum(np.bincount(below, minlength=len(ordered)))[: len(ordered)]
+        counts = np.empty(len(ordered), dtype=np.intp)
+        counts[order] = self.n - at_most
+        return counts
 
     def _top_around_zeros(self, k: int) -> np.ndarray:
         """`top` when the zeros are counted apart (every score finite): the positive scores come first,

@@ -86,3 +86,4 @@ def test_an_empty_row_has_nothing_to_count():
     counts = ScoreCounts(np.empty(0, dtype=np.float32))
     assert counts.count_above(np.array([0.0])).tolist() == [0]
     assert counts.top(3).tolist() == []
+    assert ScoreCounts(np.arange(10.0)).count_above(np.empty(0)).tolist() == []
