@@ -139,12 +139,19 @@ class ViewerBlock:
 
     def unseen_counts(self, name: str, row: int) -> ScoreCounts:
         """A generator's scores of the row's unseen titles (`order.ScoreCounts`): in float32 for the
-        ranked generators, the precision serving computes them in (EASE, and the factor products)."""
+        ranked generators, the precision serving computes them in (EASE, and the factor products).
+        Kept for the ranked ones (their rank feature reads them again), which a block of many viewers
+        (training, evaluation) sorts instead: it holds every viewer's at once, and a sorted copy is the
+        smallest."""
         key = (name, row)
-        if key not in self._cache:
-            values = getattr(self, name)[row][~self.seen[row]]
-            self._cache[key] = ScoreCounts(values.astype(np.float32, copy=False) if name in RANKED else values)
-        return self._cache[key]
+        if key in self._cache:
+            return self._cache[key]
+        values = getattr(self, name)[row][~self.seen[row]]
+        if name not in RANKED:
+            return ScoreCounts(values)
+        counts = ScoreCounts(values.astype(np.float32, copy=False), sort=len(self.seen) > 1)
+        self._cache[key] = counts
+        return counts
 
 
 def generator_scores(block: ViewerBlock, items: ItemArrays) -> dict[str, np.ndarray]:

@@ -8,7 +8,9 @@ scores go into equal-width buckets between their minimum and maximum, by arithme
 orders two scores the other way round, so every score in a higher bucket is strictly higher and only
 the scores sharing a bucket with the value asked about are compared with it one by one. A handful of
 passes over the scores instead of a sort; the answers are the sort's exactly, ties included (tested
-against it). Scores that are not all finite (never seen in practice) fall back to the sort.
+against it). Scores that are not all finite (never seen in practice) fall back to the sort, and so do
+blocks of many viewers (`sort=True`): the buckets take three times the memory of a sorted copy, held
+for every viewer of a block at once.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ class ScoreCounts:
     """One generator's scores of one viewer's unseen titles (float32 or float64), bucketed once; every
     comparison is made in their own dtype."""
 
-    def __init__(self, values: np.ndarray, *, zeros_apart: bool = True) -> None:
+    def __init__(self, values: np.ndarray, *, sort: bool = False, zeros_apart: bool = True) -> None:
         self.values = np.asarray(values)
         self.n = len(self.values)
         self._sorted: np.ndarray | None = None  # the fallback
         self._nonzero: ScoreCounts | None = None  # the scores other than zero, when zeros are most of them
-        if self.n == 0:
-            self._sorted = self.values
+        if self.n == 0 or sort:
+            self._sorted = np.sort(self.values)
             return
         low, high = self.values.min(), self.values.max()
         span = high - low  # in the scores' dtype, as the buckets are computed

@@ -32,9 +32,10 @@ def _brute_top(values: np.ndarray, k: int) -> list[int]:
     return sorted(sorted(range(len(values)), key=lambda i: (-values[i], i))[:k])
 
 
+@pytest.mark.parametrize("sort", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", KINDS)
-def test_counts_above_each_threshold_match_brute_force(kind, dtype):
+def test_counts_above_each_threshold_match_brute_force(kind, dtype, sort):
     rng = np.random.default_rng(abs(hash((kind, str(dtype)))) % 2**32)
     for n in (1, 2, 7, 300, 2000):
         values = _scores(kind, n, rng).astype(dtype)
@@ -43,19 +44,20 @@ def test_counts_above_each_threshold_match_brute_force(kind, dtype):
             [values[rng.integers(0, n, 40)], (values[:5] + values[-5:]) / 2, [values.min() - 1, values.max() + 1, 0.0]]
         ).astype(dtype)
 
-        counted = ScoreCounts(values).count_above(thresholds)
+        counted = ScoreCounts(values, sort=sort).count_above(thresholds)
 
         expected = [int(np.sum(values > threshold)) for threshold in thresholds]
         assert counted.tolist() == expected
 
 
+@pytest.mark.parametrize("sort", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", KINDS)
-def test_top_k_is_the_k_best_with_ties_to_the_lower_index(kind, dtype):
+def test_top_k_is_the_k_best_with_ties_to_the_lower_index(kind, dtype, sort):
     rng = np.random.default_rng(abs(hash((kind, str(dtype), "top"))) % 2**32)
     for n in (1, 2, 7, 300, 2000):
         values = _scores(kind, n, rng).astype(dtype)
-        counts = ScoreCounts(values)
+        counts = ScoreCounts(values, sort=sort)
         for k in sorted({1, 2, 5, 50, n // 2, n - 1, n, n + 3}):
             if k < 1:
                 continue

@@ -98,11 +98,12 @@ def test_candidates_are_the_deduplicated_union_of_each_generators_top_unseen_tit
     assert not block.seen[rows, cols].any()
 
 
-def test_candidates_and_ranks_match_full_sorts_on_thousands_of_tied_titles():
+@pytest.mark.parametrize("n_viewers", [1, 3])  # one viewer's page counts in buckets, a block sorts
+def test_candidates_and_ranks_match_full_sorts_on_thousands_of_tied_titles(n_viewers):
     # Mostly exact zeros (EASE outside its item model), half stars, a coarse genre affinity: ties
     # everywhere, and enough titles for the counting in `order` to bucket them.
     rng = np.random.default_rng(11)
-    n_viewers, n_items, k = 3, 3000, 40
+    n_items, k = 3000, 40
     shape = (n_viewers, n_items)
     seen = rng.random(shape) < 0.1
     block = ViewerBlock(
