@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from personalization.recommender import RecommenderParams
+from personalization.recommender import RecommenderParams, features
 from personalization.recommender.calibration import fit_calibration, reliability_table
 from personalization.recommender.content import build_content, movielens_items
 from personalization.recommender.features import (
@@ -99,7 +99,8 @@ def test_candidates_are_the_deduplicated_union_of_each_generators_top_unseen_tit
 
 
 @pytest.mark.parametrize("n_viewers", [1, 3])  # one viewer's page counts in buckets, a block sorts
-def test_candidates_and_ranks_match_full_sorts_on_thousands_of_tied_titles(n_viewers):
+def test_candidates_and_ranks_match_full_sorts_on_thousands_of_tied_titles(n_viewers, monkeypatch):
+    monkeypatch.setattr(features, "COUNT_FROM_TITLES", 0)  # bucket these 3,000 titles too
     # Mostly exact zeros (EASE outside its item model), half stars, a coarse genre affinity: ties
     # everywhere, and enough titles for the counting in `order` to bucket them.
     rng = np.random.default_rng(11)
@@ -205,7 +206,9 @@ def test_features_match_a_hand_computation():
         assert column["days_since_active"][index] == pytest.approx(days, rel=1e-5)
 
 
-def test_popular_then_counts_each_titles_ratings_in_the_window_including_its_ends():
+@pytest.mark.parametrize("in_step_from", [0, 10**9])  # binary searches in step; np.searchsorted
+def test_popular_then_counts_each_titles_ratings_in_the_window_including_its_ends(in_step_from, monkeypatch):
+    monkeypatch.setattr(features, "SEARCH_IN_STEP_FROM_KEYS", in_step_from)
     rng = np.random.default_rng(3)
     n_items = 40
     times = {item: rng.integers(0, 1000, rng.integers(0, 60)) for item in range(n_items)}  # repeats included
