@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from personalization.recommender.order import ScoreCounts
 from personalization.recommender.params import RecommenderParams
 
 DAY = 86_400.0
@@ -65,6 +66,10 @@ FEATURES: tuple[tuple[str, str], ...] = (
     ("log_history", "viewer"),
     ("days_since_active", "viewer"),
 )
+RANKED = ("ease", "stars", "implicit")  # the generators with a rank feature
+# Below these sizes the plain numpy calls are faster (ml-latest-small: 9.7k titles, 100k ratings):
+COUNT_FROM_TITLES = 20_000  # counting in buckets instead of sorting (`order.ScoreCounts`)
+SEARCH_IN_STEP_FROM_KEYS = 1_000_000  # binary searches in step instead of np.searchsorted
 GENERATORS: tuple[tuple[str, str], ...] = (
     ("ease", "ease"),
     ("stars", "surprise"),
@@ -94,6 +99,7 @@ class ItemArrays:
     # Derived: the viewer-independent generators' items best first (ties to the lower position), so a
     # viewer's top unseen titles are a short walk down the list rather than a pass over every title.
     orders: dict = None  # type: ignore[assignment]
+    time_starts: np.ndarray = None  # type: ignore[assignment]  # derived: where each item's time_keys begin
 
     def __post_init__(self) -> None:
         order = _best_first(self.popularity)
@@ -101,6 +107,8 @@ class ItemArrays:
         ranks[order] = np.arange(len(order))
         object.__setattr__(self, "popularity_rank", ranks)
         object.__setattr__(self, "orders", {"popularity": order, "trend": _best_first(self.recent)})
+        positions = np.arange(len(self.popularity) + 1, dtype=np.int64)
+        object.__setattr__(self, "time_starts", np.searchsorted(self.time_keys, positions * TIME_KEY))
 
 
 def _best_first(values: np.ndarray) -> np.ndarray:
@@ -122,17 +130,32 @@ class ViewerBlock:
     history_size: np.ndarray
     first_active: np.ndarray  # epoch seconds
     last_active: np.ndarray
-    # Each ranked generator's unseen scores sorted, by (generator, row): computed once, they give both
-    # the generator's candidates and its rank feature (a sort of every title is the costly step).
-    _sorted: dict = field(default_factory=dict, compare=False, repr=False)
+    # Each generator's unseen scores counted, by (generator, row): computed once, they give both the
+    # generator's candidates and (for the ranked ones) its rank feature.
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def sorted_unseen(self, name: str, row: int) -> np.ndarray:
-        """A ranked generator's scores of the row's unseen titles, ascending, in float32: the precision
-        serving computes them in (EASE, and the factor products), and a sort twice as fast."""
+    def unseen(self, row: int) -> np.ndarray:
+        """Positions of the row's unseen titles."""
+        if ("unseen", row) not in self._cache:
+            self._cache["unseen", row] = np.flatnonzero(~self.seen[row])
+        return self._cache["unseen", row]
+
+    def unseen_counts(self, name: str, row: int) -> ScoreCounts:
+        """A generator's scores of the row's unseen titles (`order.ScoreCounts`): in float32 for the
+        ranked generators, the precision serving computes them in (EASE, and the factor products).
+        Kept for the ranked ones (their rank feature reads them again), which a block of many viewers
+        (training, evaluation) sorts instead: it holds every viewer's at once, and a sorted copy is the
+        smallest."""
         key = (name, row)
-        if key not in self._sorted:
-            self._sorted[key] = np.sort(getattr(self, name)[row][~self.seen[row]].astype(np.float32))
-        return self._sorted[key]
+        if key in self._cache:
+            return self._cache[key]
+        values = getattr(self, name)[row][~self.seen[row]]
+        if name not in RANKED:
+            return ScoreCounts(values)
+        sort = len(self.seen) > 1 or len(values) < COUNT_FROM_TITLES
+        counts = ScoreCounts(values.astype(np.float32, copy=False), sort=sort)
+        self._cache[key] = counts
+        return counts
 
 
 def generator_scores(block: ViewerBlock, items: ItemArrays) -> dict[str, np.ndarray]:
@@ -152,54 +175,34 @@ def candidate_pairs(block: ViewerBlock, items: ItemArrays, params: RecommenderPa
     pair once, sorted by viewer then item."""
     n_viewers, n_items = block.seen.shape
     k = min(params.candidates_per_generator, n_items)
-    chosen = np.zeros((n_viewers, n_items), dtype=bool)
-    scores = generator_scores(block, items)
-    for name, group in GENERATORS:
-        if not params.uses(group):
-            continue
-        values = scores[name]
-        for row in range(n_viewers):
-            seen = block.seen[row]
+    rows, cols = [], []
+    for row in range(n_viewers):
+        seen = block.seen[row]
+        n_seen = n_items - len(block.unseen(row))
+        tops = [np.empty(0, dtype=np.intp)]
+        for name, group in GENERATORS:
+            if not params.uses(group):
+                continue
             if name in items.orders:  # the same order for everyone: walk it past the viewer's seen titles
-                head = items.orders[name][: k + int(seen.sum())]
-                top = head[~seen[head]][:k]
-            elif name in RANKED:  # its sorted scores are needed for the rank feature anyway
-                top = _top_unseen(values[row].astype(np.float32), seen, k, block.sorted_unseen(name, row))
-            else:
-                top = _top_unseen(values[row], seen, k)
-            chosen[row, top] = True
-    chosen &= ~block.seen
-    return np.nonzero(chosen)
-
-
-RANKED = ("ease", "stars", "implicit")  # the generators with a rank feature
-
-
-def _top_unseen(values: np.ndarray, seen: np.ndarray, k: int, ascending: np.ndarray | None = None) -> np.ndarray:
-    """Positions of the k highest values among unseen items, ties to the lower position. `ascending`,
-    if given, is the unseen values sorted (the k-th best is read off it instead of partitioning)."""
-    unseen = ~seen
-    n_unseen = int(unseen.sum())
-    if k >= n_unseen:
-        return np.flatnonzero(unseen)
-    if ascending is None:
-        kth = np.partition(values[unseen], n_unseen - k)[n_unseen - k]
-    else:
-        kth = ascending[n_unseen - k]
-    above = np.flatnonzero((values > kth) & unseen)
-    tied = np.flatnonzero((values == kth) & unseen)[: k - len(above)]
-    return np.concatenate([above, tied])
+                head = items.orders[name][: k + n_seen]
+                tops.append(head[~seen[head]][:k])
+            else:  # ties to the lower position
+                tops.append(block.unseen(row)[block.unseen_counts(name, row).top(k)])
+        cols.append(np.unique(np.concatenate(tops)))
+        rows.append(np.full(len(cols[-1]), row, dtype=np.intp))
+    if not rows:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    return np.concatenate(rows), np.concatenate(cols).astype(np.intp, copy=False)
 
 
 def unseen_rank(block: ViewerBlock, name: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """For each (row, col) pair, how many unseen items of that row score strictly higher on `name`
-    (compared in float32, as `ViewerBlock.sorted_unseen` keeps them)."""
+    (compared in float32, as `ViewerBlock.unseen_counts` keeps them)."""
     values = getattr(block, name)
     out = np.empty(len(rows), dtype=np.float64)
     for row in np.unique(rows):
         pick = rows == row
-        ordered = block.sorted_unseen(name, int(row))
-        out[pick] = len(ordered) - np.searchsorted(ordered, values[row, cols[pick]].astype(np.float32), side="right")
+        out[pick] = block.unseen_counts(name, int(row)).count_above(values[row, cols[pick]].astype(np.float32))
     return out
 
 
@@ -210,9 +213,33 @@ def popular_then(items: ItemArrays, cols: np.ndarray, first: np.ndarray, last: n
     base = cols.astype(np.int64) * TIME_KEY
     low = np.clip(first - window, 0, TIME_KEY - 1).astype(np.int64)
     high = np.clip(last + window, 0, TIME_KEY - 1).astype(np.int64)
-    return (
-        np.searchsorted(items.time_keys, base + high, side="right") - np.searchsorted(items.time_keys, base + low)
-    ).astype(np.float64)
+    if len(items.time_keys) < SEARCH_IN_STEP_FROM_KEYS:
+        keys = items.time_keys
+        return (np.searchsorted(keys, base + high, side="right") - np.searchsorted(keys, base + low)).astype(np.float64)
+    # Both ends at once (keys <= base + high are the keys < base + high + 1), each among its item's keys.
+    ends = _search_within(
+        items.time_keys,
+        np.tile(items.time_starts[cols], 2),
+        np.tile(items.time_starts[cols + 1], 2),
+        np.concatenate([base + high + 1, base + low]),
+    )
+    return (ends[: len(cols)] - ends[len(cols) :]).astype(np.float64)
+
+
+def _search_within(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """`np.searchsorted(keys, queries)` where each answer is known to lie in [lo, hi]: binary searches
+    of every query in step. One query's search over all keys (200 MB at ml-25m size) waits on one
+    cache miss after another; in step, the misses of every query are in flight together."""
+    if len(keys) == 0:
+        return lo.copy()
+    base, size = lo.copy(), hi - lo  # the answer lies in [base, base + size]
+    last = len(keys) - 1
+    for _ in range(int(size.max(initial=1) - 1).bit_length()):  # until every size is 1 (or 0)
+        half = size >> 1
+        middle = base + half
+        base = np.where(keys[np.minimum(middle, last)] < queries, middle, base)
+        size -= half
+    return base + ((size > 0) & (keys[np.minimum(base, last)] < queries))
 
 
 def feature_matrix(
@@ -221,12 +248,12 @@ def feature_matrix(
     """The ranker's input, (len(rows), len(feature_names(params))) float32, columns in FEATURES order."""
     columns: dict[str, np.ndarray] = {}
     if params.uses("ease"):
-        best = np.max(np.where(block.seen, -np.inf, block.ease), axis=1, initial=-np.inf)
-        columns["ease_score"] = block.ease[rows, cols]
+        # In float64 whatever the block's dtype (a single viewer's is float32).
+        best = np.max(np.where(block.seen, -np.inf, block.ease), axis=1, initial=-np.inf).astype(np.float64)
+        ease = block.ease[rows, cols].astype(np.float64)
+        columns["ease_score"] = ease
         columns["ease_rank"] = unseen_rank(block, "ease", rows, cols)
-        columns["ease_share"] = np.divide(
-            block.ease[rows, cols], best[rows], out=np.zeros(len(rows)), where=best[rows] > 0
-        )
+        columns["ease_share"] = np.divide(ease, best[rows], out=np.zeros(len(rows)), where=best[rows] > 0)
     if params.uses("surprise"):
         columns["stars"] = block.stars[rows, cols]
         columns["stars_rank"] = unseen_rank(block, "stars", rows, cols)

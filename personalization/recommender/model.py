@@ -305,8 +305,11 @@ class RecommenderModel:
     # -- internals ----------------------------------------------------------------------------
     def _score_block(self, block: ViewerBlock) -> np.ndarray:
         """Scores of a block of viewers: the ranker's on candidates, the fallback order below them."""
-        fallback = np.maximum(block.ease, 0.0) + self.params.popularity_prior * self._popularity_score
-        fallback = fallback / np.maximum(fallback.max(axis=1, keepdims=True), 1e-12)  # in [0, 1]
+        # In place where the old arrays are not needed again: the same values, fewer passes over every title.
+        fallback = block.ease.astype(np.float64)
+        np.maximum(fallback, 0.0, out=fallback)
+        fallback += self.params.popularity_prior * self._popularity_score
+        fallback /= np.maximum(fallback.max(axis=1, keepdims=True), 1e-12)  # in [0, 1]
         empty = block.history_size == 0
         fallback[empty] = self._popularity_score  # no history: popularity order
         out = fallback
@@ -318,14 +321,18 @@ class RecommenderModel:
             lowest = np.full(len(block.seen), np.inf)
             np.minimum.at(lowest, rows, ranked)
             lowest[~np.isfinite(lowest)] = 0.0
-            out = fallback + (lowest - BELOW_CANDIDATES)[:, None]
+            out += (lowest - BELOW_CANDIDATES)[:, None]
             out[rows, cols] = ranked
-        return np.where(block.thumbed_down, out.min(axis=1, keepdims=True) - THUMBED_DOWN, out)
+        if block.thumbed_down.any():
+            np.copyto(out, out.min(axis=1, keepdims=True) - THUMBED_DOWN, where=block.thumbed_down)
+        return out
 
     def _block(self, viewers: list[Viewer]) -> ViewerBlock:
         """The generator scores and facts of arbitrary viewers (folded in where the model lacks them)."""
         n, m = len(viewers), self.n_items
-        ease, stars, implicit = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m))
+        # Computed in float32 (the item model, the factor products) and kept so: half the bytes to
+        # write and read again, every value as it was (a float64 copy of each holds it exactly).
+        ease, stars, implicit = (np.zeros((n, m), dtype=np.float32) for _ in range(3))
         genre, tag = np.zeros((n, m)), np.zeros((n, m))
         seen = np.zeros((n, m), dtype=bool)
         negatives = np.zeros((n, m), dtype=bool)
@@ -336,14 +343,18 @@ class RecommenderModel:
             weights = np.concatenate([inputs.weights, np.full(len(inputs.negatives), self.params.thumb_down_weight)])
             ease[index] = self.item_model.scores(np.concatenate([inputs.positions, inputs.negatives]), weights)
             bias, factors = self._rating_side(viewer, inputs)
-            products = blas.matvec(self._star_factors32, factors.astype(np.float32))
-            stars[index] = np.clip(self._star_bias32 + np.float32(bias) + products, *RATING_SCALE)
+            with blas.one_thread():  # once for the three products
+                products = blas.matvec(self._star_factors32, factors.astype(np.float32))
+                implicit_user = self._implicit_side(viewer, inputs).astype(np.float32)
+                implicit[index] = blas.matvec(self._implicit_factors32, implicit_user)
+                liked = np.maximum(inputs.weights, 0.0)
+                genre[index] = self._genre_scores(inputs.positions, liked)
+            estimates = self._star_bias32 + np.float32(bias)
+            estimates += products
+            stars[index] = np.clip(estimates, *RATING_SCALE, out=estimates)
             user_bias[index] = bias
-            implicit_user = self._implicit_side(viewer, inputs).astype(np.float32)
-            implicit[index] = blas.matvec(self._implicit_factors32, implicit_user)
-            liked = np.maximum(inputs.weights, 0.0)
-            genre[index] = self._genre_scores(inputs.positions, liked)
-            tag[index] = self.content.tags @ self.content.tag_profile(inputs.positions, liked)
+            if self.content.tags.shape[1]:  # else no title has a tag: 0 for every title
+                tag[index] = self.content.tags @ self.content.tag_profile(inputs.positions, liked)
             seen[index, inputs.positions] = True
             seen[index, inputs.negatives] = True
             negatives[index, inputs.negatives] = True

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from personalization.recommender import RecommenderParams
+from personalization.recommender import RecommenderParams, features
 from personalization.recommender.calibration import fit_calibration, reliability_table
 from personalization.recommender.content import build_content, movielens_items
 from personalization.recommender.features import (
@@ -19,9 +19,11 @@ from personalization.recommender.features import (
     TIME_KEY,
     ItemArrays,
     ViewerBlock,
+    _search_within,
     candidate_pairs,
     feature_matrix,
     feature_names,
+    popular_then,
 )
 from personalization.recommender.ranker import _training_rows, fit_ranker
 from personalization.recommender.similar import blend, cowatch_cosine, neighbours
@@ -96,6 +98,63 @@ def test_candidates_are_the_deduplicated_union_of_each_generators_top_unseen_tit
     assert not block.seen[rows, cols].any()
 
 
+@pytest.mark.parametrize("n_viewers", [1, 3])  # one viewer's page counts in buckets, a block sorts
+def test_candidates_and_ranks_match_full_sorts_on_thousands_of_tied_titles(n_viewers, monkeypatch):
+    monkeypatch.setattr(features, "COUNT_FROM_TITLES", 0)  # bucket these 3,000 titles too
+    # Mostly exact zeros (EASE outside its item model), half stars, a coarse genre affinity: ties
+    # everywhere, and enough titles for the counting in `order` to bucket them.
+    rng = np.random.default_rng(11)
+    n_items, k = 3000, 40
+    shape = (n_viewers, n_items)
+    seen = rng.random(shape) < 0.1
+    block = ViewerBlock(
+        ease=np.where(rng.random(shape) < 0.85, 0.0, np.round(rng.normal(size=shape), 2)),
+        stars=np.round(rng.uniform(0.5, 5, size=shape) * 2) / 2,
+        implicit=rng.normal(size=shape),
+        genre=np.round(rng.uniform(0, 1, size=shape), 1),
+        tag=np.zeros(shape),
+        seen=seen,
+        thumbed_down=np.zeros(shape, dtype=bool),
+        user_bias=np.zeros(n_viewers),
+        history_size=seen.sum(axis=1).astype(float),
+        first_active=np.full(n_viewers, 1_400_000_000.0),
+        last_active=np.full(n_viewers, 1_500_000_000.0),
+    )
+    items = ItemArrays(
+        popularity=rng.integers(0, 30, n_items),
+        recent=rng.integers(0, 5, n_items).astype(float),
+        rated=np.full(n_items, 30.0),
+        item_bias=np.zeros(n_items),
+        year=np.full(n_items, 2000.0),
+        time_keys=np.empty(0, dtype=np.int64),
+        data_end=1_500_000_000.0,
+    )
+    params = RecommenderParams(candidates_per_generator=k)
+
+    rows, cols = candidate_pairs(block, items, params)
+    matrix = feature_matrix(block, items, rows, cols, params)
+
+    ranked = {"ease": block.ease, "stars": block.stars, "implicit": block.implicit}  # compared in float32
+    generators = {name: values.astype(np.float32) for name, values in ranked.items()}
+    generators |= {"genre": block.genre, "popularity": np.tile(items.popularity, (n_viewers, 1))}
+    generators["trend"] = np.tile(items.recent, (n_viewers, 1))
+    expected = set()
+    for row in range(n_viewers):
+        unseen = np.flatnonzero(~seen[row])
+        for values in generators.values():
+            best_first = unseen[np.lexsort((unseen, -values[row, unseen]))]  # a full sort, ties to the lower position
+            expected |= {(row, int(col)) for col in best_first[:k]}
+    assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == sorted(expected)
+    names = feature_names(params)
+    for name in ranked:
+        values = generators[name]
+        unseen_values = [values[row, ~seen[row]] for row in range(n_viewers)]
+        expected_ranks = [
+            int(np.sum(unseen_values[row] > values[row, col])) for row, col in zip(rows, cols, strict=True)
+        ]
+        assert matrix[:, names.index(f"{name}_rank")].tolist() == expected_ranks
+
+
 def test_popularity_ties_break_towards_the_lower_index_in_candidates():
     block = _block()
     items = _items(popularity=np.array([5, 5, 5, 5, 5, 5, 5, 5]), recent=np.zeros(N_ITEMS))
@@ -145,6 +204,46 @@ def test_features_match_a_hand_computation():
         assert column["log_history"][index] == pytest.approx(math.log(1 + block.history_size[row]))
         days = (items.data_end - block.last_active[row]) / 86400
         assert column["days_since_active"][index] == pytest.approx(days, rel=1e-5)
+
+
+@pytest.mark.parametrize("in_step_from", [0, 10**9])  # binary searches in step; np.searchsorted
+def test_popular_then_counts_each_titles_ratings_in_the_window_including_its_ends(in_step_from, monkeypatch):
+    monkeypatch.setattr(features, "SEARCH_IN_STEP_FROM_KEYS", in_step_from)
+    rng = np.random.default_rng(3)
+    n_items = 40
+    times = {item: rng.integers(0, 1000, rng.integers(0, 60)) for item in range(n_items)}  # repeats included
+    keys = np.sort([item * TIME_KEY + t for item, stamps in times.items() for t in stamps]).astype(np.int64)
+    items = _items(
+        popularity=np.ones(n_items), recent=np.zeros(n_items), rated=np.ones(n_items), item_bias=np.zeros(n_items),
+        year=np.zeros(n_items), time_keys=keys,
+    )  # fmt: skip
+    cols = rng.integers(0, n_items, 300)
+    first = rng.integers(0, 1000, 300).astype(float)
+    # Windows starting exactly on a rating's time, and windows reaching past either end of the clock.
+    first[:20] = [times[col][0] + 50 if len(times[col]) else 0 for col in cols[:20]]
+    last = first + rng.integers(0, 300, 300)
+    last[20:40] = [times[col][-1] - 50 if len(times[col]) else 0 for col in cols[20:40]]
+    first[20:40] = np.minimum(first[20:40], last[20:40])
+    first[40:50], last[40:50] = -5_000.0, 5_000.0
+
+    counted = popular_then(items, cols, first, last, window=50)
+
+    expected = [
+        np.sum((times[c] >= lo - 50) & (times[c] <= hi + 50)) for c, lo, hi in zip(cols, first, last, strict=True)
+    ]
+    assert counted.tolist() == expected
+
+
+def test_searches_within_known_brackets_find_what_searchsorted_finds():
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        keys = np.sort(rng.integers(0, 40, rng.integers(0, 60)))
+        queries = rng.integers(-3, 45, 50)
+        answers = np.searchsorted(keys, queries)
+        lo = np.array([rng.integers(0, answer + 1) for answer in answers], dtype=np.int64)
+        hi = np.array([rng.integers(answer, len(keys) + 1) for answer in answers], dtype=np.int64)
+
+        assert _search_within(keys, lo, hi, queries).tolist() == answers.tolist()
 
 
 def test_a_left_out_group_leaves_the_feature_matrix():
