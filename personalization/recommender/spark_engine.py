@@ -25,6 +25,7 @@ spark://host:7077, yarn, k8s://...); the process holds one SparkSession, reused 
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -33,13 +34,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from personalization.recommender import training
 from personalization.recommender.features import DAY, TIME_KEY
 from personalization.recommender.interactions import Interactions, build_interactions, stored_pairs
 from personalization.recommender.item_model import ItemModel, covered_items
 from personalization.recommender.model import RecommenderModel
 from personalization.recommender.params import RecommenderParams
 from personalization.recommender.rating_model import ImplicitFactors, RatingFactors
-from personalization.recommender.training import TrainedParts, inner_folds, stage_one_model
+from personalization.recommender.training import TrainedParts, stage_one_model
 
 DEFAULT_MASTER = "local[*]"
 DEFAULT_DRIVER_MEMORY = "4g"  # SPARK_DRIVER_MEMORY overrides
@@ -88,20 +90,26 @@ def train(
     master: str | None = None,
 ) -> RecommenderModel:
     """Both stages, stage 1 on Spark (see the module docstring); the same inputs as `training.train`."""
-    params = params or RecommenderParams()
+    return train_parts(ratings, signals, items=items, params=params, progress=progress, master=master).model()
+
+
+def train_parts(
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None = None,
+    *,
+    items: pd.DataFrame | None = None,
+    params: RecommenderParams | None = None,
+    progress: Progress | None = None,
+    master: str | None = None,
+) -> TrainedParts:
+    """`training.train_parts` with stage 1 fitted by Spark jobs: the same inner folds, and the same
+    size limit (above `ranker_max_viewers` viewers a sample holds ratings out and the inner fit serves)."""
     report = progress or (lambda message: None)
     spark = session(master)
     report(f"spark engine on {spark.sparkContext.master}")
-    folds = [
-        (fit_stage_one(spark, inner_ratings, inner_signals, items, params, report), inner_test)
-        for inner_ratings, inner_signals, inner_test in inner_folds(ratings, signals, params, report)
-    ]
-    full = fit_stage_one(spark, ratings, signals, items, params, report)
-    (inner, inner_test), *extra = folds
-    parts = TrainedParts(
-        params=params, inner=inner, inner_test=inner_test, full=full, progress=report, extra_folds=extra
+    return training.train_parts(
+        ratings, signals, items=items, params=params, progress=report, fit=functools.partial(fit_stage_one, spark)
     )
-    return parts.model()
 
 
 def fit_stage_one(
