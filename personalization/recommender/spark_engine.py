@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import time
 from collections.abc import Callable
 
@@ -47,7 +48,6 @@ DEFAULT_MASTER = "local[*]"
 DEFAULT_DRIVER_MEMORY = "4g"  # SPARK_DRIVER_MEMORY overrides
 BIAS_REG_ITEM = 10.0  # Surprise's baseline defaults (reg_i, reg_u)
 BIAS_REG_USER = 15.0
-LOCAL_SHUFFLE_PARTITIONS = 8  # a laptop-sized default for local masters (Spark's 200 is for clusters)
 
 Progress = Callable[[str], None]
 
@@ -76,8 +76,17 @@ def session(master: str | None = None):
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
     )
     if url.startswith("local"):
-        builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
+        # One shuffle partition per core (Spark's 200 are for clusters): every task is a core's share.
+        builder = builder.config("spark.sql.shuffle.partitions", str(local_cores(url)))
     return builder.getOrCreate()
+
+
+def local_cores(url: str) -> int:
+    """The cores a local master runs on: local -> 1, local[N] (or local[N,retries]) -> N, local[*] -> all."""
+    match = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*\d+)?\])?", url)
+    if match is None or match.group(1) == "*":
+        return os.cpu_count() or 1
+    return int(match.group(1) or 1)
 
 
 def train(
@@ -269,7 +278,9 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
     histories = (
         positives.join(F.broadcast(covered), "i").groupBy("u").agg(F.collect_list(F.struct("l", "w")).alias("h"))
     )
-    gram = histories.rdd.mapPartitions(_partial_gram(size)).treeReduce(np.add).astype(np.float64)
+    # One partial Gram per core, not per shuffle partition: each is a dense titles^2 array to send back.
+    parts = max(1, spark.sparkContext.defaultParallelism)
+    gram = histories.coalesce(parts).rdd.mapPartitions(_partial_gram(size)).treeReduce(np.add).astype(np.float64)
     precision = np.linalg.inv(gram + params.ease_lambda * np.eye(size))
     b = -precision / np.diag(precision)
     np.fill_diagonal(b, 0.0)
