@@ -9,9 +9,9 @@ Roles, each a DataFrame job over (user row, item position) integers of the model
 - implicit factors: MLlib ALS with implicitPrefs on the positive interactions' weights (confidence
   1 + alpha * w), rank `implicit_factors`;
 - the item model: the item-item co-occurrence (Gram) matrix of the weighted histories over the
-  `ease_max_items` most-watched titles (per-partition X'X, tree-reduced); the driver solves EASE on it
-  (a solve bounded by the number of titles, not by the data) and keeps each title's
-  `item_neighbours` strongest weights as sparse neighbour lists (`item_model_job`);
+  `ease_max_items` most-watched titles (X'X per partition of viewers, one per core, summed row by
+  row on the driver); the driver solves EASE on it (a solve bounded by the number of titles, not by
+  the data) and keeps each title's `item_neighbours` strongest weights as sparse neighbour lists (`item_model_job`);
 - popularity (viewers per title), trend (ratings in the last `trend_days`), dated ratings per title,
   each viewer's first and last rating: aggregations; the (title, time) keys the "popular then"
   feature searches are computed by Spark and sorted on the driver.
@@ -25,7 +25,10 @@ spark://host:7077, yarn, k8s://...); the process holds one SparkSession, reused 
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import sys
 import time
 from collections.abc import Callable
 
@@ -33,19 +36,22 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from personalization.recommender import training
 from personalization.recommender.features import DAY, TIME_KEY
 from personalization.recommender.interactions import Interactions, build_interactions, stored_pairs
 from personalization.recommender.item_model import ItemModel, covered_items
 from personalization.recommender.model import RecommenderModel
 from personalization.recommender.params import RecommenderParams
 from personalization.recommender.rating_model import ImplicitFactors, RatingFactors
-from personalization.recommender.training import TrainedParts, inner_folds, stage_one_model
+from personalization.recommender.training import TrainedParts, stage_one_model
 
 DEFAULT_MASTER = "local[*]"
 DEFAULT_DRIVER_MEMORY = "4g"  # SPARK_DRIVER_MEMORY overrides
 BIAS_REG_ITEM = 10.0  # Surprise's baseline defaults (reg_i, reg_u)
 BIAS_REG_USER = 15.0
-LOCAL_SHUFFLE_PARTITIONS = 8  # a laptop-sized default for local masters (Spark's 200 is for clusters)
+# The partial Gram matrices leave the Python workers as Arrow batches of this many rows (8,000 titles:
+# 8 MB each; a whole 256 MB matrix in one value runs the JVM out of heap).
+GRAM_ROWS_PER_BATCH = 256
 
 Progress = Callable[[str], None]
 
@@ -74,8 +80,20 @@ def session(master: str | None = None):
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
     )
     if url.startswith("local"):
-        builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
+        # Local workers run on this machine: this interpreter (with pyarrow, which `item_model_job`'s
+        # Arrow batches need), not whatever `python3` is first on the PATH; PYSPARK_PYTHON still rules.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # One shuffle partition per core (Spark's 200 are for clusters): every task is a core's share.
+        builder = builder.config("spark.sql.shuffle.partitions", str(local_cores(url)))
     return builder.getOrCreate()
+
+
+def local_cores(url: str) -> int:
+    """The cores a local master runs on: local -> 1, local[N] (or local[N,retries]) -> N, local[*] -> all."""
+    match = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*\d+)?\])?", url)
+    if match is None or match.group(1) == "*":
+        return os.cpu_count() or 1
+    return int(match.group(1) or 1)
 
 
 def train(
@@ -88,20 +106,26 @@ def train(
     master: str | None = None,
 ) -> RecommenderModel:
     """Both stages, stage 1 on Spark (see the module docstring); the same inputs as `training.train`."""
-    params = params or RecommenderParams()
+    return train_parts(ratings, signals, items=items, params=params, progress=progress, master=master).model()
+
+
+def train_parts(
+    ratings: pd.DataFrame,
+    signals: pd.DataFrame | None = None,
+    *,
+    items: pd.DataFrame | None = None,
+    params: RecommenderParams | None = None,
+    progress: Progress | None = None,
+    master: str | None = None,
+) -> TrainedParts:
+    """`training.train_parts` with stage 1 fitted by Spark jobs: the same inner folds, and the same
+    size limit (above `ranker_max_viewers` viewers a sample holds ratings out and the inner fit serves)."""
     report = progress or (lambda message: None)
     spark = session(master)
     report(f"spark engine on {spark.sparkContext.master}")
-    folds = [
-        (fit_stage_one(spark, inner_ratings, inner_signals, items, params, report), inner_test)
-        for inner_ratings, inner_signals, inner_test in inner_folds(ratings, signals, params, report)
-    ]
-    full = fit_stage_one(spark, ratings, signals, items, params, report)
-    (inner, inner_test), *extra = folds
-    parts = TrainedParts(
-        params=params, inner=inner, inner_test=inner_test, full=full, progress=report, extra_folds=extra
+    return training.train_parts(
+        ratings, signals, items=items, params=params, progress=report, fit=functools.partial(fit_stage_one, spark)
     )
-    return parts.model()
 
 
 def fit_stage_one(
@@ -244,11 +268,16 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
     """EASE from a Spark co-occurrence job, kept as sparse neighbour lists.
 
     The job: the weighted co-occurrence (Gram) matrix G = X'X of the viewers' histories over the
-    `ease_max_items` most-watched titles with >= ease_min_count viewers: each partition's viewers'
-    X_p'X_p, tree-reduced (MLlib's `RowMatrix.computeGramianMatrix` does the same but pickles a
-    float64 copy inside the JVM, which ran out of a 4 GB heap at 8,000 titles). The driver solves
-    B = -P / diag(P), P = (G + lambda I)^-1 (bounded by ease_max_items, not by the data) and keeps
-    each title's `item_neighbours` strongest weights (by magnitude) as a sparse row.
+    `ease_max_items` most-watched titles with >= ease_min_count viewers. The (viewer, title, weight)
+    rows are partitioned by viewer, one partition per core; each partition's rows reach a Python
+    worker as Arrow batches (`mapInArrow`: no Row objects, which cost ~20 s per million entries),
+    which sums its viewers' X_p'X_p with scipy and sends it back in blocks of rows the driver adds
+    up as they arrive (`toLocalIterator`: the driver holds one matrix, whatever the partitions).
+    MLlib's `RowMatrix.computeGramianMatrix` does the same but pickles a float64 copy inside the JVM,
+    which ran out of a 4 GB heap at 8,000 titles; so does one 256 MB value per partition. The driver
+    solves B = -P / diag(P), P = (G + lambda I)^-1
+    (bounded by ease_max_items, not by the data) and keeps each title's `item_neighbours` strongest
+    weights (by magnitude) as a sparse row.
     """
     from pyspark.sql import functions as F
 
@@ -258,10 +287,12 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
         return ItemModel(columns, sp.csr_matrix((0, 0), dtype=np.float32), n_items)
     spark = positives.sparkSession
     covered = spark.createDataFrame(pd.DataFrame({"i": columns.astype(np.int32), "l": np.arange(size, dtype=np.int32)}))
-    histories = (
-        positives.join(F.broadcast(covered), "i").groupBy("u").agg(F.collect_list(F.struct("l", "w")).alias("h"))
-    )
-    gram = histories.rdd.mapPartitions(_partial_gram(size)).treeReduce(np.add).astype(np.float64)
+    # One partial Gram per core, not per shuffle partition: each is a dense titles^2 array to send back.
+    parts = max(1, spark.sparkContext.defaultParallelism)
+    entries = positives.join(F.broadcast(covered), "i").select("u", "l", "w").repartition(parts, "u")
+    gram = np.zeros((size, size))
+    for row in entries.mapInArrow(_partial_gram(size), "r int, g binary").toLocalIterator():
+        gram[row.r] += np.frombuffer(row.g, dtype=np.float32)
     precision = np.linalg.inv(gram + params.ease_lambda * np.eye(size))
     b = -precision / np.diag(precision)
     np.fill_diagonal(b, 0.0)
@@ -269,22 +300,34 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
 
 
 def _partial_gram(size: int):
-    """X_p' X_p of one partition's viewers (a scipy product in the Python worker), as float32: exact
-    for these sums (multiples of 1/16 below a million) and half the bytes sent back to be summed."""
+    """X_p' X_p of one partition's viewers (a scipy product in the Python worker) from its Arrow
+    batches of (u, l, w) rows, as one row of float32 bytes: exact for these sums (multiples of 1/16
+    below a million) and half the bytes sent back to be summed. Every row of a viewer is in the same
+    partition (partitioned by u), so the partials add up to X'X."""
 
-    def gram(partition):
-        indptr, indices, data = [0], [], []
-        for row in partition:
-            for entry in row.h:
-                indices.append(entry.l)
-                data.append(entry.w)
-            indptr.append(len(indices))
-        if len(indptr) > 1:
-            x = sp.csr_matrix(
-                (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-                shape=(len(indptr) - 1, size),
+    def gram(batches):
+        import pyarrow as pa
+
+        chunks = [
+            (batch.column("u").to_numpy(), batch.column("l").to_numpy(), batch.column("w").to_numpy())
+            for batch in batches
+            if batch.num_rows
+        ]
+        if not chunks:
+            return
+        users, cols, weights = (np.concatenate(parts) for parts in zip(*chunks, strict=True))
+        _, rows = np.unique(users, return_inverse=True)
+        x = sp.csr_matrix((weights.astype(np.float32), (rows, cols)), shape=(int(rows.max()) + 1, size))
+        product = np.ascontiguousarray((x.T @ x).toarray(), dtype=np.float32)
+        for start in range(0, size, GRAM_ROWS_PER_BATCH):
+            block = product[start : start + GRAM_ROWS_PER_BATCH]
+            yield pa.RecordBatch.from_arrays(
+                [
+                    pa.array(np.arange(start, start + len(block), dtype=np.int32)),
+                    pa.array([r.tobytes() for r in block]),
+                ],
+                names=["r", "g"],
             )
-            yield (x.T @ x).toarray()
 
     return gram
 

@@ -46,6 +46,10 @@ SPLIT_SEED = 0  # the protocol's split
 INNER_SPLIT_SEED = 1  # the inner split of a training part (the protocol's "tune on" split)
 
 Progress = Callable[[str], None]
+# (ratings, signals, items, params, progress) -> stage 1 without a ranker: how an engine fits stage 1.
+StageOneFit = Callable[
+    [pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None, RecommenderParams, Progress], RecommenderModel
+]
 
 
 def holdout_split(frame: pd.DataFrame, user_column: str, seed: int, fold: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -169,17 +173,22 @@ def train_parts(
     items: pd.DataFrame | None = None,
     params: RecommenderParams | None = None,
     progress: Progress | None = None,
+    fit: StageOneFit | None = None,
 ) -> TrainedParts:
+    """Stage 1 on each inner fold and on all the data, by `fit` (default: this engine's
+    `fit_stage_one`; the spark engine passes its own). Above `params.ranker_max_viewers` viewers only
+    a sample of them holds ratings out and the inner fit serves (`ranker_viewers`, `reuse_stage_one`)."""
     params = params or RecommenderParams()
     report = progress or (lambda message: None)
+    fit = fit or fit_stage_one
     sample = ranker_viewers(ratings["user"].to_numpy(), params)
     folds = [
-        (fit_stage_one(inner_ratings, inner_signals, items, params, report), inner_test)
+        (fit(inner_ratings, inner_signals, items, params, report), inner_test)
         for inner_ratings, inner_signals, inner_test in inner_folds(ratings, signals, params, report, sample)
     ]
     (inner, inner_test), *extra = folds
     if sample is None:
-        full = fit_stage_one(ratings, signals, items, params, report)
+        full = fit(ratings, signals, items, params, report)
     else:
         full = reuse_stage_one(inner, ratings, signals, items, params, report)
     return TrainedParts(
@@ -235,7 +244,8 @@ def reuse_stage_one(
     """The served stage 1 when the ranker learned from a sample of viewers: the inner fit's learned
     models (EASE, both Surprise SVDs), which already saw every rating but the sample's held-out fifth,
     over the index, histories, popularity, trend and activity of all the data. Saves the second fit
-    of the expensive models; the inner data are a subset, so every inner user and item keeps a row."""
+    of the expensive models; the inner data are a subset, so every inner user and item keeps a row.
+    Whichever engine fitted `inner`: the result is tagged with its engine."""
     interactions = build_interactions(ratings, signals, params)
     report(
         f"indexed {len(interactions.user_ids)} users, {len(interactions.item_ids)} items, "
@@ -278,6 +288,7 @@ def reuse_stage_one(
         popularity=popularity,
         time_arrays=items_arrays,
         activity=activity,
+        engine=inner.engine,
         rating_algo=inner.rating_algo,
     )
 

@@ -4,6 +4,7 @@ artifact serving the same top titles as the local engine's. One SparkSession for
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,46 @@ def test_the_spark_artifact_serves_the_local_engines_top_titles(spark, ratings, 
     # Both recommend the unseen half of the viewer's own taste cluster (ids c*100 + 1..30).
     clusters = (users - 1) // 25
     assert np.mean(ours // 100 == clusters[:, None]) >= 0.95
+
+
+def test_many_viewers_teach_the_spark_ranker_through_a_sample_and_stage_one_is_fitted_once(spark, ratings):
+    fits = []
+    fit = spark_engine.fit_stage_one
+
+    def counted(*args):
+        fits.append(len(args[1]))
+        return fit(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spark_engine, "fit_stage_one", counted)
+        parts = spark_engine.train_parts(ratings, params=replace(PARAMS, ranker_max_viewers=40), master=MASTER)
+
+    held_out_viewers = set(parts.inner_test["user"])
+    assert len(held_out_viewers) == 40 and held_out_viewers <= set(ratings["user"])
+    # Only the sample's fifths are held out, and every other rating teaches the one stage-1 fit.
+    sizes = ratings.groupby("user").size()
+    assert len(parts.inner_test) == sum(int(np.ceil(0.2 * sizes[user])) for user in held_out_viewers)
+    assert fits == [len(ratings) - len(parts.inner_test)]
+    assert parts.inner.history.nnz + len(parts.inner_test) == len(ratings)
+    # The served stage 1: all the data's histories, the inner fit's learned models, tagged spark.
+    full = parts.full
+    assert full.engine == "spark" and full.history.nnz == len(ratings)
+    for user in (1, 40, 100):
+        row, inner_row = np.searchsorted(full.user_ids, user), np.searchsorted(parts.inner.user_ids, user)
+        assert full.rating_factors.user_bias[row] == parts.inner.rating_factors.user_bias[inner_row]
+        np.testing.assert_array_equal(full.implicit.user_factors[row], parts.inner.implicit.user_factors[inner_row])
+    served = parts.model()
+    users = served.user_ids
+    clusters = (users - 1) // 25
+    assert np.mean(served.top_k_for_users(users, 10) // 100 == clusters[:, None]) >= 0.95
+
+
+def test_up_to_the_ranker_viewer_limit_every_viewer_holds_a_fifth_out_on_spark(spark, ratings):
+    parts = spark_engine.train_parts(ratings, params=replace(PARAMS, ranker_max_viewers=100), master=MASTER)
+
+    assert set(parts.inner_test["user"]) == set(ratings["user"])
+    assert parts.full.rating_factors is not parts.inner.rating_factors
+    assert parts.full.history.nnz == len(ratings) and parts.inner.history.nnz < len(ratings)
 
 
 @pytest.mark.django_db
