@@ -57,11 +57,14 @@ class BanditDesign:
             context_lambda=self.context_lambda if self.layout == 2 else None,
         )
 
-    def fits(self, state: BanditState, play_state: BanditState | None, reward: str) -> bool:
-        """Whether states saved earlier can go on learning under this design (else: rebuild)."""
+    def fits(
+        self, state: BanditState, play_state: BanditState | None, reward: str, *, has_offsets: bool = True
+    ) -> bool:
+        """Whether states saved earlier can go on learning under this design (else: rebuild). A snapshot
+        learned without per-variant sums (`has_offsets` False) cannot continue a design that has them."""
         stages_match = (play_state is not None) == self.staged(reward)
         layouts = {state.layout} | ({play_state.layout} if play_state is not None else set())
-        return stages_match and layouts == {self.layout}
+        return stages_match and layouts == {self.layout} and (has_offsets or not self.variants)
 
     def model(
         self,
@@ -74,18 +77,18 @@ class BanditDesign:
     ) -> PublishedModel | ArmModel:
         """What serving scores arms with: the click model alone, or an `ArmModel` (the P(reward | click)
         stage and, under `variants`, each variant's learned offsets)."""
-        click_stats, play_stats = click_stats or VariantStats(), play_stats or VariantStats()
-        kappa_c, kappa_p = self.click_kappa, self.play_kappa
-        if self.learn_kappa:
-            kappa_c = click_stats.learned_kappa(click.noise**2, floor=kappa_c, ceiling=self.kappa_ceiling)
-            if play is not None:
-                kappa_p = play_stats.learned_kappa(play.noise**2, floor=kappa_p, ceiling=self.kappa_ceiling)
         if not self.variants:
             if play is None:
                 return click
             return ArmModel(
                 click=click, play=play, click_kappa=np.inf, play_kappa=np.inf, offset_scale=0.0, version=version
             )
+        click_stats, play_stats = click_stats or VariantStats(), play_stats or VariantStats()
+        kappa_c, kappa_p = self.click_kappa, self.play_kappa
+        if self.learn_kappa:
+            kappa_c = click_stats.learned_kappa(click.noise**2, floor=kappa_c, ceiling=self.kappa_ceiling)
+            if play is not None:
+                kappa_p = play_stats.learned_kappa(play.noise**2, floor=kappa_p, ceiling=self.kappa_ceiling)
         return ArmModel(
             click=click,
             play=play,

@@ -72,9 +72,6 @@ class VariantStats:
             return ceiling
         return float(np.clip(noise_var / tau2, floor, ceiling))
 
-    def copy(self) -> VariantStats:
-        return VariantStats(dict(self.n), dict(self.residual))
-
     def to_bytes(self) -> bytes:
         keys = np.fromiter(self.n, dtype=np.int64, count=len(self.n))
         return _save(

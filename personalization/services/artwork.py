@@ -117,8 +117,7 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     state, play_state = _saved_states(latest) if latest else (None, None)
     rebuilt = latest is not None and (
         latest.reward != reward
-        or not design.fits(state, play_state, reward)
-        or (design.variants and latest.click_variants is None)  # learned before per-variant offsets
+        or not design.fits(state, play_state, reward, has_offsets=latest.click_variants is not None)
     )
     if rebuilt:
         logger.warning("The bandit's reward or design changed (%s): rebuilding it from the logged impressions", reward)
@@ -126,9 +125,8 @@ def bandit_learn(*, lag: timedelta = INGEST_LAG, now: datetime | None = None, re
     if latest is None:
         state = design.prior(len(ALL_THEMES), params)
         play_state = design.prior(len(ALL_THEMES), params) if staged else None
-    click_stats, play_stats = (
-        (s.copy() for s in saved_variant_stats(latest)) if latest else (VariantStats(), VariantStats())
-    )
+    # Fresh objects each read: this pass adds to them in place.
+    click_stats, play_stats = saved_variant_stats(latest) if latest else (VariantStats(), VariantStats())
     impressions_seen_apply_pending()  # seen reports that arrived before their impressions
     upper = (now or timezone.now()) - lag
     # Only cards that were on screen: served-not-seen impressions are never learned from.
