@@ -56,7 +56,7 @@ def event_record(
             f"This card's {Event.Kind(kind).label.lower()} is already recorded; nothing changed.", code="duplicate"
         ) from None
     if impression_id is not None:  # acting on a card proves it was on screen, whatever the seen report says
-        impressions_mark_seen([impression_id])
+        impressions_mark_seen([impression_id], shown_within=token_shown_within())
     if kind == Event.Kind.CLICK:  # opening the details is logged (the bandit's reward), changes no state
         return event, None
     engagement, _ = Engagement.objects.select_for_update().get_or_create(profile=profile, title=title)
@@ -145,6 +145,18 @@ def impression_verify(token: str, *, profile_id: int, title_id: int) -> uuid.UUI
     return impression_id
 
 
+# A token is refused PAGE_PLAN_TTL after it was issued, and its card's impression is logged after the
+# token is made: a card whose token was just verified was shown since then (give or take the web
+# servers' clocks).
+TOKEN_CLOCK_MARGIN = timedelta(minutes=10)
+
+
+def token_shown_within() -> tuple[datetime, datetime]:
+    """When an impression whose token verifies now can have been shown (`impressions_mark_seen`)."""
+    now = timezone.now()
+    return now - timedelta(seconds=PAGE_PLAN_TTL) - TOKEN_CLOCK_MARGIN, now + TOKEN_CLOCK_MARGIN
+
+
 SEEN_REPORT_MAX_CARDS = 400  # a page has ~80-280 cards; a report is one page's batch
 
 
@@ -173,7 +185,7 @@ def impressions_seen_submit(*, profile: Profile, cards: list) -> SeenResult:
                 code="bad_report",
             )
         ids.append(impression_verify(token, profile_id=profile.pk, title_id=title_id))
-    return impressions_mark_seen(ids)
+    return impressions_mark_seen(ids, shown_within=token_shown_within())
 
 
 def event_submit(*, profile: Profile, title_id: int, kind: str, impression: str = "") -> Event:
@@ -337,7 +349,9 @@ def _events_record(*, profile: Profile, checked: list[tuple[ClientEvent, uuid.UU
     if engagements:
         Engagement.objects.bulk_update(list(engagements.values()), sorted(changed))
     # Acting on a card proves it was on screen, whatever the seen report says.
-    impressions_mark_seen([row.impression_id for row in kept if row.impression_id is not None])
+    impressions_mark_seen(
+        [row.impression_id for row in kept if row.impression_id is not None], shown_within=token_shown_within()
+    )
     if engagements:
         transaction.on_commit(lambda: cache.set(history_changed_key(profile.pk), time.time(), None))
     return EventBatchResult(tuple(results))

@@ -9,10 +9,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from personalization.models import Experiment, Impression, ImpressionDaily
-from personalization.services.impressions import ShownCard, impressions_ingest, impressions_rollup
+from personalization.services.events import token_shown_within
+from personalization.services.impressions import (
+    ShownCard,
+    impressions_ingest,
+    impressions_mark_seen,
+    impressions_rollup,
+    impressions_seen_apply_pending,
+)
 from personalization.services.partitions import (
     DEFAULT_PARTITION,
     impression_partitions,
@@ -104,6 +112,47 @@ def test_analyzing_gives_the_planner_statistics_of_rows_this_transaction_logged(
     assert _id_statistics(DEFAULT_PARTITION) is None  # only the partition taking impressions now
     impressions_analyze(now - timedelta(days=400))  # a day without a partition: the DEFAULT one takes it
     assert _id_statistics(DEFAULT_PARTITION) == -1.0
+
+
+def _partitions_read(sql: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql.replace("%", "%%"))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    partitions = {name for name in _tables() if name.startswith("personalization_impression_p")} | {DEFAULT_PARTITION}
+    return {name for name in partitions if f" on {name} " in plan}
+
+
+def test_marking_seen_cards_whose_tokens_were_just_verified_reads_only_the_recent_days(setting):
+    first, profile = setting
+    now = timezone.now()
+    impression_partitions_ensure(first=(now - timedelta(days=20)).astimezone(UTC).date(), days=20)
+    recent = _batch(2, shown_at=now, profile_id=profile, first_title=first)
+    impressions_ingest([recent])
+    ids = [uuid.UUID(i) for i in recent["ids"]]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert impressions_mark_seen(ids, shown_within=token_shown_within()).newly_seen == 2
+    update = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE"))
+    everything = _partitions_read(f"SELECT 1 FROM personalization_impression WHERE id = '{ids[0]}'")
+
+    assert len(everything) >= 28  # 20 past days, today, the coming days, the default partition
+    read = _partitions_read(update)
+    assert read
+    assert read <= {partition_name((now + timedelta(days=d)).astimezone(UTC).date()) for d in (-1, 0, 1)}
+
+
+def test_a_card_older_than_its_token_allows_is_marked_by_the_pending_pass_not_lost(setting):
+    first, profile = setting
+    old = _batch(1, shown_at=timezone.now() - timedelta(days=2), profile_id=profile, first_title=first)
+    impressions_ingest([old])
+    impression = uuid.UUID(old["ids"][0])
+
+    result = impressions_mark_seen([impression], shown_within=token_shown_within())
+
+    assert (result.newly_seen, result.pending) == (0, 1)
+    assert Impression.objects.get(id=impression).seen_at is None
+    assert impressions_seen_apply_pending() == 1
+    assert Impression.objects.get(id=impression).seen_at is not None
 
 
 def test_creating_a_days_partition_moves_that_days_rows_out_of_the_default_partition(setting):
