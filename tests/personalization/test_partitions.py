@@ -114,9 +114,9 @@ def test_analyzing_gives_the_planner_statistics_of_rows_this_transaction_logged(
     assert _id_statistics(DEFAULT_PARTITION) == -1.0
 
 
-def _partitions_read(sql: str) -> set[str]:
+def _partitions_read(sql: str, params: list | None = None) -> set[str]:
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql.replace("%", "%%"))
+        cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     partitions = {name for name in _tables() if name.startswith("personalization_impression_p")} | {DEFAULT_PARTITION}
     return {name for name in partitions if f" on {name} " in plan}
@@ -133,7 +133,7 @@ def test_marking_seen_cards_whose_tokens_were_just_verified_reads_only_the_recen
     with CaptureQueriesContext(connection) as queries:
         assert impressions_mark_seen(ids, shown_within=token_shown_within()).newly_seen == 2
     update = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE"))
-    everything = _partitions_read(f"SELECT 1 FROM personalization_impression WHERE id = '{ids[0]}'")
+    everything = _partitions_read("SELECT 1 FROM personalization_impression WHERE id = %s", [ids[0]])
 
     assert len(everything) >= 28  # 20 past days, today, the coming days, the default partition
     read = _partitions_read(update)
