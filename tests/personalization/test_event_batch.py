@@ -22,6 +22,7 @@ from personalization.selectors.viewers import viewer_history
 from personalization.services.events import (
     CLIENT_EVENT_KINDS,
     EVENT_BATCH_MAX,
+    FEW_ENGAGEMENTS,
     ClientEvent,
     event_batch_submit,
     event_submit,
@@ -123,8 +124,11 @@ def compare(viewer):
     return run
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_a_random_batch_stores_what_the_events_one_by_one_store(viewer, cards, compare, seed):
+@pytest.mark.parametrize(
+    ("seed", "titles"), [*((seed, 9) for seed in range(6)), *((seed, 3) for seed in range(3))]
+)  # nine titles: engagements updated together (bulk_update); three: one UPDATE each (FEW_ENGAGEMENTS)
+def test_a_random_batch_stores_what_the_events_one_by_one_store(viewer, cards, compare, seed, titles):
+    assert (titles > FEW_ENGAGEMENTS) == (titles == 9)  # both ways of updating the engagements are compared
     rng = np.random.default_rng(seed)
     # Some history first: a click and a play on one card (duplicates later), and a thumb.
     event_submit(profile=viewer, title_id=cards[0].title_id, kind="click", impression=cards[0].impression)
@@ -134,7 +138,7 @@ def test_a_random_batch_stores_what_the_events_one_by_one_store(viewer, cards, c
     events = []
     for _ in range(40):
         kind = kinds[rng.integers(len(kinds))]
-        card = cards[rng.integers(len(cards))]
+        card = cards[rng.integers(titles)]
         events.append(card_event(kind, card, token=kind == "click" or rng.random() < 0.8))
 
     reference, expected, got, after = compare(events)
