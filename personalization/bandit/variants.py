@@ -20,6 +20,7 @@ exact for the policy as it samples.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,31 @@ _STATS_KIND = "streamflix.bandit.variant_stats/1"
 
 
 @dataclass(frozen=True)
+class OffsetTable:
+    """One stage's per-variant offsets as arrays, to look a whole page's arms up at once (a dict lookup
+    per arm cost ~40% of choosing a page's artwork): the artwork ids sorted, and each one's
+    (offset, sd), then the prior (0, 1 / sqrt(kappa)) that any other id gets."""
+
+    keys: np.ndarray  # int64, ascending
+    values: np.ndarray  # (len(keys) + 1, 2)
+
+    @classmethod
+    def of(cls, offsets: dict[int, tuple[float, float]], kappa: float) -> OffsetTable:
+        keys = np.sort(np.fromiter(offsets, dtype=np.int64, count=len(offsets)))
+        rows = [offsets[k] for k in keys.tolist()] + [(0.0, 1.0 / np.sqrt(kappa))]
+        return cls(keys, np.array(rows, dtype=np.float64))
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """(offset, sd) of each artwork id in `keys` (any shape): keys.shape + (2,)."""
+        keys = np.asarray(keys, dtype=np.int64)
+        n = len(self.keys)
+        if n == 0:
+            return np.broadcast_to(self.values[0], (*keys.shape, 2))
+        i = np.minimum(np.searchsorted(self.keys, keys), n - 1)
+        return self.values[np.where(self.keys[i] == keys, i, n)]
+
+
+@dataclass(frozen=True)
 class ArmModel:
     """What the thompson policy needs to score variants rather than themes."""
 
@@ -140,19 +166,26 @@ class ArmModel:
         """Means and sds (n_cards, width) of every arm's sampled score; `theme_posterior(model)`
         gives a published model's (means, exploration sds) per theme for this page."""
         w = v * self.offset_scale
-        mean_c, sd_c = self._stage(self.click, self.click_offsets, self.click_kappa, theme_posterior, themes, keys, w)
+        mean_c, sd_c = self._stage(self.click, self.click_table, theme_posterior, themes, keys, w)
         if self.play is None:
             return mean_c, sd_c
-        mean_p, sd_p = self._stage(self.play, self.play_offsets, self.play_kappa, theme_posterior, themes, keys, w)
+        mean_p, sd_p = self._stage(self.play, self.play_table, theme_posterior, themes, keys, w)
         return _product(mean_c, sd_c, mean_p, sd_p)
 
+    @functools.cached_property
+    def click_table(self) -> OffsetTable:
+        return OffsetTable.of(self.click_offsets, self.click_kappa)
+
+    @functools.cached_property
+    def play_table(self) -> OffsetTable:
+        return OffsetTable.of(self.play_offsets, self.play_kappa)
+
     @staticmethod
-    def _stage(model, offsets, kappa, theme_posterior, themes, keys, w):
+    def _stage(model, table: OffsetTable, theme_posterior, themes, keys, w):
         means, sds = theme_posterior(model)
         m = means[themes].copy()
         s2 = sds[themes] ** 2
-        default = (0.0, 1.0 / np.sqrt(kappa))
-        off = np.array([[offsets.get(k, default) for k in row] for row in keys.tolist()]).reshape(*keys.shape, 2)
+        off = table.lookup(keys)
         m += off[..., 0]
         s2 += (w * model.noise * off[..., 1]) ** 2
         return m, np.sqrt(s2)

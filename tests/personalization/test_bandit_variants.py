@@ -18,7 +18,7 @@ from personalization.bandit import (
 from personalization.bandit.design import BanditDesign
 from personalization.bandit.model import BanditState, PublishedModel
 from personalization.bandit.params import BanditParams
-from personalization.bandit.variants import ArmModel, VariantStats
+from personalization.bandit.variants import ArmModel, OffsetTable, VariantStats
 from personalization.context import DAYPARTS, DEVICES
 
 N = 6
@@ -122,6 +122,23 @@ def _posterior(published, context, v):
     return x @ published.theta, sd
 
 
+@pytest.mark.parametrize("n_offsets", [0, 1, 50])
+def test_the_offset_table_gives_what_the_offsets_say_and_the_prior_for_any_other_artwork(n_offsets):
+    rng = np.random.default_rng(n_offsets)
+    ids = rng.choice(np.arange(-5, 400), n_offsets, replace=False).tolist()
+    offsets = {k: (float(rng.normal()), float(rng.random())) for k in ids}
+    kappa = 37.0
+    keys = rng.integers(-1, 420, (30, 4))
+    keys[:, 0] = rng.choice(ids, 30) if ids else -1  # some ids that have offsets, some that do not
+
+    got = OffsetTable.of(offsets, kappa).lookup(keys)
+
+    prior = (0.0, 1.0 / np.sqrt(kappa))
+    expected = np.array([[offsets.get(k, prior) for k in row] for row in keys.tolist()])
+    assert got.shape == (30, 4, 2)
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_the_two_stage_score_is_the_product_with_a_delta_method_spread():
     model = _arm_model(True)
     context = PageContext(taste=np.linspace(-1, 1, N), daypart=0, device=0)
@@ -133,8 +150,8 @@ def test_the_two_stage_score_is_the_product_with_a_delta_method_spread():
         return x @ published.theta, 0.5 * published.noise * np.sqrt(np.einsum("td,td->t", x @ published.covariance, x))
 
     means, sds = model.card_posterior(posterior, themes, np.ones_like(themes, bool), keys, 0.5)
-    c_mean, c_sd = model._stage(model.click, model.click_offsets, model.click_kappa, posterior, themes, keys, 0.5)
-    p_mean, p_sd = model._stage(model.play, model.play_offsets, model.play_kappa, posterior, themes, keys, 0.5)
+    c_mean, c_sd = model._stage(model.click, model.click_table, posterior, themes, keys, 0.5)
+    p_mean, p_sd = model._stage(model.play, model.play_table, posterior, themes, keys, 0.5)
     c, p = np.clip(c_mean, 1e-4, 1), np.clip(p_mean, 1e-3, 1)
     assert means == pytest.approx(c * p)
     assert sds == pytest.approx(np.sqrt(p**2 * c_sd**2 + c**2 * p_sd**2))
