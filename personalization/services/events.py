@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -220,7 +220,6 @@ def _impression_check(*, profile: Profile, title_id: int, kind: str, impression:
 # queries instead of ~8 per event.
 
 EVENT_BATCH_MAX = 100
-FEW_ENGAGEMENTS = 4  # up to this many titles, one UPDATE each beats bulk_update (3.2 ms against 1.0 for two)
 _ONCE_PER_IMPRESSION = frozenset((Event.Kind.CLICK, Event.Kind.PLAY, Event.Kind.QUALITY_PLAY))  # the constraint's
 
 
@@ -347,11 +346,8 @@ def _events_record(*, profile: Profile, checked: list[tuple[ClientEvent, uuid.UU
                 setattr(engagement, field, value)
                 changed.add(field)
     Event.objects.bulk_create(rows)
-    if len(engagements) > FEW_ENGAGEMENTS:
-        Engagement.objects.bulk_update(list(engagements.values()), sorted(changed))
-    else:  # a plain UPDATE each: bulk_update's CASE per field costs more to build than the round trips
-        for engagement in engagements.values():
-            Engagement.objects.filter(pk=engagement.pk).update(**{f: getattr(engagement, f) for f in changed})
+    if engagements:
+        _engagements_save(list(engagements.values()), sorted(changed))
     # Acting on a card proves it was on screen, whatever the seen report says.
     impressions_mark_seen(
         [row.impression_id for row in kept if row.impression_id is not None], shown_within=token_shown_within()
@@ -369,6 +365,28 @@ def _engagements_locked(*, profile: Profile, title_ids: list[int]) -> dict[int, 
     wanted = list(dict.fromkeys(title_ids))
     Engagement.objects.bulk_create([Engagement(profile=profile, title_id=t) for t in wanted], ignore_conflicts=True)
     return {e.title_id: e for e in Engagement.objects.select_for_update().filter(profile=profile, title_id__in=wanted)}
+
+
+_PG_ENGAGEMENTS_UPDATE = """
+UPDATE personalization_engagement AS e
+SET thumb = v.thumb, in_my_list = v.in_my_list, plays = v.plays, progress = v.progress, updated_at = v.updated_at
+FROM unnest(%s::bigint[], %s::smallint[], %s::boolean[], %s::integer[], %s::double precision[], %s::timestamptz[])
+    AS v(id, thumb, in_my_list, plays, progress, updated_at)
+WHERE e.id = v.id
+"""
+
+
+def _engagements_save(engagements: list[Engagement], changed: list[str]) -> None:
+    """Write the batch's engagements back. They are locked by this transaction, so every field they
+    hold is current: on PostgreSQL one UPDATE from arrays writes them all. (Django's bulk_update
+    builds a CASE per field and row: 0.8 ms of Python per engagement, 33 ms for 40, against 20 ms for
+    an UPDATE each; this statement is one round trip.)"""
+    if connection.vendor != "postgresql":
+        Engagement.objects.bulk_update(engagements, changed)
+        return
+    columns = [[getattr(e, f) for e in engagements] for f in ("pk", "thumb", "in_my_list", "plays", "progress")]
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_ENGAGEMENTS_UPDATE, [*columns, [e.updated_at for e in engagements]])
 
 
 def _plays_within_window(*, profile: Profile, plays: list[Event]) -> tuple[dict[int, set], set]:
