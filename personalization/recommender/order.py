@@ -97,8 +97,14 @@ class ScoreCounts:
             return self.n - np.searchsorted(self._sorted, thresholds, side="right")
         if len(thresholds) == 0:
             return np.zeros(0, dtype=np.intp)
-        order = np.argsort(thresholds)
-        ordered = thresholds[order]  # ascending, repeats kept (each counts once below a higher score)
+        # Counted once per distinct threshold: equal ones have equal counts, and each one sharing a bucket
+        # would cost a pass below (a page's candidates from the other generators all ask about EASE's
+        # exact 0: hundreds of passes over the scores).
+        distinct, inverse = np.unique(thresholds, return_inverse=True)
+        return self._count_above_ascending(distinct)[inverse]
+
+    def _count_above_ascending(self, ordered: np.ndarray) -> np.ndarray:
+        """`count_above` for finite, distinct, ascending thresholds, by the buckets."""
         buckets = self._buckets(np.clip(ordered, self._low, self._high))  # ascending too
         opens = np.diff(buckets, prepend=-1) != 0
         first = np.flatnonzero(opens)  # the first threshold of each bucket holding any
@@ -109,7 +115,7 @@ class ScoreCounts:
         at_most = self._before[buckets] - (np.cumsum(in_marked) - in_marked)[group]
         # ...and those sharing a bucket with thresholds by below(v), how many thresholds a score v is
         # above: all those of lower buckets, and of its own those it beats, compared one by one (the
-        # j-th smallest of every such bucket at once, j = 0, 1, ...: rarely more than two). below(v) <= j
+        # j-th smallest of every such bucket at once, j = 0, 1, ...: rarely more than two distinct ones). below(v) <= j
         # exactly when v <= ordered[j], and counts every such score of a lower bucket too.
         table = np.zeros(self._n_buckets, dtype=bool)
         table[marked] = True
@@ -125,9 +131,7 @@ class ScoreCounts:
             slot[buckets[place == j]] = ordered[place == j]
             below += values > np.take(slot, bucket_of)
         at_most += np.cumsum(np.bincount(below, minlength=len(ordered)))[: len(ordered)]
-        counts = np.empty(len(ordered), dtype=np.intp)
-        counts[order] = self.n - at_most
-        return counts
+        return self.n - at_most
 
     def _top_around_zeros(self, k: int) -> np.ndarray:
         """`top` when the zeros are counted apart (every score finite): the positive scores come first,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -27,6 +29,11 @@ def _scores(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
 KINDS = ("continuous", "few_values", "mostly_zero", "mostly_zero_tied", "huge", "narrow")
 
 
+def _seed(*parts) -> int:
+    """The same seed in every run (Python's own hash of a string changes from process to process)."""
+    return zlib.crc32(repr(parts).encode())
+
+
 def _brute_top(values: np.ndarray, k: int) -> list[int]:
     """The k best by a plain sort of (-score, index): ties to the lower index."""
     return sorted(sorted(range(len(values)), key=lambda i: (-values[i], i))[:k])
@@ -36,7 +43,7 @@ def _brute_top(values: np.ndarray, k: int) -> list[int]:
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", KINDS)
 def test_counts_above_each_threshold_match_brute_force(kind, dtype, sort):
-    rng = np.random.default_rng(abs(hash((kind, str(dtype)))) % 2**32)
+    rng = np.random.default_rng(_seed(kind, dtype))
     for n in (1, 2, 7, 300, 2000):
         values = _scores(kind, n, rng).astype(dtype)
         # Thresholds among the scores (what candidates are), between them, beyond them, and zero.
@@ -54,7 +61,7 @@ def test_counts_above_each_threshold_match_brute_force(kind, dtype, sort):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", KINDS)
 def test_top_k_is_the_k_best_with_ties_to_the_lower_index(kind, dtype, sort):
-    rng = np.random.default_rng(abs(hash((kind, str(dtype), "top"))) % 2**32)
+    rng = np.random.default_rng(_seed(kind, dtype, "top"))
     for n in (1, 2, 7, 300, 2000):
         values = _scores(kind, n, rng).astype(dtype)
         counts = ScoreCounts(values, sort=sort)
@@ -89,3 +96,18 @@ def test_an_empty_row_has_nothing_to_count():
     assert counts.count_above(np.array([0.0])).tolist() == [0]
     assert counts.top(3).tolist() == []
     assert ScoreCounts(np.arange(10.0)).count_above(np.empty(0)).tolist() == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_many_equal_thresholds_sharing_a_bucket_are_counted_like_distinct_ones(dtype):
+    # A page's candidates from the other generators all ask EASE about its exact 0, and ties among the
+    # factor products ask about one value many times: hundreds of equal thresholds in one bucket.
+    rng = np.random.default_rng(_seed("equal thresholds", dtype))
+    values = np.where(rng.random(20_000) < 0.3, 0.0, rng.normal(size=20_000)).astype(dtype)
+    thresholds = np.concatenate([np.zeros(400), np.full(300, values[7]), values[rng.integers(0, 20_000, 200)]])
+    thresholds = rng.permutation(thresholds).astype(dtype)
+
+    counted = ScoreCounts(values).count_above(thresholds)
+
+    assert ScoreCounts(values)._sorted is None  # the buckets, not the sort, answered
+    assert counted.tolist() == [int(np.sum(values > threshold)) for threshold in thresholds]
