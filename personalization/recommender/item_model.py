@@ -39,7 +39,10 @@ class ItemModel:
         out = np.zeros(self.n_items, dtype=np.float32)
         if covered.any() and self.sparse:
             weights = input_weights[covered].astype(np.float32)
-            out[self.columns] = self.weights[local[covered]].T @ weights
+            from personalization.recommender import kernels  # numba: imported where a sparse model needs it
+
+            rows, matrix = local[covered], self.weights
+            out[self.columns] = kernels.neighbour_sums(matrix.indptr, matrix.indices, matrix.data, rows, weights)
         elif covered.any():
             weights, rows = input_weights[covered].astype(np.float32), self.weights[local[covered]]
             # A short history: einsum's plain loop, no BLAS thread hand-off (slow on a busy web server);

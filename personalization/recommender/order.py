@@ -11,6 +11,9 @@ passes over the scores instead of a sort; the answers are the sort's exactly, ti
 against it). Scores that are not all finite (never seen in practice) fall back to the sort, and so do
 blocks of many viewers (`sort=True`): the buckets take three times the memory of a sorted copy, held
 for every viewer of a block at once.
+
+The passes over every score (bucketing and counting them, comparing the scores that share a bucket
+with a threshold) are compiled loops (`kernels`): in numpy they took five to ten passes each.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class ScoreCounts:
         if self.n == 0 or sort:
             self._sorted = np.sort(self.values)
             return
-        low, high = self.values.min(), self.values.max()
+        low, high = self.values.min(), self.values.max()  # NaN if any is: then the sort answers
         span = high - low  # in the scores' dtype, as the buckets are computed
         self._n_buckets = max(1, self.n // PER_BUCKET) if span > 0 else 1
         # The highest score lands in the last bucket: (n_buckets - 1) / span, rounded up by at most one
@@ -53,18 +56,10 @@ class ScoreCounts:
                 self._nonzero = ScoreCounts(self.values[self._nonzero_at], zeros_apart=False)
                 return
         self._low, self._high, self._scale = low, high, scale
-        self._bucket_of = self._buckets(self.values)
-        self._counts = np.bincount(self._bucket_of, minlength=self._n_buckets)
-        if len(self._counts) != self._n_buckets:
-            raise AssertionError("a score fell past the last bucket")
-        self._before = np.cumsum(self._counts) - self._counts  # scores in lower buckets
+        from personalization.recommender import kernels  # numba: imported where a large catalogue needs it
 
-    def _buckets(self, values: np.ndarray) -> np.ndarray:
-        """floor((v - min) * scale). Each step rounds monotonically, so v <= w gives bucket(v) <=
-        bucket(w): a higher bucket holds only strictly higher scores."""
-        buckets = np.empty(len(values), dtype=np.intp)
-        np.multiply(values - self._low, self._scale, out=buckets, casting="unsafe")  # truncates, as astype would
-        return buckets
+        self._bucket_of, self._counts = kernels.bucketize(self.values, low, scale, self._n_buckets)
+        self._before = np.cumsum(self._counts) - self._counts  # scores in lower buckets
 
     def top(self, k: int) -> np.ndarray:
         """Indices of the k highest scores, ties to the lower index (all of them if k >= n), unordered."""
@@ -105,33 +100,11 @@ class ScoreCounts:
 
     def _count_above_ascending(self, ordered: np.ndarray) -> np.ndarray:
         """`count_above` for finite, distinct, ascending thresholds, by the buckets."""
-        buckets = self._buckets(np.clip(ordered, self._low, self._high))  # ascending too
-        opens = np.diff(buckets, prepend=-1) != 0
-        first = np.flatnonzero(opens)  # the first threshold of each bucket holding any
-        marked, group = buckets[first], np.cumsum(opens) - 1  # those buckets; each threshold's among them
-        # at_most[j], how many scores are <= ordered[j]: every score in a lower bucket is, none in a
-        # higher one. Those in a lower bucket without a threshold are counted whole, by bucket...
-        in_marked = self._counts[marked]
-        at_most = self._before[buckets] - (np.cumsum(in_marked) - in_marked)[group]
-        # ...and those sharing a bucket with thresholds by below(v), how many thresholds a score v is
-        # above: all those of lower buckets, and of its own those it beats, compared one by one (the
-        # j-th smallest of every such bucket at once, j = 0, 1, ...: rarely more than two distinct ones). below(v) <= j
-        # exactly when v <= ordered[j], and counts every such score of a lower bucket too.
-        table = np.zeros(self._n_buckets, dtype=bool)
-        table[marked] = True
-        shared = np.flatnonzero(np.take(table, self._bucket_of))
-        values, bucket_of = self.values[shared], self._bucket_of[shared]
-        lookup = np.empty(self._n_buckets, dtype=np.intp)  # read only at marked buckets
-        lookup[marked] = first  # thresholds in lower buckets
-        below = np.take(lookup, bucket_of)
-        place = np.arange(len(ordered)) - first[group]
-        slot = np.empty(self._n_buckets, dtype=self.values.dtype)
-        for j in range(int(place.max()) + 1):
-            slot[marked] = np.inf  # no j-th threshold in the bucket
-            slot[buckets[place == j]] = ordered[place == j]
-            below += values > np.take(slot, bucket_of)
-        at_most += np.cumsum(np.bincount(below, minlength=len(ordered)))[: len(ordered)]
-        return self.n - at_most
+        from personalization.recommender import kernels
+
+        return self.n - kernels.count_at_most(
+            self.values, self._bucket_of, self._before, self._low, self._high, self._scale, ordered
+        )
 
     def _top_around_zeros(self, k: int) -> np.ndarray:
         """`top` when the zeros are counted apart (every score finite): the positive scores come first,

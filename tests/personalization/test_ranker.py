@@ -25,7 +25,7 @@ from personalization.recommender.features import (
     feature_names,
     popular_then,
 )
-from personalization.recommender.ranker import _training_rows, fit_ranker
+from personalization.recommender.ranker import Ranker, _training_rows, fit_ranker
 from personalization.recommender.similar import blend, cowatch_cosine, neighbours
 
 N_ITEMS = 8
@@ -435,3 +435,71 @@ def test_the_ranker_boosts_from_the_ease_share_it_was_started_at():
     untrained = fit_ranker(features, np.zeros(len(rows)), rows, ["ease_share", "noise"], params)
     np.testing.assert_allclose(untrained.predict(features), 3.0 * features[:, 0], rtol=1e-6)  # EASE's own order
     assert fit_ranker(features, labels, rows, ["noise", "other"], params).base_weight == 0.0  # no EASE, no base
+
+
+def _booster_with_missing_values(zero_as_missing: bool, categorical: bool = False) -> lgb.Booster:
+    """A LambdaRank booster trained where features are NaN, exactly 0 and tiny, so its splits send
+    missing values their own way ("NaN", or "Zero" with zero_as_missing)."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    x = rng.normal(size=(n, 4))
+    x[rng.random(n) < 0.2, 0] = np.nan
+    x[rng.random(n) < 0.3, 1] = 0.0
+    x[:, 3] = rng.integers(0, 5, n)
+    relevance = (np.nan_to_num(x[:, 0], nan=1.5) + (x[:, 1] == 0) + 0.3 * x[:, 2] + (x[:, 3] == 2)) > 1.2
+    data = lgb.Dataset(
+        x, relevance.astype(int), group=[30] * (n // 30), categorical_feature=[3] if categorical else "auto",
+        params={"verbose": -1, "zero_as_missing": zero_as_missing},
+    )  # fmt: skip
+    params = {"objective": "lambdarank", "num_leaves": 7, "min_data_in_leaf": 5, "verbose": -1, "seed": 0}
+    return lgb.train({**params, "zero_as_missing": zero_as_missing}, data, num_boost_round=40)
+
+
+def _awkward_rows(booster: lgb.Booster) -> np.ndarray:
+    """Random rows, plus every split's own threshold (and the floats either side), NaN, 0, -0.0, tiny
+    and infinite values in every column."""
+    rng = np.random.default_rng(8)
+    thresholds = [
+        node["threshold"]
+        for tree in booster.dump_model()["tree_info"]
+        for node in _nodes(tree["tree_structure"])
+        if isinstance(node.get("threshold"), float)
+    ]
+    specials = [np.nan, 0.0, -0.0, 1e-40, -1e-40, 1e-35, 2e-35, np.inf, -np.inf]
+    values = np.concatenate([thresholds, np.nextafter(thresholds, np.inf), np.nextafter(thresholds, -np.inf), specials])
+    rows = rng.normal(size=(600, 4))
+    rows[:, 3] = rng.integers(0, 5, 600)
+    for column in range(4):  # each special value in each column, the others random
+        picked = rng.choice(len(values), 150)
+        rows[rng.choice(600, 150, replace=False), column] = values[picked]
+    return rows
+
+
+def _nodes(node: dict):
+    yield node
+    for child in ("left_child", "right_child"):
+        if child in node:
+            yield from _nodes(node[child])
+
+
+@pytest.mark.parametrize("zero_as_missing", [False, True])
+def test_one_viewers_rows_are_scored_by_the_flat_trees_exactly_as_lightgbm_scores_them(zero_as_missing):
+    booster = _booster_with_missing_values(zero_as_missing)
+    kinds = {n.get("missing_type") for t in booster.dump_model()["tree_info"] for n in _nodes(t["tree_structure"])}
+    assert ("Zero" if zero_as_missing else "NaN") in kinds  # the missing-value rules are exercised
+    ranker = Ranker(booster.model_to_string(), ["a", "b", "c", "d"])
+    rows = _awkward_rows(booster)
+
+    assert ranker._forest is not None
+    for dtype in (np.float32, np.float64):  # a page's features are float32; LightGBM reads them as doubles
+        features = rows.astype(dtype)
+        np.testing.assert_array_equal(ranker.predict(features), booster.predict(features))
+
+
+def test_a_booster_with_categorical_splits_is_scored_by_lightgbm_itself():
+    booster = _booster_with_missing_values(False, categorical=True)
+    ranker = Ranker(booster.model_to_string(), ["a", "b", "c", "d"])
+    rows = _awkward_rows(booster)
+
+    assert ranker._forest is None
+    np.testing.assert_array_equal(ranker.predict(rows), booster.predict(rows))

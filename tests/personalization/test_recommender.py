@@ -364,6 +364,31 @@ def test_a_sparse_item_model_scores_like_the_same_dense_one():
     assert sparse.neighbours(1) is None
 
 
+def test_one_viewers_sparse_item_scores_are_the_weighted_sum_of_their_titles_neighbour_lists():
+    rng = np.random.default_rng(11)
+    n_items, columns = 400, np.sort(rng.choice(400, 120, replace=False))
+    weights = sp.random(120, 120, density=0.1, random_state=3, format="csr", dtype=np.float32)
+    model = ItemModel(columns, weights, n_items)
+    history = rng.choice(n_items, 60, replace=False)  # about 30% covered, in no particular order
+    inputs = rng.random(60)
+
+    scores = model.scores(history, inputs)
+
+    expected = np.zeros(n_items)  # a plain loop over the neighbour lists, in float64
+    for position, weight in zip(history, inputs, strict=True):
+        local = np.flatnonzero(columns == position)
+        for row in local:
+            for k in range(weights.indptr[row], weights.indptr[row + 1]):
+                expected[columns[weights.indices[k]]] += np.float32(weight) * float(weights.data[k])
+    assert scores.dtype == np.float32
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
+    # ...and summed in the history's order in float32, as scipy's product of the rows sums them.
+    covered = model.local[history] >= 0
+    reference = np.zeros(n_items, dtype=np.float32)
+    reference[columns] = weights[model.local[history][covered]].T @ inputs[covered].astype(np.float32)
+    np.testing.assert_array_equal(scores, reference)
+
+
 def test_the_artifact_keeps_exact_arrays_in_half_floats_and_reads_the_previous_format(model, tmp_path):
     path = tmp_path / "model.npz"
     model.save(path)

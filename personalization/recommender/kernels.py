@@ -1,0 +1,110 @@
+"""The loops one viewer's page runs over every title that numpy would make in several passes and
+temporaries, compiled with numba (nopython, cached on disk beside this file; `NUMBA_CACHE_DIR`
+moves the cache where the code is read-only).
+
+Only large catalogues reach them (`order.ScoreCounts` below the sort's break-even,
+`features.COUNT_FROM_TITLES`, and the spark engine's sparse neighbour lists), and importing numba
+costs ~0.3 s a process, so callers import this module inside the functions that use it. Every loop
+computes in the dtypes of its inputs, as the numpy code it replaced did; the tests compare each with
+brute force.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def bucket_index(value, low, high, scale):
+    """floor((min(max(v, low), high) - low) * scale). Each step rounds monotonically, so v <= w gives
+    bucket(v) <= bucket(w): a higher bucket holds only strictly higher scores."""
+    return int((min(max(value, low), high) - low) * scale)
+
+
+@numba.njit(cache=True, nogil=True)
+def bucketize(values, low, scale, n_buckets):
+    """Each score's bucket (int32; scores lie in [low, high]: `bucket_index` without the clamp, which keeps
+    the loop vectorised) and the scores per bucket."""
+    bucket_of = np.empty(len(values), dtype=np.int32)
+    for i in range(len(values)):
+        bucket_of[i] = np.int32((values[i] - low) * scale)
+    counts = np.zeros(n_buckets, dtype=np.int64)
+    for slot in bucket_of:
+        if slot < 0 or slot >= n_buckets:
+            raise AssertionError("a score fell outside the buckets")
+        counts[slot] += 1
+    return bucket_of, counts
+
+
+@numba.njit(cache=True, nogil=True)
+def count_at_most(values, bucket_of, before, low, high, scale, thresholds):
+    """How many scores are <= each threshold (finite, distinct, ascending): every score of a lower
+    bucket, and of the threshold's own bucket those compared one by one (one pass over the scores;
+    a bucket rarely holds more than one or two thresholds)."""
+    n_thresholds = len(thresholds)
+    first = np.full(len(before), -1, dtype=np.int64)  # per bucket, its thresholds' first and last index
+    last = np.empty(len(before), dtype=np.int64)
+    at_most = np.empty(n_thresholds, dtype=np.int64)
+    for j in range(n_thresholds):
+        bucket = bucket_index(thresholds[j], low, high, scale)
+        if first[bucket] < 0:
+            first[bucket] = j
+        last[bucket] = j
+        at_most[j] = before[bucket]
+    for i in range(len(values)):
+        bucket = bucket_of[i]
+        start = first[bucket]
+        if start >= 0:
+            value = values[i]
+            for j in range(start, last[bucket] + 1):
+                if value <= thresholds[j]:
+                    at_most[j] += 1
+    return at_most
+
+
+@numba.njit(cache=True, nogil=True)
+def neighbour_sums(indptr, indices, data, rows, weights):
+    """weights . W[rows] for a CSR W (float32): only the history's rows are read, summed in their order
+    (as scipy's `W[rows].T @ weights` sums them, without building the slice and its transpose)."""
+    out = np.zeros(len(indptr) - 1, dtype=np.float32)
+    for r in range(len(rows)):
+        row, weight = rows[r], weights[r]
+        for k in range(indptr[row], indptr[row + 1]):
+            out[indices[k]] += weight * data[k]
+    return out
+
+
+# LightGBM's split semantics (`Tree::NumericalDecision`): a feature with |x| <= 1e-35f reads as 0 (the
+# C API's dense rows drop such entries), NaN reads as 0 unless the split sends missing values its own
+# way, and a split whose missing type is "zero" or "NaN" sends those to its default side.
+ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold is the float 1e-35f
+MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
+
+
+@numba.njit(cache=True, nogil=True)
+def forest_sums(features, roots, split_feature, threshold, missing, default_left, left, right, leaf_value):
+    """Each row's sum of its leaves' values over the trees, in tree order (LightGBM's raw score).
+
+    Nodes are numbered from 0 across all trees; a child < 0 is leaf -child - 1. Tree by tree over all
+    rows, so one tree's nodes stay in cache while every row walks it."""
+    out = np.zeros(features.shape[0])
+    for tree in range(len(roots)):
+        for i in range(features.shape[0]):
+            node = roots[tree]
+            while node >= 0:
+                value = np.float64(features[i, split_feature[node]])
+                kind = missing[node]
+                if np.isnan(value):
+                    if kind != MISSING_NAN:
+                        value = 0.0
+                elif -ZERO_THRESHOLD <= value <= ZERO_THRESHOLD:
+                    value = 0.0
+                if (kind == MISSING_ZERO and value == 0.0) or (kind == MISSING_NAN and np.isnan(value)):
+                    node = left[node] if default_left[node] else right[node]
+                elif value <= threshold[node]:
+                    node = left[node]
+                else:
+                    node = right[node]
+            out[i] += leaf_value[-node - 1]
+    return out
