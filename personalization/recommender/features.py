@@ -228,18 +228,14 @@ def popular_then(items: ItemArrays, cols: np.ndarray, first: np.ndarray, last: n
 
 def _search_within(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """`np.searchsorted(keys, queries)` where each answer is known to lie in [lo, hi]: binary searches
-    of every query in step. One query's search over all keys (200 MB at ml-25m size) waits on one
-    cache miss after another; in step, the misses of every query are in flight together."""
+    of every query in step (`kernels.search_within`). One query's search over all keys (200 MB at
+    ml-25m size) waits on one cache miss after another; in step, the misses of every query are in
+    flight together."""
     if len(keys) == 0:
         return lo.copy()
-    base, size = lo.copy(), hi - lo  # the answer lies in [base, base + size]
-    last = len(keys) - 1
-    for _ in range(int(size.max(initial=1) - 1).bit_length()):  # until every size is 1 (or 0)
-        half = size >> 1
-        middle = base + half
-        base = np.where(keys[np.minimum(middle, last)] < queries, middle, base)
-        size -= half
-    return base + ((size > 0) & (keys[np.minimum(base, last)] < queries))
+    from personalization.recommender import kernels  # numba: imported where a large data set needs it
+
+    return kernels.search_within(keys, lo.astype(np.int64), hi.astype(np.int64), queries)
 
 
 def feature_matrix(

@@ -108,3 +108,24 @@ def forest_sums(features, roots, split_feature, threshold, missing, default_left
                     node = right[node]
             out[i] += leaf_value[-node - 1]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def search_within(keys, lo, hi, queries):
+    """`np.searchsorted(keys, queries)` (side left) for answers known to lie in [lo, hi] (len(keys) > 0):
+    binary searches of every query in step, a step of all of them before the next."""
+    base, size = lo.copy(), hi - lo  # each answer lies in [base, base + size]
+    last = len(keys) - 1
+    for _ in range(64):
+        if len(size) == 0 or size.max() <= 1:
+            break
+        for q in range(len(queries)):
+            half = size[q] >> 1
+            middle = base[q] + half
+            if keys[min(middle, last)] < queries[q]:
+                base[q] = middle
+            size[q] -= half
+    for q in range(len(queries)):
+        if size[q] > 0 and keys[min(base[q], last)] < queries[q]:
+            base[q] += 1
+    return base
