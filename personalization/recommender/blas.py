@@ -19,21 +19,25 @@ from contextlib import contextmanager
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-_controller: ThreadpoolController | None = None
+_libraries: list | None = None  # threadpoolctl's controllers of the loaded BLAS libraries
 _local = threading.local()  # how deep this thread is in `one_thread` sections
 
 
-def _blas() -> ThreadpoolController:
-    global _controller
-    if _controller is None:  # inspecting the loaded libraries takes a few ms: once per process
-        _controller = ThreadpoolController()
-    return _controller
+def _blas_libraries() -> list:
+    global _libraries
+    if _libraries is None:  # inspecting the loaded libraries takes a few ms: once per process
+        _libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _libraries
 
 
 @contextmanager
 def one_thread() -> Iterator[None]:
     """BLAS on one thread for the section; nested sections (a product inside) keep the outer limit
-    rather than setting it again (~15 us each time)."""
+    rather than setting it again.
+
+    Each library's count is read and set directly through threadpoolctl's controllers, found once:
+    `ThreadpoolController.limit` does the same with ~150 us of bookkeeping a page (measured after a
+    page's other work, bench/serving_scale.py's model)."""
     depth = getattr(_local, "depth", 0)
     if depth:
         _local.depth = depth + 1
@@ -42,12 +46,19 @@ def one_thread() -> Iterator[None]:
         finally:
             _local.depth = depth
         return
-    with _blas().limit(limits=1, user_api="blas"):
-        _local.depth = 1
-        try:
-            yield
-        finally:
-            _local.depth = 0
+    libraries = _blas_libraries()
+    before = [library.num_threads for library in libraries]
+    for library, threads in zip(libraries, before, strict=True):
+        if threads != 1:
+            library.set_num_threads(1)
+    _local.depth = 1
+    try:
+        yield
+    finally:
+        _local.depth = 0
+        for library, threads in zip(libraries, before, strict=True):
+            if threads != 1:
+                library.set_num_threads(threads)
 
 
 def matvec(transposed: np.ndarray, vector: np.ndarray) -> np.ndarray:
