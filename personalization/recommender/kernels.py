@@ -75,37 +75,34 @@ def neighbour_sums(indptr, indices, data, rows, weights):
     return out
 
 
-# LightGBM's split semantics (`Tree::NumericalDecision`): a feature with |x| <= 1e-35f reads as 0 (the
-# C API's dense rows drop such entries), NaN reads as 0 unless the split sends missing values its own
-# way, and a split whose missing type is "zero" or "NaN" sends those to its default side.
+# LightGBM's split rules (`Tree::NumericalDecision`): a feature with |x| <= 1e-35f reads as 0 (the C
+# API's dense rows drop such entries); NaN reads as 0 unless the split's missing type sends missing
+# values to its default side ("NaN", or "Zero", which sends zeros there too). `ranker._Forest` folds
+# them into two sides per split, where NaN goes and where 0 goes; any other value goes left when
+# <= the threshold.
 ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold is the float 1e-35f
-MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
 
 
 @numba.njit(cache=True, nogil=True)
-def forest_sums(features, roots, split_feature, threshold, missing, default_left, left, right, leaf_value):
+def forest_sums(features, roots, split_feature, threshold, nan_left, zero_left, children, leaf_value):
     """Each row's sum of its leaves' values over the trees, in tree order (LightGBM's raw score).
 
-    Nodes are numbered from 0 across all trees; a child < 0 is leaf -child - 1. Tree by tree over all
-    rows, so one tree's nodes stay in cache while every row walks it."""
+    Nodes are numbered from 0 across all trees; node n's children are children[2n] (left) and
+    children[2n + 1] (right), a child < 0 being leaf -child - 1. The side is an index, not a branch
+    (a mispredicted branch per split cost more than the split), and the trees are walked one at a
+    time over all rows, so a tree's nodes stay in cache."""
     out = np.zeros(features.shape[0])
     for tree in range(len(roots)):
         for i in range(features.shape[0]):
             node = roots[tree]
             while node >= 0:
                 value = np.float64(features[i, split_feature[node]])
-                kind = missing[node]
-                if np.isnan(value):
-                    if kind != MISSING_NAN:
-                        value = 0.0
-                elif -ZERO_THRESHOLD <= value <= ZERO_THRESHOLD:
-                    value = 0.0
-                if (kind == MISSING_ZERO and value == 0.0) or (kind == MISSING_NAN and np.isnan(value)):
-                    node = left[node] if default_left[node] else right[node]
-                elif value <= threshold[node]:
-                    node = left[node]
-                else:
-                    node = right[node]
+                right = not value <= threshold[node]
+                if -ZERO_THRESHOLD <= value <= ZERO_THRESHOLD:
+                    right = not zero_left[node]
+                elif np.isnan(value):
+                    right = not nan_left[node]
+                node = children[2 * node + right]
             out[i] += leaf_value[-node - 1]
     return out
 

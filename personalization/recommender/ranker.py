@@ -55,18 +55,20 @@ class Ranker:
 
 
 class _Forest:
-    """A booster's trees as flat arrays (nodes numbered across trees, leaf i as child -i - 1), summed
-    by `kernels.forest_sums` with LightGBM's own split rules: the same raw scores to the last bit
-    (tests/personalization/test_ranker.py compares them)."""
+    """A booster's trees as flat arrays for `kernels.forest_sums`: nodes numbered across trees, each
+    split's feature, threshold, the side NaN and the side 0 go to (LightGBM's missing-value rules for
+    its missing type and default side), its two children; leaf i as child -i - 1. The same raw scores
+    as LightGBM's predict to the last bit (tests/personalization/test_ranker.py compares them)."""
 
-    def __init__(self, nodes: list[tuple], roots: list[int], leaf_value: list[float]) -> None:
-        columns = list(zip(*nodes, strict=True)) if nodes else [()] * 6
-        self.split_feature = np.array(columns[0], dtype=np.int64)
-        self.threshold = np.array(columns[1], dtype=np.float64)
-        self.missing = np.array(columns[2], dtype=np.int64)
-        self.default_left = np.array(columns[3], dtype=np.bool_)
-        self.left = np.array(columns[4], dtype=np.int64)
-        self.right = np.array(columns[5], dtype=np.int64)
+    def __init__(self, splits: list[tuple], roots: list[int], leaf_value: list[float]) -> None:
+        feature, threshold, nan_left, zero_left, left, right = (
+            (list(column) for column in zip(*splits, strict=True)) if splits else ([],) * 6
+        )
+        self.split_feature = np.array(feature, dtype=np.int64)
+        self.threshold = np.array(threshold, dtype=np.float64)
+        self.nan_left = np.array(nan_left, dtype=np.bool_)
+        self.zero_left = np.array(zero_left, dtype=np.bool_)
+        self.children = np.column_stack([left, right]).astype(np.int64).reshape(-1)
         self.roots = np.array(roots, dtype=np.int64)
         self.leaf_value = np.array(leaf_value, dtype=np.float64)
 
@@ -76,9 +78,8 @@ class _Forest:
         dump = booster.dump_model()
         if dump["num_tree_per_iteration"] != 1 or dump.get("average_output"):
             return None
-        nodes: list[list] = []
+        splits: list[list] = []
         leaf_value: list[float] = []
-        missing_kinds = {"None": 0, "Zero": 1, "NaN": 2}
 
         def add(node: dict) -> int:
             if "split_feature" not in node:
@@ -86,25 +87,28 @@ class _Forest:
                 return -len(leaf_value)
             if node["decision_type"] != "<=":
                 raise ValueError("categorical split")
-            index = len(nodes)
-            nodes.append([node["split_feature"], float(node["threshold"]), missing_kinds[node["missing_type"]],
-                          bool(node["default_left"]), 0, 0])  # fmt: skip
-            nodes[index][4] = add(node["left_child"])
-            nodes[index][5] = add(node["right_child"])
+            threshold, missing, default_left = float(node["threshold"]), node["missing_type"], node["default_left"]
+            zero_goes_left = threshold >= 0.0
+            nan_left = default_left if missing in ("Zero", "NaN") else zero_goes_left  # "None": NaN reads as 0
+            zero_left = default_left if missing == "Zero" else zero_goes_left
+            index = len(splits)
+            splits.append([node["split_feature"], threshold, bool(nan_left), bool(zero_left), 0, 0])
+            splits[index][4] = add(node["left_child"])
+            splits[index][5] = add(node["right_child"])
             return index
 
         try:
             roots = [add(tree["tree_structure"]) for tree in dump["tree_info"]]
         except ValueError:
             return None
-        return cls([tuple(node) for node in nodes], roots, leaf_value)
+        return cls([tuple(split) for split in splits], roots, leaf_value)
 
     def sums(self, features: np.ndarray) -> np.ndarray:
         from personalization.recommender import kernels  # numba, imported on first use
 
         return kernels.forest_sums(
-            np.ascontiguousarray(features), self.roots, self.split_feature, self.threshold, self.missing,
-            self.default_left, self.left, self.right, self.leaf_value,
+            np.ascontiguousarray(features), self.roots, self.split_feature, self.threshold, self.nan_left,
+            self.zero_left, self.children, self.leaf_value,
         )  # fmt: skip
 
 

@@ -503,3 +503,15 @@ def test_a_booster_with_categorical_splits_is_scored_by_lightgbm_itself():
 
     assert ranker._forest is None
     np.testing.assert_array_equal(ranker.predict(rows), booster.predict(rows))
+
+
+def test_trees_that_never_split_are_summed_as_their_single_leaves():
+    rng = np.random.default_rng(9)
+    x, labels = rng.normal(size=(200, 3)), rng.integers(0, 2, 200)
+    data = lgb.Dataset(x, labels, group=[20] * 10, params={"verbose": -1})
+    params = {"objective": "lambdarank", "min_data_in_leaf": 500, "verbose": -1}  # more than there are rows
+    booster = lgb.train(params, data, num_boost_round=3)
+    ranker = Ranker(booster.model_to_string(), ["a", "b", "c"])
+
+    assert ranker._forest is not None and len(ranker._forest.threshold) == 0
+    np.testing.assert_array_equal(ranker.predict(x), booster.predict(x))
