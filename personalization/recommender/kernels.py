@@ -1,12 +1,14 @@
-"""The loops one viewer's page runs over every title that numpy would make in several passes and
-temporaries, compiled with numba (nopython, cached on disk beside this file; `NUMBA_CACHE_DIR`
-moves the cache where the code is read-only).
+"""The loops one viewer's page runs that numpy would make in several passes and temporaries, or
+that a library's call costs more than, compiled with numba (nopython, cached on disk beside this
+file; `NUMBA_CACHE_DIR` moves the cache where the code is read-only).
 
-Only large catalogues reach them (`order.ScoreCounts` below the sort's break-even,
-`features.COUNT_FROM_TITLES`, and the spark engine's sparse neighbour lists), and importing numba
-costs ~0.3 s a process, so callers import this module inside the functions that use it. Every loop
-computes in the dtypes of its inputs, as the numpy code it replaced did; the tests compare each with
-brute force.
+`order.ScoreCounts` buckets and counts a generator's scores with them (every catalogue for the
+unranked generators, and the ranked ones above the sort's break-even, `features.COUNT_FROM_TITLES`),
+`item_model` sums the spark engine's sparse neighbour lists, `features` searches the "popular then"
+keys of a large data set, and `ranker` sums one viewer's trees. Importing numba costs ~0.3 s, so
+callers import this module inside the functions that use it: a process pays it on its first scored
+page. Every loop computes in the dtypes of its inputs, as the code it replaced did; the tests compare
+each with brute force or that code.
 """
 
 from __future__ import annotations
