@@ -1,0 +1,16 @@
+"""`kernels.warm`: every compiled loop is ready, for the types pages pass, before a first page needs it."""
+
+from __future__ import annotations
+
+from personalization.recommender import kernels
+
+
+def test_warming_compiles_every_loop_through_its_callers():
+    seconds = kernels.warm()
+
+    assert set(seconds) == {"counts", "neighbours", "searches", "trees"}
+    for loop in (kernels.bucketize, kernels.count_at_most, kernels.neighbour_sums, kernels.search_within,
+                 kernels.forest_sums):  # fmt: skip
+        assert loop.signatures, loop.__name__
+    # float32 (the ranked generators) and float64 (the genre affinity) scores both
+    assert {str(signature[0].dtype) for signature in kernels.bucketize.signatures} >= {"float32", "float64"}
