@@ -20,7 +20,7 @@ demo: install  ## migrate, load MovieLens if not loaded yet, serve on :8000 with
 	if [ -n "$$REDIS_URL" ] && ! $(PY) -c "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL'], socket_connect_timeout=1).ping()" 2>/dev/null; then \
 		echo "REDIS_URL=$$REDIS_URL does not answer: the demo uses the filesystem broker instead."; unset REDIS_URL; \
 	fi; \
-	$(PY) -m personalization.recommender.kernels; \
+	$(PY) -m personalization.recommender.warm; \
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py seed_demo --if-empty; \
 	$(PY) manage.py rundemo
@@ -33,7 +33,7 @@ serve: install  ## gunicorn (2 x CPUs + 1 threaded workers), Celery workers and 
 	export DEBUG=0 SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret-key)}" HTTPS="$${HTTPS:-0}" \
 		SERVE_MEDIA="$${SERVE_MEDIA:-1}" DB_CONN_MAX_AGE="$${DB_CONN_MAX_AGE:-60}"; \
 	$(PY) manage.py collectstatic --noinput --verbosity 0; \
-	$(PY) -m personalization.recommender.kernels; \
+	$(PY) -m personalization.recommender.warm; \
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py seed_demo --if-empty; \
 	$(PY) manage.py serve

@@ -1,12 +1,13 @@
-"""`kernels.warm`: every compiled loop is ready, for the types pages pass, before a first page needs it."""
+"""`warm`: every compiled loop is ready, for the types pages pass, before a first page needs it."""
 
 from __future__ import annotations
 
 from personalization.recommender import kernels
+from personalization.recommender.warm import warm
 
 
 def test_warming_compiles_every_loop_through_its_callers():
-    seconds = kernels.warm()
+    seconds = warm()
 
     assert set(seconds) == {"counts", "neighbours", "searches", "trees"}
     for loop in (kernels.bucketize, kernels.count_at_most, kernels.neighbour_sums, kernels.search_within,
