@@ -67,8 +67,9 @@ FEATURES: tuple[tuple[str, str], ...] = (
     ("days_since_active", "viewer"),
 )
 RANKED = ("ease", "stars", "implicit")  # the generators with a rank feature
-# Below these sizes the plain numpy calls are faster (ml-latest-small: 9.7k titles, 100k ratings):
-COUNT_FROM_TITLES = 20_000  # counting in buckets instead of sorting (`order.ScoreCounts`)
+# Below these sizes the plain numpy calls are faster. Counting went from 20k titles to 2k once its
+# passes were compiled (`kernels`): ml-latest-small's 9.7k titles now count too, ~0.3 ms a page less.
+COUNT_FROM_TITLES = 2_000  # counting in buckets instead of sorting (`order.ScoreCounts`)
 SEARCH_IN_STEP_FROM_KEYS = 1_000_000  # binary searches in step instead of np.searchsorted
 GENERATORS: tuple[tuple[str, str], ...] = (
     ("ease", "ease"),
