@@ -4,7 +4,7 @@ file; `NUMBA_CACHE_DIR` moves the cache where the code is read-only).
 
 `order.ScoreCounts` buckets and counts a generator's scores with them (every catalogue for the
 unranked generators, and the ranked ones above the sort's break-even, `features.COUNT_FROM_TITLES`),
-`item_model` sums the spark engine's sparse neighbour lists, `features` searches the "popular then"
+`item_model` sums a viewer's rows of EASE or of the spark engine's sparse neighbour lists, `features` searches the "popular then"
 keys of a large data set, and `ranker` sums one viewer's trees. Importing numba costs ~0.3 s, so
 callers import this module inside the functions that use it: a process pays it on its first scored
 page. Every loop computes in the dtypes of its inputs, as the code it replaced did; the tests compare
@@ -63,6 +63,18 @@ def count_at_most(values, bucket_of, before, low, high, scale, thresholds):
                 if value <= thresholds[j]:
                     at_most[j] += 1
     return at_most
+
+
+@numba.njit(cache=True, nogil=True)
+def row_sums(matrix, rows, weights):
+    """weights . matrix[rows] for a dense float32 matrix, summed row after row in their order (as
+    numpy's einsum sums them) where the rows lie: only the history's rows are read, none copied."""
+    out = np.zeros(matrix.shape[1], dtype=np.float32)
+    for r in range(len(rows)):
+        row, weight = matrix[rows[r]], weights[r]
+        for j in range(len(out)):
+            out[j] += weight * row[j]
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -37,9 +37,9 @@ def warm() -> dict[str, float]:
             scores.top(3)
             scores.count_above(scores.values[:5])
 
-    def neighbours() -> None:
-        model = ItemModel(np.arange(8), sp.random(8, 8, density=0.5, random_state=0, format="csr"), 8)
-        model.scores(np.array([1, 2]), np.array([1.0, 0.5]))
+    def neighbours() -> None:  # the spark engine's sparse lists and the local engine's dense EASE
+        for weights in (sp.random(8, 8, density=0.5, random_state=0, format="csr"), rng.normal(size=(8, 8))):
+            ItemModel(np.arange(8), weights, 8).scores(np.array([1, 2]), np.array([1.0, 0.5]))
 
     def searches() -> None:
         keys = np.arange(10, dtype=np.int64)

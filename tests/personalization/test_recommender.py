@@ -389,6 +389,27 @@ def test_one_viewers_sparse_item_scores_are_the_weighted_sum_of_their_titles_nei
     np.testing.assert_array_equal(scores, reference)
 
 
+def test_one_viewers_dense_item_scores_sum_their_titles_rows_short_or_long_history():
+    rng = np.random.default_rng(12)
+    n_items, columns = 900, np.sort(rng.choice(900, 600, replace=False))
+    weights = rng.normal(size=(600, 600)).astype(np.float32)
+    model = ItemModel(columns, weights, n_items)
+    for length in (5, 700):  # a short history, and one covering more than 256 of the model's rows
+        history, inputs = rng.choice(n_items, length, replace=False), rng.random(length)
+
+        scores = model.scores(history, inputs)
+
+        local = model.local[history]
+        covered = local >= 0
+        expected = np.zeros(n_items)
+        expected[columns] = inputs[covered].astype(np.float32).astype(np.float64) @ weights[local[covered]]
+        np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-3)
+        # summed row after row in float32, as numpy's einsum sums them
+        reference = np.zeros(n_items, dtype=np.float32)
+        reference[columns] = np.einsum("i,ij->j", inputs[covered].astype(np.float32), weights[local[covered]])
+        np.testing.assert_array_equal(scores, reference)
+
+
 def test_the_artifact_keeps_exact_arrays_in_half_floats_and_reads_the_previous_format(model, tmp_path):
     path = tmp_path / "model.npz"
     model.save(path)
