@@ -4,11 +4,12 @@ file; `NUMBA_CACHE_DIR` moves the cache where the code is read-only).
 
 `order.ScoreCounts` buckets and counts a generator's scores with them (every catalogue for the
 unranked generators, and the ranked ones above the sort's break-even, `features.COUNT_FROM_TITLES`),
-`item_model` sums a viewer's rows of EASE or of the spark engine's sparse neighbour lists, `features` searches the "popular then"
-keys of a large data set, and `ranker` sums one viewer's trees. Importing numba costs ~0.3 s, so
-callers import this module inside the functions that use it: a process pays it on its first scored
-page. Every loop computes in the dtypes of its inputs, as the code it replaced did; the tests compare
-each with brute force or that code.
+`item_model` sums a viewer's rows of EASE or of the spark engine's sparse neighbour lists,
+`features` searches the "popular then" keys of a large data set, and `ranker` sums one viewer's
+trees. Importing numba costs ~0.3 s, so callers import this module inside the functions that use
+it: a process pays it on its first scored page (`warm` pays it ahead). Every loop computes in the
+dtypes of its inputs, as the code it replaced did; the tests compare each with brute force or
+with that code.
 """
 
 from __future__ import annotations
