@@ -412,7 +412,7 @@ class RecommenderModel:
             return np.zeros(self.n_items)
         profile = genres[:, positions] @ np.asarray(weights, dtype=np.float64)
         norm = np.linalg.norm(profile)
-        if norm == 0:
+        if not norm > 0:
             return np.zeros(self.n_items)
         return blas.matvec(genres, (profile / norm).astype(np.float32))
 

@@ -56,7 +56,7 @@ class ScoreCounts:
                 self._nonzero = ScoreCounts(self.values[self._nonzero_at], zeros_apart=False)
                 return
         self._low, self._high, self._scale = low, high, scale
-        from personalization.recommender import kernels  # numba: imported where a large catalogue needs it
+        from personalization.recommender import kernels  # numba: imported on first use (~0.3 s)
 
         self._bucket_of, self._counts = kernels.bucketize(self.values, low, scale, self._n_buckets)
         self._before = np.cumsum(self._counts) - self._counts  # scores in lower buckets
@@ -95,16 +95,13 @@ class ScoreCounts:
         # Counted once per distinct threshold: equal ones have equal counts, and each one sharing a bucket
         # would cost a pass below (a page's candidates from the other generators all ask about EASE's
         # exact 0: hundreds of passes over the scores).
-        distinct, inverse = np.unique(thresholds, return_inverse=True)
-        return self._count_above_ascending(distinct)[inverse]
-
-    def _count_above_ascending(self, ordered: np.ndarray) -> np.ndarray:
-        """`count_above` for finite, distinct, ascending thresholds, by the buckets."""
         from personalization.recommender import kernels
 
-        return self.n - kernels.count_at_most(
-            self.values, self._bucket_of, self._before, self._low, self._high, self._scale, ordered
+        distinct, inverse = np.unique(thresholds, return_inverse=True)  # finite, ascending
+        at_most = kernels.count_at_most(
+            self.values, self._bucket_of, self._before, self._low, self._high, self._scale, distinct
         )
+        return (self.n - at_most)[inverse]
 
     def _top_around_zeros(self, k: int) -> np.ndarray:
         """`top` when the zeros are counted apart (every score finite): the positive scores come first,

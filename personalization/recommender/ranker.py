@@ -60,7 +60,7 @@ class _Forest:
     its missing type and default side), its two children; leaf i as child -i - 1. The same raw scores
     as LightGBM's predict to the last bit (tests/personalization/test_ranker.py compares them)."""
 
-    def __init__(self, splits: list[tuple], roots: list[int], leaf_value: list[float]) -> None:
+    def __init__(self, splits: list[list], roots: list[int], leaf_value: list[float]) -> None:
         feature, threshold, nan_left, zero_left, left, right = (
             (list(column) for column in zip(*splits, strict=True)) if splits else ([],) * 6
         )
@@ -101,7 +101,7 @@ class _Forest:
             roots = [add(tree["tree_structure"]) for tree in dump["tree_info"]]
         except ValueError:
             return None
-        return cls([tuple(split) for split in splits], roots, leaf_value)
+        return cls(splits, roots, leaf_value)
 
     def sums(self, features: np.ndarray) -> np.ndarray:
         from personalization.recommender import kernels  # numba, imported on first use
