@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,8 +37,8 @@ class UnsupportedArtifact(ValueError):
     """An artifact written by another format of the model (an older release): retrain to replace it."""
 
 
-def write(model: Any, path: str | Path) -> None:
-    """Every learned array of a `RecommenderModel` (no training data)."""
+def write(model: Any, path: str | Path | BinaryIO) -> None:
+    """Every learned array of a `RecommenderModel` (no training data), to a path or an open binary file."""
     meta = {
         "format": ARTIFACT_FORMAT,
         "params": model.params.to_dict(),
@@ -83,11 +83,15 @@ def write(model: Any, path: str | Path) -> None:
         "calibration_stars": model.calibration.stars,
         "calibration_probability": model.calibration.probability,
     }
+    compact = {name: _compact(array) for name, array in arrays.items()}
+    if hasattr(path, "write"):
+        np.savez(path, **compact)
+        return
     with open(path, "wb") as handle:
-        np.savez(handle, **{name: _compact(array) for name, array in arrays.items()})
+        np.savez(handle, **compact)
 
 
-def read(path: str | Path) -> dict[str, Any]:
+def read(path: str | Path | BinaryIO) -> dict[str, Any]:
     """The keyword arguments that rebuild the saved `RecommenderModel`."""
     with np.load(path, allow_pickle=False) as data:
         arrays = {name: _widen(data[name], name) for name in data.files}

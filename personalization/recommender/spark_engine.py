@@ -14,30 +14,40 @@ Roles, each a DataFrame job over (user row, item position) integers of the model
   the data) and keeps each title's `item_neighbours` strongest weights as sparse neighbour lists (`item_model_job`);
 - popularity (viewers per title), trend (ratings in the last `trend_days`), dated ratings per title,
   each viewer's first and last rating: aggregations; the (title, time) keys the "popular then"
-  feature searches are computed by Spark and sorted on the driver.
+  feature searches are computed by Spark and sorted on the driver;
+- the ranker's labelled candidates (`candidates_job`): each inner fold's stage 1 broadcast as its
+  artifact bytes, the viewers with held-out titles mapped by the Python workers, a range of viewers
+  per core, to one row per (viewer, candidate) with a column per feature (the `features` functions a
+  page uses, so the rows equal the local engine's bit for bit), graded by a broadcast join with the
+  held-out ratings.
 
 On the driver, as in the local engine: the index and histories (`build_interactions`, which the
-artifact carries for scoring known viewers), titles' content, the inner split and the LightGBM
-ranker over the candidates (its features are the numpy functions of `features`; expressing them as
-DataFrame jobs is not done yet). `master` is any Spark master URL (`local[*]` by default,
-spark://host:7077, yarn, k8s://...); the process holds one SparkSession, reused across trainings.
+artifact carries for scoring known viewers), titles' content, the inner split, and LightGBM fitting
+the collected candidates (`ranker_max_viewers` bounds them: 3,000 viewers' rows whatever the data's
+size). `master` is any Spark master URL (`local[*]` by default, spark://host:7077, yarn, k8s://...);
+the process holds one SparkSession, reused across trainings, and ships this package to its workers.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import os
 import re
 import sys
+import tempfile
 import time
+import uuid
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from personalization.recommender import training
-from personalization.recommender.features import DAY, TIME_KEY
+from personalization.recommender import artifact, training
+from personalization.recommender.features import DAY, TIME_KEY, feature_names
 from personalization.recommender.interactions import Interactions, build_interactions, stored_pairs
 from personalization.recommender.item_model import ItemModel, covered_items
 from personalization.recommender.model import RecommenderModel
@@ -85,7 +95,22 @@ def session(master: str | None = None):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # One shuffle partition per core (Spark's 200 are for clusters): every task is a core's share.
         builder = builder.config("spark.sql.shuffle.partitions", str(local_cores(url)))
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    _ship_code(spark)
+    return spark
+
+
+def _ship_code(spark) -> None:
+    """The ranker-candidates job's workers run this package's feature code (`candidates_job`): ship
+    `personalization.recommender` (plain Python; numpy, scipy, pandas, pyarrow, LightGBM and numba
+    from requirements.txt must be on the workers) so a cluster's executors need no checkout."""
+    package = Path(__file__).resolve().parent
+    archive = Path(tempfile.mkdtemp(prefix="streamflix-spark-")) / "streamflix_recommender.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(package.parent / "__init__.py", "personalization/__init__.py")
+        for module in sorted(package.glob("*.py")):
+            bundle.write(module, f"personalization/recommender/{module.name}")
+    spark.sparkContext.addPyFile(str(archive))
 
 
 def local_cores(url: str) -> int:
@@ -124,7 +149,13 @@ def train_parts(
     spark = session(master)
     report(f"spark engine on {spark.sparkContext.master}")
     return training.train_parts(
-        ratings, signals, items=items, params=params, progress=report, fit=functools.partial(fit_stage_one, spark)
+        ratings,
+        signals,
+        items=items,
+        params=params,
+        progress=report,
+        fit=functools.partial(fit_stage_one, spark),
+        candidates=functools.partial(candidates_job, spark),
     )
 
 
@@ -398,6 +429,89 @@ def time_job(
     activity[per_user["u"].to_numpy(), 1] = per_user["last"].to_numpy()
     time_keys = np.sort(keys["k"].to_numpy(dtype=np.int64))
     return {"recent": recent, "rated": rated, "time_keys": time_keys, "data_end": end}, activity
+
+
+def candidates_job(
+    spark, model: RecommenderModel, test: pd.DataFrame, params: RecommenderParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`training.fold_candidates` as a DataFrame job: (features, labels, viewer rows) of one inner fold.
+
+    The fold's stage 1 travels to the workers as its artifact (`artifact.write`, the bytes a web
+    process loads) in a broadcast variable. A DataFrame of the viewers with held-out titles, split
+    into one range of viewers per core, is mapped by the Python workers (`mapInArrow`) to one row per
+    (viewer, candidate) with a column per ranker feature, computed by the same `features` functions
+    as a page (`RecommenderModel.candidates_for_users`); a broadcast join with the held-out ratings
+    grades them (2 liked, `ranker_label_watched` rated lower, 0 otherwise). The driver collects the
+    graded rows as Arrow and orders them by viewer, then title: the local engine's rows exactly."""
+    from pyspark.sql import functions as F
+
+    known = test[test["user"].isin(model.user_ids) & test["item"].isin(model.item_ids)]
+    users = np.unique(known["user"].to_numpy())
+    names = feature_names(params)
+    if len(users) == 0:
+        return np.zeros((0, len(names)), dtype=np.float32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
+    grades = pd.DataFrame(
+        {
+            "u": np.searchsorted(users, known["user"].to_numpy()).astype(np.int32),
+            "i": np.searchsorted(model.item_ids, known["item"].to_numpy()).astype(np.int32),
+            "g": np.where(known["rating"].to_numpy() >= params.like_rating, 2, params.ranker_label_watched).astype(
+                np.int32
+            ),
+        }
+    )
+    buffer = io.BytesIO()
+    artifact.write(model, buffer)
+    shared = spark.sparkContext.broadcast(buffer.getvalue())
+    del buffer
+    try:
+        viewers = spark.createDataFrame(pd.DataFrame({"u": np.arange(len(users), dtype=np.int32), "user": users}))
+        parts = max(1, spark.sparkContext.defaultParallelism)
+        schema = ", ".join(["u int", "i int", *(f"`{name}` float" for name in names)])
+        rows_of = _candidate_rows(shared, uuid.uuid4().hex, params, names)
+        pairs = viewers.repartitionByRange(parts, "u").mapInArrow(rows_of, schema)
+        graded = pairs.join(F.broadcast(spark.createDataFrame(grades)), ["u", "i"], "left").fillna(0, subset=["g"])
+        table = graded.toArrow()
+    finally:
+        shared.destroy()
+    rows, cols = table.column("u").to_numpy(), table.column("i").to_numpy()
+    order = np.lexsort((cols, rows))
+    features = np.empty((len(order), len(names)), dtype=np.float32)
+    for j, name in enumerate(names):
+        features[:, j] = table.column(name).to_numpy()[order]
+    return features, table.column("g").to_numpy().astype(np.int64)[order], rows[order].astype(np.intp)
+
+
+def _candidate_rows(shared, token: str, params: RecommenderParams, names: list[str]):
+    """The workers' side of `candidates_job`: each Arrow batch of (u, user) viewers to their
+    candidates' (u, i, features...) rows, from the broadcast stage 1 (loaded once per worker)."""
+
+    def candidates(batches):
+        import pyarrow as pa
+
+        model = _broadcast_model(shared, token)
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            u = batch.column("u").to_numpy()
+            rows, cols, features = model.candidates_for_users(batch.column("user").to_numpy(), params)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(u[rows]), pa.array(cols.astype(np.int32))]
+                + [pa.array(features[:, j]) for j in range(len(names))],
+                names=["u", "i", *names],
+            )
+
+    return candidates
+
+
+_WORKER_MODEL: dict[str, RecommenderModel] = {}  # a Python worker's stage 1, by its job's token
+
+
+def _broadcast_model(shared, token: str) -> RecommenderModel:
+    """The broadcast artifact as a model, built once per worker process and job (`token`)."""
+    if token not in _WORKER_MODEL:
+        _WORKER_MODEL.clear()
+        _WORKER_MODEL[token] = RecommenderModel(**artifact.read(io.BytesIO(shared.value)))
+    return _WORKER_MODEL[token]
 
 
 def _blocks(frame) -> dict[str, int]:

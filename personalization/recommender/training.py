@@ -50,6 +50,9 @@ Progress = Callable[[str], None]
 StageOneFit = Callable[
     [pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None, RecommenderParams, Progress], RecommenderModel
 ]
+# (stage 1 of a fold, its held-out ratings, params) -> (features, labels, viewer rows): how an engine
+# computes the ranker's labelled candidates (`fold_candidates`; the spark engine's is a DataFrame job).
+CandidateRows = Callable[[RecommenderModel, pd.DataFrame, RecommenderParams], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 def holdout_split(frame: pd.DataFrame, user_column: str, seed: int, fold: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -85,6 +88,7 @@ class TrainedParts:
     progress: Progress
     # Folds 1.. of the inner split (`holdout_split(..., fold=f)`): (stage 1 on the rest, held-out rows).
     extra_folds: list[tuple[RecommenderModel, pd.DataFrame]] = field(default_factory=list)
+    candidates: CandidateRows | None = None  # default: `fold_candidates`
 
     def model(self, without: tuple[str, ...] | None = None) -> RecommenderModel:
         """The served model: all-data stage 1 + a ranker trained on the inner split without `without`."""
@@ -94,9 +98,8 @@ class TrainedParts:
 
     def _ranker(self, params: RecommenderParams) -> Ranker:
         """LambdaRank on every inner fold's candidates stacked: one query per (fold, viewer)."""
-        parts = [
-            fold_candidates(model, test, params) for model, test in [(self.inner, self.inner_test), *self.extra_folds]
-        ]
+        candidates = self.candidates or fold_candidates
+        parts = [candidates(model, test, params) for model, test in [(self.inner, self.inner_test), *self.extra_folds]]
         offsets = np.cumsum([0] + [int(rows.max()) + 1 if len(rows) else 0 for _, _, rows in parts])[:-1]
         features = np.concatenate([features for features, _, _ in parts])
         labels = np.concatenate([labels for _, labels, _ in parts])
@@ -174,9 +177,11 @@ def train_parts(
     params: RecommenderParams | None = None,
     progress: Progress | None = None,
     fit: StageOneFit | None = None,
+    candidates: CandidateRows | None = None,
 ) -> TrainedParts:
     """Stage 1 on each inner fold and on all the data, by `fit` (default: this engine's
-    `fit_stage_one`; the spark engine passes its own). Above `params.ranker_max_viewers` viewers only
+    `fit_stage_one`; the spark engine passes its own), and the ranker's labelled candidates by
+    `candidates` (default `fold_candidates`). Above `params.ranker_max_viewers` viewers only
     a sample of them holds ratings out and the inner fit serves (`ranker_viewers`, `reuse_stage_one`)."""
     params = params or RecommenderParams()
     report = progress or (lambda message: None)
@@ -192,7 +197,13 @@ def train_parts(
     else:
         full = reuse_stage_one(inner, ratings, signals, items, params, report)
     return TrainedParts(
-        params=params, inner=inner, inner_test=inner_test, full=full, progress=report, extra_folds=extra
+        params=params,
+        inner=inner,
+        inner_test=inner_test,
+        full=full,
+        progress=report,
+        extra_folds=extra,
+        candidates=candidates,
     )
 
 

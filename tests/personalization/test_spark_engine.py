@@ -18,7 +18,9 @@ from personalization.recommender import (  # noqa: E402
     RecommenderParams,
     spark_engine,
     train,
+    training,
 )
+from personalization.recommender.features import feature_names  # noqa: E402
 from personalization.recommender.interactions import build_interactions  # noqa: E402
 from personalization.recommender.item_model import fit_item_model  # noqa: E402
 from personalization.recommender.training import _time_arrays  # noqa: E402
@@ -162,12 +164,44 @@ def test_many_viewers_teach_the_spark_ranker_through_a_sample_and_stage_one_is_f
     assert np.mean(served.top_k_for_users(users, 10) // 100 == clusters[:, None]) >= 0.95
 
 
-def test_up_to_the_ranker_viewer_limit_every_viewer_holds_a_fifth_out_on_spark(spark, ratings):
-    parts = spark_engine.train_parts(ratings, params=replace(PARAMS, ranker_max_viewers=100), master=MASTER)
+@pytest.fixture(scope="module")
+def all_viewer_parts(spark, ratings):
+    return spark_engine.train_parts(ratings, params=replace(PARAMS, ranker_max_viewers=100), master=MASTER)
+
+
+def test_up_to_the_ranker_viewer_limit_every_viewer_holds_a_fifth_out_on_spark(all_viewer_parts, ratings):
+    parts = all_viewer_parts
 
     assert set(parts.inner_test["user"]) == set(ratings["user"])
     assert parts.full.rating_factors is not parts.inner.rating_factors
     assert parts.full.history.nnz == len(ratings) and parts.inner.history.nnz < len(ratings)
+
+
+@pytest.mark.parametrize("without", [(), ("surprise", "content")])
+def test_the_ranker_candidates_job_gives_the_drivers_labelled_features(spark, all_viewer_parts, without):
+    parts = all_viewer_parts
+    params = replace(parts.params, without=without)
+
+    features, labels, rows = spark_engine.candidates_job(spark, parts.inner, parts.inner_test, params)
+
+    # The driver's numpy path, row for row and bit for bit, from the stage 1 the workers got as bytes.
+    expected = training.fold_candidates(parts.inner, parts.inner_test, params)
+    assert features.shape == expected[0].shape and features.shape[1] == len(feature_names(params))
+    np.testing.assert_array_equal(features, expected[0])
+    np.testing.assert_array_equal(labels, expected[1])
+    np.testing.assert_array_equal(rows, expected[2])
+    # Every viewer with held-out titles is a query; no more liked labels than liked held-out titles.
+    assert len(np.unique(rows)) == parts.inner_test["user"].nunique()
+    liked = int((parts.inner_test["rating"] >= params.like_rating).sum())
+    assert 0 < int((labels == 2).sum()) <= liked
+
+
+def test_the_ranker_candidates_job_with_no_held_out_viewers_is_empty(spark, all_viewer_parts):
+    parts = all_viewer_parts
+
+    features, labels, rows = spark_engine.candidates_job(spark, parts.inner, parts.inner_test.iloc[:0], parts.params)
+
+    assert features.shape == (0, len(feature_names(parts.params))) and len(labels) == len(rows) == 0
 
 
 @pytest.mark.django_db
