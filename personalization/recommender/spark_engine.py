@@ -240,13 +240,21 @@ def rating_factors_job(stars, n_users: int, n_items: int, params: RecommenderPar
     from pyspark.ml.recommendation import ALS
     from pyspark.sql import functions as F
 
+    # The biases are small (one value per title, per viewer): collected as soon as computed and joined
+    # back as broadcasts, so each is one pass over the cached stars (as lazy joins, the sort-merge
+    # joins behind them ran again for every use: ~40 s more at factor 50).
+    spark = stars.sparkSession
     mu = float(stars.agg(F.avg("r")).first()[0])
-    item_bias = stars.groupBy("i").agg((F.sum(F.col("r") - mu) / (F.count(F.lit(1)) + BIAS_REG_ITEM)).alias("bi"))
-    with_item = stars.join(item_bias, "i")
-    user_bias = with_item.groupBy("u").agg(
-        (F.sum(F.col("r") - mu - F.col("bi")) / (F.count(F.lit(1)) + BIAS_REG_USER)).alias("bu")
+    bi = stars.groupBy("i").agg((F.sum(F.col("r") - mu) / (F.count(F.lit(1)) + BIAS_REG_ITEM)).alias("bi")).toPandas()
+    with_item = stars.join(F.broadcast(spark.createDataFrame(bi)), "i")
+    bu = (
+        with_item.groupBy("u")
+        .agg((F.sum(F.col("r") - mu - F.col("bi")) / (F.count(F.lit(1)) + BIAS_REG_USER)).alias("bu"))
+        .toPandas()
     )
-    residual = with_item.join(user_bias, "u").select("u", "i", (F.col("r") - mu - F.col("bi") - F.col("bu")).alias("e"))
+    residual = with_item.join(F.broadcast(spark.createDataFrame(bu)), "u").select(
+        "u", "i", (F.col("r") - mu - F.col("bi") - F.col("bu")).alias("e")
+    )
     als = ALS(
         rank=params.n_factors,
         maxIter=params.als_iterations,
@@ -259,7 +267,6 @@ def rating_factors_job(stars, n_users: int, n_items: int, params: RecommenderPar
         **_blocks(stars),
     )
     fitted = als.fit(residual)
-    bu, bi = user_bias.toPandas(), item_bias.toPandas()
     user_bias_array, item_bias_array = np.zeros(n_users), np.zeros(n_items)
     user_bias_array[bu["u"].to_numpy()], item_bias_array[bi["i"].to_numpy()] = bu["bu"], bi["bi"]
     user_factors, user_known = _factors(fitted.userFactors, n_users, params.n_factors)
@@ -324,10 +331,27 @@ def item_model_job(positives, popularity: np.ndarray, n_items: int, params: Reco
     gram = np.zeros((size, size))
     for row in entries.mapInArrow(_partial_gram(size), "r int, g binary").toLocalIterator():
         gram[row.r] += np.frombuffer(row.g, dtype=np.float32)
-    precision = np.linalg.inv(gram + params.ease_lambda * np.eye(size))
+    gram[np.diag_indices(size)] += params.ease_lambda
+    precision = spd_inverse(gram)
     b = -precision / np.diag(precision)
     np.fill_diagonal(b, 0.0)
     return ItemModel(columns, strongest(b, params.item_neighbours), n_items)
+
+
+def spd_inverse(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a symmetric positive definite matrix (overwritten) by its Cholesky factor
+    (LAPACK potrf + potri): half the work of a general inverse (8,000 titles: ~19 s instead of ~30)."""
+    from scipy.linalg import LinAlgError, lapack
+
+    # A symmetric matrix is its own transpose, which is Fortran-ordered: LAPACK works in place, no copy.
+    factor, info = lapack.dpotrf(matrix.T, lower=True, clean=False, overwrite_a=True)
+    if info == 0:
+        inverse, info = lapack.dpotri(factor, lower=True, overwrite_c=True)
+    if info != 0:
+        raise LinAlgError(f"the regularised co-occurrence matrix is not positive definite (LAPACK info {info})")
+    lower = np.tril(inverse)
+    lower += np.tril(lower, -1).T
+    return lower
 
 
 def _partial_gram(size: int):

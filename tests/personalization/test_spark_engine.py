@@ -94,6 +94,16 @@ def test_the_co_occurrence_job_gives_eases_weights(interactions, frames):
     assert np.abs(sparse[3].toarray()).sum() == pytest.approx(np.sort(row)[-5:].sum(), rel=1e-5)
 
 
+def test_the_cholesky_inverse_equals_numpys_general_inverse():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(60, 40))
+    matrix = a.T @ a + 3.0 * np.eye(40)
+
+    np.testing.assert_allclose(spark_engine.spd_inverse(matrix.copy()), np.linalg.inv(matrix), rtol=1e-10, atol=1e-13)
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        spark_engine.spd_inverse(np.diag([1.0, -1.0, 2.0]))
+
+
 def test_the_rating_factors_job_learns_biases_and_predicts_the_stars(interactions, frames, ratings):
     _, stars = frames
     factors = spark_engine.rating_factors_job(stars, len(interactions.user_ids), len(interactions.item_ids), PARAMS)
