@@ -242,7 +242,8 @@ def rating_factors_job(stars, n_users: int, n_items: int, params: RecommenderPar
 
     # The biases are small (one value per title, per viewer): collected as soon as computed and joined
     # back as broadcasts, so each is one pass over the cached stars (as lazy joins, the sort-merge
-    # joins behind them ran again for every use: ~40 s more at factor 50).
+    # joins behind them ran again for every use: the job at factor 10 and 2 iterations took 24.6 s
+    # instead of 14.1).
     spark = stars.sparkSession
     mu = float(stars.agg(F.avg("r")).first()[0])
     bi = stars.groupBy("i").agg((F.sum(F.col("r") - mu) / (F.count(F.lit(1)) + BIAS_REG_ITEM)).alias("bi")).toPandas()
