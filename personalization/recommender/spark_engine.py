@@ -37,7 +37,6 @@ import re
 import sys
 import tempfile
 import time
-import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -492,8 +491,7 @@ def candidates_job(
         viewers = spark.createDataFrame(pd.DataFrame({"u": np.arange(len(users), dtype=np.int32), "user": users}))
         parts = max(1, spark.sparkContext.defaultParallelism)
         schema = ", ".join(["u int", "i int", *(f"`{name}` float" for name in names)])
-        rows_of = _candidate_rows(shared, uuid.uuid4().hex, params, names)
-        pairs = viewers.repartitionByRange(parts, "u").mapInArrow(rows_of, schema)
+        pairs = viewers.repartitionByRange(parts, "u").mapInArrow(_candidate_rows(shared, params, names), schema)
         graded = pairs.join(F.broadcast(spark.createDataFrame(grades)), ["u", "i"], "left").fillna(0, subset=["g"])
         table = graded.toArrow()
     finally:
@@ -506,17 +504,20 @@ def candidates_job(
     return features, table.column("g").to_numpy().astype(np.int64)[order], rows[order].astype(np.intp)
 
 
-def _candidate_rows(shared, token: str, params: RecommenderParams, names: list[str]):
+def _candidate_rows(shared, params: RecommenderParams, names: list[str]):
     """The workers' side of `candidates_job`: each Arrow batch of (u, user) viewers to their
-    candidates' (u, i, features...) rows, from the broadcast stage 1 (loaded once per worker)."""
+    candidates' (u, i, features...) rows, from the broadcast stage 1. One partition per core, so each
+    task builds the model once; it is dropped with the task (an idle Python worker keeps nothing)."""
 
     def candidates(batches):
         import pyarrow as pa
 
-        model = _broadcast_model(shared, token)
+        model = None
         for batch in batches:
             if not batch.num_rows:
                 continue
+            if model is None:
+                model = RecommenderModel(**artifact.read(io.BytesIO(shared.value)))
             u = batch.column("u").to_numpy()
             rows, cols, features = model.candidates_for_users(batch.column("user").to_numpy(), params)
             yield pa.RecordBatch.from_arrays(
@@ -526,17 +527,6 @@ def _candidate_rows(shared, token: str, params: RecommenderParams, names: list[s
             )
 
     return candidates
-
-
-_WORKER_MODEL: dict[str, RecommenderModel] = {}  # a Python worker's stage 1, by its job's token
-
-
-def _broadcast_model(shared, token: str) -> RecommenderModel:
-    """The broadcast artifact as a model, built once per worker process and job (`token`)."""
-    if token not in _WORKER_MODEL:
-        _WORKER_MODEL.clear()
-        _WORKER_MODEL[token] = RecommenderModel(**artifact.read(io.BytesIO(shared.value)))
-    return _WORKER_MODEL[token]
 
 
 def _blocks(frame) -> dict[str, int]:
