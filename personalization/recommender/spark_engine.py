@@ -469,20 +469,10 @@ def candidates_job(
     graded rows as Arrow and orders them by viewer, then title: the local engine's rows exactly."""
     from pyspark.sql import functions as F
 
-    known = test[test["user"].isin(model.user_ids) & test["item"].isin(model.item_ids)]
-    users = np.unique(known["user"].to_numpy())
+    users, grades = training.held_out_grades(model, test, params)
     names = feature_names(params)
     if len(users) == 0:
         return np.zeros((0, len(names)), dtype=np.float32), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
-    grades = pd.DataFrame(
-        {
-            "u": np.searchsorted(users, known["user"].to_numpy()).astype(np.int32),
-            "i": np.searchsorted(model.item_ids, known["item"].to_numpy()).astype(np.int32),
-            "g": np.where(known["rating"].to_numpy() >= params.like_rating, 2, params.ranker_label_watched).astype(
-                np.int32
-            ),
-        }
-    )
     buffer = io.BytesIO()
     artifact.write(model, buffer)
     shared = spark.sparkContext.broadcast(buffer.getvalue())
@@ -492,7 +482,8 @@ def candidates_job(
         parts = max(1, spark.sparkContext.defaultParallelism)
         schema = ", ".join(["u int", "i int", *(f"`{name}` float" for name in names)])
         pairs = viewers.repartitionByRange(parts, "u").mapInArrow(_candidate_rows(shared, params, names), schema)
-        graded = pairs.join(F.broadcast(spark.createDataFrame(grades)), ["u", "i"], "left").fillna(0, subset=["g"])
+        grades_frame = spark.createDataFrame(grades.astype(np.int32))
+        graded = pairs.join(F.broadcast(grades_frame), ["u", "i"], "left").fillna(0, subset=["g"])
         table = graded.toArrow()
     finally:
         shared.destroy()

@@ -138,17 +138,31 @@ def fold_candidates(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features, labels, viewer rows) of one inner fold: `model` (stage 1 fitted without the fold's
     held-out rows) proposes candidates for each viewer with held-out titles it knows, and the held-out
-    ratings grade them: 2 for >= like_rating, `ranker_label_watched` below, 0 for the other candidates."""
-    known = test[test["user"].isin(model.user_ids) & test["item"].isin(model.item_ids)]
-    users = np.unique(known["user"].to_numpy())
+    ratings grade them (`held_out_grades`), 0 for the other candidates."""
+    users, grades = held_out_grades(model, test, params)
     rows, cols, features = model.candidates_for_users(users, params)
-    grade = np.where(known["rating"].to_numpy() >= params.like_rating, 2, params.ranker_label_watched)
-    keys = np.searchsorted(users, known["user"].to_numpy()) * len(model.item_ids) + np.searchsorted(
-        model.item_ids, known["item"].to_numpy()
-    )
-    label_of = pd.Series(grade, index=keys)
+    keys = grades["u"].to_numpy() * len(model.item_ids) + grades["i"].to_numpy()
+    label_of = pd.Series(grades["g"].to_numpy(), index=keys)
     labels = label_of.reindex(rows.astype(np.int64) * len(model.item_ids) + cols).fillna(0).to_numpy()
     return features, labels.astype(np.int64), rows
+
+
+def held_out_grades(
+    model: RecommenderModel, test: pd.DataFrame, params: RecommenderParams
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The viewers with held-out titles the model knows (sorted raw ids) and each such held-out rating
+    as (u: row into those viewers, i: item position, g: grade), graded 2 for >= like_rating and
+    `ranker_label_watched` below: the ranker's labels, whichever engine pairs them with candidates."""
+    known = test[test["user"].isin(model.user_ids) & test["item"].isin(model.item_ids)]
+    users = np.unique(known["user"].to_numpy())
+    grades = pd.DataFrame(
+        {
+            "u": np.searchsorted(users, known["user"].to_numpy()),
+            "i": np.searchsorted(model.item_ids, known["item"].to_numpy()),
+            "g": np.where(known["rating"].to_numpy() >= params.like_rating, 2, params.ranker_label_watched),
+        }
+    )
+    return users, grades
 
 
 def train(
