@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -25,6 +25,15 @@ class ArtworkVariant:
     hero_url: str
     exploring: bool = False  # new (Artwork.explore_until ahead): the chooser gives it extra tries
     painted: bool = True  # the title is painted on the card (generated art); uploads and video frames have none
+
+
+class TitleArms(NamedTuple):
+    """A title's active artwork variants, in variant order, as the bandit reads them."""
+
+    themes: np.ndarray  # int64 theme index of each (THEME_INDEX)
+    ids: tuple[int, ...]  # artwork ids
+    exploring: tuple[bool, ...]  # ArtworkVariant.exploring of each
+    any_exploring: bool
 
 
 @dataclass
@@ -47,6 +56,7 @@ class CatalogSnapshot:
     default_card_pattern: str = ""
     default_hero_pattern: str = ""
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+    _arms: dict[int, TitleArms] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.title_ids)
@@ -70,26 +80,34 @@ class CatalogSnapshot:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def artwork_themes(self, title_id: int) -> np.ndarray:
-        """Theme index of each active variant of a title, in variant order (the bandit asks for
-        ~200 titles a page)."""
-
-        def themes() -> np.ndarray:
+    def arms(self, title_id: int) -> TitleArms:
+        """A title's active variants as the bandit reads them (the chooser asks for ~270 titles a page):
+        derived once per title and kept in a plain dict, one lookup a card."""
+        arms = self._arms.get(title_id)
+        if arms is None:
             variants = self.artworks.get(title_id, ())
-            return np.fromiter((THEME_INDEX[v.theme] for v in variants), dtype=np.int64, count=len(variants))
+            exploring = tuple(v.exploring for v in variants)
+            themes = np.fromiter((THEME_INDEX[v.theme] for v in variants), dtype=np.int64, count=len(variants))
+            themes.setflags(write=False)  # shared by every page of the process
+            arms = self._arms[title_id] = TitleArms(
+                themes=themes,
+                ids=tuple(v.artwork_id for v in variants),
+                exploring=exploring,
+                any_exploring=any(exploring),
+            )
+        return arms
 
-        return self.memo(("artwork_themes", title_id), themes)
+    def artwork_themes(self, title_id: int) -> np.ndarray:
+        """Theme index of each active variant of a title, in variant order."""
+        return self.arms(title_id).themes
 
     def artwork_ids(self, title_id: int) -> tuple[int, ...]:
-        """Artwork id of each active variant of a title, in variant order (a page asks for every card)."""
-        return self.memo(
-            ("artwork_ids", title_id), lambda: tuple(v.artwork_id for v in self.artworks.get(title_id, ()))
-        )
+        """Artwork id of each active variant of a title, in variant order."""
+        return self.arms(title_id).ids
 
     def exploring(self, title_id: int) -> tuple[bool, ...]:
         """Whether each active variant of a title is new and explored (`ArtworkVariant.exploring`)."""
-        variants = self.artworks.get(title_id, ())
-        return self.memo(("exploring", title_id), lambda: tuple(v.exploring for v in variants))
+        return self.arms(title_id).exploring
 
     def default_variant(self, title_id: int) -> ArtworkVariant | None:
         """The editor's default (sorted first), or None for a title without active artwork."""

@@ -16,8 +16,7 @@ choice otherwise. The logged propensity stays exact:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -27,8 +26,10 @@ from personalization.context import Context
 from personalization.page import PlannedArtwork
 
 
-@dataclass(frozen=True)
-class ArtworkChoice:
+class ArtworkChoice(NamedTuple):
+    """One card's artwork (a named tuple: a page makes ~270 of them, and a frozen dataclass's
+    constructor costs five times as much)."""
+
     variant: ArtworkVariant | None  # None: the title has no active artwork
     propensity: float
     # What it chose among (the title's active variants, in order) and the policy's probability for each:
@@ -93,34 +94,29 @@ class ArtworkChooser:
 
     def choose(self, title_ids: list[int]) -> list[ArtworkChoice]:
         """One variant per title, with the probability the policy had of showing it."""
-        variants = [self.snapshot.artworks.get(t, ()) for t in title_ids]
+        artworks, arms_of = self.snapshot.artworks, self.snapshot.arms
+        variants = [artworks.get(t, ()) for t in title_ids]
         with_art = [i for i, v in enumerate(variants) if v]
         choices = [ArtworkChoice(None, 1.0)] * len(title_ids)
         if not with_art:
             return choices
-        cards = [self.snapshot.artwork_themes(title_ids[i]) for i in with_art]
-        ids = [self.snapshot.artwork_ids(title_ids[i]) for i in with_art]
+        arms = [arms_of(title_ids[i]) for i in with_art]
+        ids = [a.ids for a in arms]
         keys = ids if self.policy.name == "thompson" else None
-        picked = choose_page(self.policy, self.model, self.context, cards, self.rng, arm_keys=keys)
+        picked = choose_page(self.policy, self.model, self.context, [a.themes for a in arms], self.rng, arm_keys=keys)
         chosen, probabilities = picked.chosen.copy(), picked.probabilities.copy()
         if self.boost:
-            self._boost_exploring([self.snapshot.exploring(title_ids[i]) for i in with_art], chosen, probabilities)
+            self._boost_exploring([a.exploring if a.any_exploring else () for a in arms], chosen, probabilities)
         rows = probabilities.tolist()
-        for row, (i, arm) in enumerate(zip(with_art, chosen.tolist(), strict=True)):
-            arms = variants[i]
-            choices[i] = ArtworkChoice(
-                arms[arm],
-                rows[row][arm],
-                candidates=ids[row],
-                probabilities=tuple(rows[row][: len(arms)]),
-            )
+        for i, arm, row, card_ids in zip(with_art, chosen.tolist(), rows, ids, strict=True):
+            choices[i] = ArtworkChoice(variants[i][arm], row[arm], card_ids, tuple(row[: len(card_ids)]))
         return choices
 
     def _boost_exploring(self, flags: list[tuple[bool, ...]], chosen: np.ndarray, probabilities: np.ndarray) -> None:
         """Mix in the uniform choice among each card's exploring variants (in place): with probability
         `boost` a card with new variants shows one of them, so every arm's probability stays exact.
-        `flags[c]`: which of card c's variants explore."""
-        rows = [c for c, card_flags in enumerate(flags) if any(card_flags)]
+        `flags[c]`: which of card c's variants explore (empty when none does)."""
+        rows = [c for c, card_flags in enumerate(flags) if card_flags]
         explore = self.rng.random(len(rows)) < self.boost
         for r, c in enumerate(rows):
             exploring = np.zeros(probabilities.shape[1])

@@ -8,6 +8,7 @@ the policy picks that arm, so any of them can later be evaluated from another's 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,8 +141,10 @@ def _variant_posterior(
     if arm_keys is None or len(arm_keys) != len(page.lengths):
         raise ValueError("a per-variant model needs the artwork ids of every card's arms")
     keys = np.full(page.themes.shape, -1, dtype=np.int64)
-    for c, card_keys in enumerate(arm_keys):
-        keys[c, : len(card_keys)] = card_keys
+    if not np.array_equal(np.fromiter(map(len, arm_keys), dtype=np.int64, count=len(arm_keys)), page.lengths):
+        raise ValueError("a per-variant model needs one artwork id for each arm of every card")
+    # The mask is row-major with each card's arms first: the ids fill it in their own order.
+    keys[page.mask] = np.fromiter(itertools.chain.from_iterable(arm_keys), dtype=np.int64, count=int(page.mask.sum()))
     params = policy.params
     means, sds = model.card_posterior(
         lambda published: _theme_posterior(published, context, params), page.themes, page.mask, keys, params.v

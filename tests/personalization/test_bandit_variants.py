@@ -92,6 +92,24 @@ def test_per_variant_propensities_are_exact(play):
         choose_page(policy, model, context, cards[:1], np.random.default_rng(0))
 
 
+def test_each_card_of_a_mixed_page_is_scored_with_its_own_artwork_ids():
+    """Cards of 2, 3 and 4 arms in one call: each gets what it gets alone (ids matched to arms in order)."""
+    model = _arm_model(True)
+    policy = Policy("thompson", BanditParams(v=1.0, epsilon=0.05))
+    context = PageContext(taste=np.linspace(-1, 1, N), daypart=1, device=2)
+    cards = [np.array([0, 3, 5]), np.array([1, 2]), np.array([4, 0, 2, 3]), np.array([5, 5, 5])]
+    keys = [(10, 11, 12), (11, 99), (98, 97, 10, 96), (12, 11, 10)]
+    page = choose_page(policy, model, context, cards, np.random.default_rng(0), arm_keys=keys)
+    for c, (card, card_keys) in enumerate(zip(cards, keys, strict=True)):
+        alone = choose_page(policy, model, context, [card], np.random.default_rng(0), arm_keys=[card_keys])
+        assert page.probabilities[c, : len(card)] == pytest.approx(alone.probabilities[0, : len(card)], abs=1e-12)
+        assert page.probabilities[c, len(card) :].sum() == 0
+    # Three arms of one theme differ only by their artwork's own offsets (10 and 11 have some, 12 none).
+    assert len(set(np.round(page.probabilities[3, :3], 9))) == 3
+    with pytest.raises(ValueError, match="one artwork id for each arm"):
+        choose_page(policy, model, context, cards, np.random.default_rng(0), arm_keys=[(10, 11), *keys[1:]])
+
+
 def test_the_live_two_stage_model_picks_by_theme_with_exact_propensities_from_any_caller():
     """A design without per-variant offsets goes through the theme-level path: the same
     probabilities for the pick, for OPE's page_probabilities, and as measured by sampling."""
