@@ -119,6 +119,14 @@ class CatalogSnapshot:
         pattern = self.default_hero_pattern if hero else self.default_card_pattern
         return pattern.format(title_id) if pattern else ""
 
+    def genre_positions(self) -> tuple[np.ndarray, ...]:
+        """Per genre (in `genre_names` order), the positions of its titles, ascending: a page's genre rows
+        read these instead of a strided column of `genre_matrix` each."""
+        return self.memo(
+            "genre_positions",
+            lambda: tuple(np.flatnonzero(self.genre_matrix[:, j]) for j in range(len(self.genre_names))),
+        )
+
     def genres_of(self, index: int) -> tuple[str, ...]:
         return self.memo(
             ("genres", index), lambda: tuple(self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[index]))

@@ -132,6 +132,7 @@ def plan_page(
     chart = next((c for c in ordered if c.kind == "top10"), None)
     chart_titles = tuple(int(p) for p in chart.positions if p not in used)[:TOP_10] if chart else ()
     kept: list[tuple[_Candidate, tuple[int, ...]]] = []
+    kept_heads: list[set[int]] = []  # the leading titles of each kept row but the chart, for near-copies
     for candidate in ordered:
         if len(kept) == max_rows:
             break
@@ -141,18 +142,15 @@ def plan_page(
             continue
         head = set(candidate.positions[:row_length].tolist())
         favourite = candidate.key in favourites  # never dropped as a near-copy: it is what they came for
-        if not favourite and any(
-            _jaccard(head, set(other.positions[:row_length].tolist())) > MAX_OVERLAP
-            for other, _ in kept
-            if other is not chart
-        ):
+        if not favourite and any(_jaccard(head, other) > MAX_OVERLAP for other in kept_heads):
             continue
         taken = used.union(chart_titles) if len(chart_titles) == TOP_10 else used
-        fresh = tuple(islice((int(p) for p in candidate.positions if p not in taken), row_length))
+        fresh = tuple(islice((p for p in candidate.positions.tolist() if p not in taken), row_length))
         if not fresh or (len(fresh) < min(MIN_ROW_LENGTH, row_length) and candidate.kind not in PERSONAL_LISTS):
             continue
         used.update(fresh)
         kept.append((candidate, fresh))
+        kept_heads.append(head)
     explain = getattr(order, "explain", None)  # a learned order says where it departs from the rules
 
     def reason(c: _Candidate) -> str:
@@ -167,7 +165,7 @@ def plan_page(
             key=c.key,
             label=c.label,
             kind=c.kind,
-            title_ids=tuple(int(snapshot.title_ids[p]) for p in fresh),
+            title_ids=tuple(snapshot.title_ids[list(fresh)].tolist()),
             reason=reason(c),
         )
         for c, fresh in kept
@@ -217,7 +215,11 @@ class _Candidate:
 
 def _top(scores: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
     """Positions of the k best-scored titles within mask, best first (ties by position)."""
-    index = np.flatnonzero(mask)
+    return _top_of(scores, np.flatnonzero(mask), k)
+
+
+def _top_of(scores: np.ndarray, index: np.ndarray, k: int) -> np.ndarray:
+    """The k best-scored of the positions `index` (ascending), best first (ties by position)."""
     if len(index) == 0:
         return index
     if len(index) > k:
@@ -284,8 +286,8 @@ def _candidate_rows(
                 reason="no history yet: the most watched",
             )
         )
-    trending = np.flatnonzero(discover & (snapshot.trending > 0))
-    trending = trending[np.argsort(-snapshot.trending[trending], kind="stable")][: depth * 2]
+    trending = _trending_order(snapshot)
+    trending = trending[discover[trending]][: depth * 2]
     if len(trending) >= TOP_10 + row_length:  # a chart only when enough is watched for Trending Now as well
         rows.append(
             _Candidate(
@@ -301,28 +303,50 @@ def _candidate_rows(
     rows.append(
         _Candidate("trending", "Trending Now", "trending", trending_rank, reason="popular lately, in your order")
     )
-    latest_year = int(snapshot.years.max())
-    recent = discover & (snapshot.years >= latest_year - NEW_RELEASE_YEARS + 1) & (snapshot.rating_count > 0)
+    recent = _recent_positions(snapshot)
     rows.append(
-        _Candidate("new", "New Releases", "new", _top(scores, recent, depth), reason="the newest titles, in your order")
-    )
-    for j, genre in enumerate(snapshot.genre_names):
+        _Candidate(
+            "new", "New Releases", "new", _top_of(scores, recent[discover[recent]], depth),
+            reason="the newest titles, in your order",
+        )
+    )  # fmt: skip
+    for genre, positions in zip(snapshot.genre_names, snapshot.genre_positions(), strict=True):
         if genre in NOT_A_GENRE:
             continue
-        in_genre = discover & snapshot.genre_matrix[:, j]
-        if in_genre.sum() >= MIN_ROW_LENGTH:
+        in_genre = positions[discover[positions]]
+        if len(in_genre) >= MIN_ROW_LENGTH:
             rows.append(
                 _Candidate(
                     f"genre:{genre.lower()}",
                     _genre_label(genre),
                     "genre",
                     # A favourite's titles are often taken by Top Picks: it may need every title of its genre.
-                    _top(scores, in_genre, len(snapshot) if genre in favourite else depth),
+                    _top_of(scores, in_genre, len(snapshot) if genre in favourite else depth),
                     genre=genre,
                     reason=f"{genre} titles, in your order",
                 )
             )
     return rows
+
+
+def _trending_order(snapshot: CatalogSnapshot) -> np.ndarray:
+    """Positions of the titles watched lately, most watched first (ties by position): once per snapshot."""
+
+    def order() -> np.ndarray:
+        watched = np.flatnonzero(snapshot.trending > 0)
+        return watched[np.argsort(-snapshot.trending[watched], kind="stable")]
+
+    return snapshot.memo("rows:trending_order", order)
+
+
+def _recent_positions(snapshot: CatalogSnapshot) -> np.ndarray:
+    """Positions of the rated titles of the last NEW_RELEASE_YEARS years, ascending: once per snapshot."""
+
+    def recent() -> np.ndarray:
+        latest_year = int(snapshot.years.max())
+        return np.flatnonzero((snapshot.years >= latest_year - NEW_RELEASE_YEARS + 1) & (snapshot.rating_count > 0))
+
+    return snapshot.memo("rows:recent", recent)
 
 
 def _genre_label(genre: str) -> str:

@@ -110,11 +110,22 @@ CLIENT_EVENT_KINDS = (
 
 
 def impression_token(*, impression_id: uuid.UUID, profile_id: int, title_id: int, issued: int | None = None) -> str:
-    issued = int(time.time()) if issued is None else issued
-    stamp = base36(issued)
-    message = f"{impression_id.hex}:{profile_id}:{title_id}:{stamp}".encode()
-    signature = hmac.digest(_token_key(settings.SECRET_KEY), message, "sha1").hex()  # one C call per card
-    return f"{impression_id.hex}.{stamp}.{signature[:_SIGNATURE_LENGTH]}"
+    (token,) = impression_tokens([impression_id], profile_id=profile_id, title_ids=[title_id], issued=issued)
+    return token
+
+
+def impression_tokens(
+    impression_ids: Sequence[uuid.UUID], *, profile_id: int, title_ids: Sequence[int], issued: int | None = None
+) -> list[str]:
+    """The tokens of a page's cards: the stamp and key once, then one HMAC (a C call) per card."""
+    stamp = base36(int(time.time()) if issued is None else issued)
+    key = _token_key(settings.SECRET_KEY)
+    tokens = []
+    for impression_id, title_id in zip(impression_ids, title_ids, strict=True):
+        hex_id = impression_id.hex
+        signature = hmac.digest(key, f"{hex_id}:{profile_id}:{title_id}:{stamp}".encode(), "sha1").hex()
+        tokens.append(f"{hex_id}.{stamp}.{signature[:_SIGNATURE_LENGTH]}")
+    return tokens
 
 
 @functools.lru_cache(maxsize=4)

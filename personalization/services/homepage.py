@@ -51,7 +51,7 @@ from personalization.selectors.experiments import profile_assignments
 from personalization.selectors.serving import ServingModel, published_row_model, serving_model
 from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser
-from personalization.services.events import impression_token
+from personalization.services.events import impression_tokens
 from personalization.services.impressions import ShownCard, impressions_log_page
 from streamflix.errors import InvalidInput
 
@@ -283,10 +283,14 @@ def _cards(
     teams = plan.rows[row_index].teams if row_index != HERO_ROW else ()
     present = [(t, int(p), c) for t, p, c in zip(title_ids, positions, choices, strict=True) if p >= 0]
     cards = []
-    for position, (title_id, index, choice) in enumerate(present):  # titles retired since planning are left out
-        impression, variant = impression_id(plan.page_view_id, row_index, position), choice.variant
-        token = impression_token(impression_id=impression, profile_id=plan.profile_id, title_id=title_id)
-        cards.append(plan.card(snapshot, index, row_index, position, choice.variant, choice.propensity, token))
+    impressions = [impression_id(plan.page_view_id, row_index, position) for position in range(len(present))]
+    tokens = impression_tokens(impressions, profile_id=plan.profile_id, title_ids=[t for t, _, _ in present])
+    # Titles retired since planning are left out (`present`).
+    for position, ((title_id, index, choice), impression, token) in enumerate(
+        zip(present, impressions, tokens, strict=True)
+    ):
+        variant = choice.variant
+        cards.append(plan.card(snapshot, index, row_index, position, variant, choice.propensity, token))
         artwork_id, theme = (variant.artwork_id, variant.theme) if variant else (None, "")
         decision = (choice.propensity, choice.candidates, choice.probabilities, teams[position] if teams else "")
         shown.append(ShownCard(impression, title_id, artwork_id, theme, row_index, position, *decision))
