@@ -357,7 +357,7 @@ class RecommenderModel:
             np.clip(estimates, *RATING_SCALE, out=estimates)
             user_bias[index] = bias
             if self.content.tags.shape[1]:  # else no title has a tag: 0 for every title
-                tag[index] = self.content.tags @ self.content.tag_profile(inputs.positions, liked)
+                tag[index] = self.content.tag_scores(inputs.positions, liked)
             seen[index, inputs.positions] = True
             seen[index, inputs.negatives] = True
             negatives[index, inputs.negatives] = True

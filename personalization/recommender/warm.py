@@ -15,6 +15,7 @@ import lightgbm as lgb
 import numpy as np
 import scipy.sparse as sp
 
+from personalization.recommender.content import ItemContent
 from personalization.recommender.features import _search_within
 from personalization.recommender.item_model import ItemModel
 from personalization.recommender.order import ScoreCounts
@@ -51,7 +52,13 @@ def warm() -> dict[str, float]:
         booster = lgb.train({"objective": "lambdarank", "min_data_in_leaf": 2, "verbose": -1}, data, 2)
         Ranker(booster.model_to_string(), ["a", "b"]).predict(features.astype(np.float32))
 
-    for name, run in (("counts", counts), ("neighbours", neighbours), ("searches", searches), ("trees", trees)):
+    def tags() -> None:  # a viewer's tag scores
+        tags = sp.random(8, 5, density=0.5, random_state=0, format="csr")
+        content = ItemContent(np.zeros(8), sp.csr_matrix((8, 0)), tags)
+        content.tag_scores(np.array([1, 2]), np.array([1.0, 0.5]))
+
+    parts = (("counts", counts), ("neighbours", neighbours), ("searches", searches), ("trees", trees), ("tags", tags))
+    for name, run in parts:
         timed(name, run)
     return seconds
 
