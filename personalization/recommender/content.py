@@ -48,22 +48,12 @@ class ItemContent:
         return _weighted_unit(self.tags, positions, weights)
 
     def tag_scores(self, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Every title's tag vector times the viewer's tag profile: `tags @ tag_profile(...)`, the same
-        floats, in compiled loops (scipy's calls cost ten times the arithmetic for one viewer)."""
-        if self.tags.shape[1] == 0 or len(positions) == 0:
-            return self.tags @ self.tag_profile(positions, weights)
+        """`tags @ tag_profile(...)`: every title's tag vector times the viewer's profile, the same floats
+        in a compiled loop (scipy's call costs more than the arithmetic for one viewer)."""
         from personalization.recommender import kernels  # numba: imported where a viewer is first scored
 
         tags = self.tags
-        if tags.dtype != np.float64 or not tags.has_canonical_format:
-            tags = self.tags.astype(np.float64)
-            tags.sum_duplicates()
-        spread = np.zeros(tags.shape[0])
-        np.add.at(spread, positions, np.asarray(weights, dtype=np.float64))
-        vector = kernels.transposed_matvec(tags.indptr, tags.indices, tags.data, spread, tags.shape[1])
-        norm = np.linalg.norm(vector)
-        profile = vector / norm if norm > 0 else vector
-        return kernels.csr_matvec(tags.indptr, tags.indices, tags.data, profile)
+        return kernels.csr_matvec(tags.indptr, tags.indices, tags.data, self.tag_profile(positions, weights))
 
 
 def _weighted_unit(matrix: sp.csr_matrix, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -71,7 +61,10 @@ def _weighted_unit(matrix: sp.csr_matrix, positions: np.ndarray, weights: np.nda
         return np.zeros(matrix.shape[1])
     spread = np.zeros(matrix.shape[0])
     np.add.at(spread, positions, np.asarray(weights, dtype=np.float64))
-    vector = np.asarray(matrix.T @ spread).reshape(-1)  # a transposed mat-vec: no row slicing
+    from personalization.recommender import kernels  # numba: imported where a viewer is first scored
+
+    # matrix.T @ spread as scipy sums it, visiting only the history's rows (no row slicing, no pass over every title)
+    vector = kernels.transposed_matvec(matrix.indptr, matrix.indices, matrix.data, spread, matrix.shape[1])
     norm = np.linalg.norm(vector)
     return vector / norm if norm > 0 else vector
 

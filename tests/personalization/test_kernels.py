@@ -24,13 +24,19 @@ def test_warming_compiles_every_loop_through_its_callers():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_viewers_tag_scores_are_scipys_to_the_last_bit(seed):
-    """The compiled tag scores add the same products in the same order as `tags @ tag_profile(...)`."""
+    """The compiled tag profile and scores add the same products in the same order as scipy."""
     rng = np.random.default_rng(seed)
     tags = sp.random(300, 40, density=0.05, random_state=seed, format="csr")  # most titles untagged
     content = ItemContent(np.zeros(300), sp.csr_matrix((300, 0)), tags)
     positions = rng.integers(0, 300, 25)  # repeats too: a title rated and thumbed
     weights = np.where(rng.random(25) < 0.3, 0.0, rng.random(25))  # a disliked title weighs 0
-    expected = tags @ content.tag_profile(positions, weights)
+    # scipy's own sums, written out: the weighted history spread over titles, its transposed product
+    # with the tags, L2-normalised, then every title's product with that profile.
+    spread = np.zeros(300)
+    np.add.at(spread, positions, weights)
+    profile = np.asarray(tags.T @ spread).reshape(-1)
+    expected = tags @ (profile / np.linalg.norm(profile))
+    assert np.array_equal(content.tag_profile(positions, weights), profile / np.linalg.norm(profile))
     assert np.array_equal(content.tag_scores(positions, weights), expected)
     assert np.array_equal(content.tag_scores(positions[:0], weights[:0]), np.zeros(300))
     # A brute-force check of the kernels themselves, apart from scipy:
