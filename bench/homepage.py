@@ -5,8 +5,9 @@
 Runs against the configured database (the demo's SQLite by default, PostgreSQL with DATABASE_URL;
 run `python manage.py seed_demo` first) through Django's test client, so the whole middleware stack,
 the session, the view, the page build and the template run as for a browser. For each of `--pages`
-sample viewers (in turn): the homepage (the first screen: hero + 4 rows), then every lazy row of it,
-then the homepage again (a returning viewer).
+sample viewers (in turn): the homepage (the first screen: hero + 4 rows), then every lazy row of it as
+the browser fetches them (the page's placeholders, LAZY_ROWS_PER_FETCH rows a request), then the
+homepage again (a returning viewer).
 The page view's outbox row is written as in production; the broker is not called (bench/impressions.py
 times that path) and the bench's outbox rows are removed at the end.
 
@@ -14,7 +15,9 @@ Reports (milliseconds, medians and p95 over the requests): `homepage_*` (the fir
 viewer's first page in this process: history read, model scores and neighbours computed),
 `homepage_returning_*` (the same viewer's next first screen, history unchanged: what most page views
 of a returning viewer cost, the per-process memo of their signals in use),
-`row_median_ms` (one lazy row), `whole_page_median_ms` (first screen + every lazy row), `build_median_ms`
+`lazy_fetch_median_ms` (one request for a group of lazy rows,
+`rows_per_lazy_fetch` of them), `row_median_ms` (a lazy row's share of its request),
+`whole_page_median_ms` (first screen + every lazy row), `build_median_ms`
 (homepage_build: plan, scores, artwork), `render_median_ms` (the template), `static_median_ms` (the same
 HTML from a view that only returns it: the floor the stack costs), `queries_per_page`, and the
 artwork choice's share. Targets: first screen median < 10 ms and p95 < 20 ms; whole page < 25 ms.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -33,6 +37,7 @@ import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+LAZY_FETCH = re.compile(r'hx-get="(/rows/[0-9a-f]{32}/[0-9-]+/)"')  # the page's lazy row placeholders
 sys.path.insert(0, str(REPO))
 
 
@@ -95,7 +100,7 @@ def main() -> None:
     homepage_ms, row_ms, whole_ms, static_ms, queries, build_ms, render_ms, choose_ms, returning_ms = (
         [] for _ in range(9)
     )
-    homepage_cpu_ms, returning_cpu_ms = [], []
+    homepage_cpu_ms, returning_cpu_ms, fetch_ms, rows_per_fetch = [], [], [], []
     with override_settings(ROOT_URLCONF="bench_static_urls"):
         client.post(reverse("personalization:profile_select", args=[profiles[0].pk]))
         client.get(home)  # warm: the catalog snapshot, the model, the bandit
@@ -111,17 +116,16 @@ def main() -> None:
             queries.append(len(captured))
             build_ms.append(sum(timings["build"]))
             render_ms.append(sum(timings["render"]))
-            page = response.context["page"]
             lazy_total = 0.0
-            for row in page.rows:
-                if row.lazy:
-                    started = time.perf_counter()
-                    client.get(
-                        reverse("personalization:row", args=[page.page_view_id, row.index]), HTTP_HX_REQUEST="true"
-                    )
-                    elapsed = 1000 * (time.perf_counter() - started)
-                    row_ms.append(elapsed)
-                    lazy_total += elapsed
+            for url in LAZY_FETCH.findall(response.content.decode()):  # as the browser scrolls down the page
+                started = time.perf_counter()
+                fetched = client.get(url, HTTP_HX_REQUEST="true")
+                elapsed = 1000 * (time.perf_counter() - started)
+                rows = len(fetched.context["rows"])
+                fetch_ms.append(elapsed)
+                row_ms.append(elapsed / rows)
+                rows_per_fetch.append(rows)
+                lazy_total += elapsed
             whole_ms.append(homepage_ms[-1] + lazy_total)
             started, started_cpu = time.perf_counter(), time.process_time()
             client.get(home)  # the same viewer again, history unchanged: a returning viewer's page
@@ -154,6 +158,9 @@ def main() -> None:
         "homepage_returning_median_ms": median(returning_ms),
         "homepage_returning_p95_ms": p95(returning_ms),
         "row_median_ms": median(row_ms),
+        "lazy_fetch_median_ms": median(fetch_ms),
+        "rows_per_lazy_fetch": round(statistics.mean(rows_per_fetch), 2),
+        "lazy_fetches_per_page": round(len(fetch_ms) / args.pages, 2),
         "whole_page_median_ms": median(whole_ms),
         "whole_page_p95_ms": p95(whole_ms),
         "build_median_ms": median(build_ms),

@@ -20,6 +20,9 @@ from streamflix.errors import Gone, NotFound
 PAGE_PLAN_VERSION = 5  # 5: the row order's policy, log-propensity and row inputs
 PAGE_PLAN_TTL = 3 * 3600  # seconds a page view's plan (and its cards' impression tokens) stay valid
 FIRST_SCREEN_ROWS = 4  # rows built with the page; the rest load as the viewer scrolls to them
+# The site fetches lazy rows this many at a time: the first of them scrolling into view asks for the
+# group (one request, one impressions batch, one plan read instead of one of each per row).
+LAZY_ROWS_PER_FETCH = 5
 HERO_ROW = -1  # the billboard's row index in the plan; it has no row of its own on the page
 
 
@@ -132,6 +135,24 @@ class Page:
     model_version: str = ""
     onboarding: bool = False  # the profile has no history yet: offer "pick three titles"
     onboarding_cards: tuple[Card, ...] = ()
+
+    @property
+    def built_rows(self) -> tuple[Row, ...]:
+        """The rows rendered with the page (the first screen)."""
+        return tuple(row for row in self.rows if not row.lazy)
+
+    @property
+    def lazy_groups(self) -> list[tuple[Row, ...]]:
+        """The lazy rows as the page fetches them: runs of consecutive rows, LAZY_ROWS_PER_FETCH at a time."""
+        groups: list[tuple[Row, ...]] = []
+        run: list[Row] = []
+        for row in self.rows:
+            if row.lazy and run and (row.index != run[-1].index + 1 or len(run) == LAZY_ROWS_PER_FETCH):
+                groups.append(tuple(run))
+                run = []
+            if row.lazy:
+                run.append(row)
+        return [*groups, tuple(run)] if run else groups
 
     def themes_shown(self) -> list[tuple[str, int, float]]:
         """The artwork themes of the cards built now (the billboard and the first rows): (theme, how many

@@ -13,6 +13,7 @@ urlpatterns = [
     path("profiles/<int:pk>/select/", views.profile_select, name="profile_select"),
     path("profiles/<int:pk>/seen/", views.impressions_seen, name="seen"),
     path("rows/<str:page_view_id>/<int:index>/", views.row_fragment, name="row"),
+    path("rows/<str:page_view_id>/<int:first>-<int:last>/", views.rows_fragment, name="rows"),
     path("title/<int:pk>/", views.title_detail, name="title_detail"),
     path("title/<int:pk>/open/", views.title_open, name="title_open"),
     path("title/<int:pk>/action/", views.title_action, name="title_action"),

@@ -39,7 +39,7 @@ from personalization.selectors.insights import (
 from personalization.selectors.viewers import sample_viewers_search, taste_named
 from personalization.services.events import event_submit, impressions_seen_submit, onboarding_complete
 from personalization.services.experiments import experiment_analyse_enqueue
-from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row
+from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row, homepage_rows_between
 from personalization.services.profiles import profile_create
 from personalization.services.titles import title_more_like_this
 from streamflix.errors import ApplicationError, Conflict, Gone, InvalidInput, NotFound, clip
@@ -132,6 +132,15 @@ def compare(request: HttpRequest) -> HttpResponse:
 def row_fragment(request: HttpRequest, page_view_id: str, index: int) -> HttpResponse:
     row = homepage_row(profile=profile_for_request(request), page_view_id=page_view_id, index=index)
     return render(request, "personalization/partials/row.html", {"row": row, "page_view_id": page_view_id})
+
+
+@require_GET
+def rows_fragment(request: HttpRequest, page_view_id: str, first: int, last: int) -> HttpResponse:
+    """Lazy rows `first` to `last` (inclusive) of a page view in one answer: what the page asks for when
+    the first of a group of placeholders scrolls into view."""
+    profile = profile_for_request(request)
+    rows = homepage_rows_between(profile=profile, page_view_id=page_view_id, first=first, last=last)
+    return render(request, "personalization/partials/rows.html", {"rows": rows, "page_view_id": page_view_id})
 
 
 @require_GET

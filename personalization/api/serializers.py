@@ -48,6 +48,10 @@ class RowOutput(serializers.Serializer):
     cards = CardOutput(many=True)
 
 
+class RowsOutput(serializers.Serializer):
+    rows = RowOutput(many=True)
+
+
 class PageOutput(serializers.Serializer):
     page_view_id = serializers.CharField()
     profile_id = serializers.IntegerField()

@@ -11,6 +11,11 @@ urlpatterns = [
         views.HomepageRowApi.as_view(),
         name="api-homepage-row",
     ),
+    path(
+        "profiles/<int:pk>/homepage/<str:page_view_id>/rows/<int:first>-<int:last>/",
+        views.HomepageRowsApi.as_view(),
+        name="api-homepage-rows",
+    ),
     path("profiles/<int:pk>/events/", views.EventCreateApi.as_view(), name="api-events"),
     path("profiles/<int:pk>/events/batch/", views.EventBatchApi.as_view(), name="api-events-batch"),
     path("profiles/<int:pk>/seen/", views.SeenApi.as_view(), name="api-seen"),

@@ -31,6 +31,7 @@ from personalization.api.serializers import (
     ProfileInput,
     ProfileOutput,
     RowOutput,
+    RowsOutput,
     SeenInput,
     SeenOutput,
     TitleOutput,
@@ -39,7 +40,7 @@ from personalization.api.serializers import (
 from personalization.http import own_account, own_account_id, profile_for_request, viewing_context
 from personalization.selectors.viewers import visible_profiles
 from personalization.services.events import ClientEvent, event_batch_submit, event_submit, impressions_seen_submit
-from personalization.services.homepage import homepage_build, homepage_row
+from personalization.services.homepage import homepage_build, homepage_row, homepage_rows_between
 from personalization.services.profiles import profile_create
 
 ERRORS = {400: ErrorOutput, 401: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput, 429: ErrorOutput}
@@ -104,6 +105,18 @@ class HomepageRowApi(APIView):
         profile = profile_for_request(request, pk)
         row = homepage_row(profile=profile, page_view_id=page_view_id, index=index)
         return Response(RowOutput(row).data)
+
+
+class HomepageRowsApi(APIView):
+    """Lazy rows `first` to `last` (inclusive, at most ten) of a homepage built earlier, in one answer: what
+    a client scrolling fast (a TV's page-down) asks for. Each row's impressions are logged once, as with
+    the single-row endpoint (410 once the page view has expired)."""
+
+    @extend_schema(responses={200: RowsOutput, 410: ErrorOutput, **ERRORS})
+    def get(self, request: Request, pk: int, page_view_id: str, first: int, last: int) -> Response:
+        profile = profile_for_request(request, pk)
+        rows = homepage_rows_between(profile=profile, page_view_id=page_view_id, first=first, last=last)
+        return Response(RowsOutput({"rows": rows}).data)
 
 
 class TitleListApi(generics.ListAPIView):

@@ -256,6 +256,19 @@ def homepage_rows(
     return rows
 
 
+def homepage_rows_between(
+    *, profile: Profile, page_view_id: str, first: int, last: int, chooser_factory: ChooserFactory = artwork_chooser
+) -> list[Row]:
+    """Lazy rows `first` to `last` (inclusive) of an earlier page view: a group of the page's placeholders."""
+    if not 0 <= last - first < LAZY_ROWS_AT_ONCE:
+        raise InvalidInput(
+            f"Ask for rows first-last, first <= last, at most {LAZY_ROWS_AT_ONCE} rows at once ({first}-{last} asked).",
+            code="bad_rows",
+        )
+    indexes = range(first, last + 1)
+    return homepage_rows(profile=profile, page_view_id=page_view_id, indexes=indexes, chooser_factory=chooser_factory)
+
+
 def _plan_key(page_view_id: str) -> str:
     return f"pageview:{page_view_id}"
 

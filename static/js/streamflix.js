@@ -121,7 +121,8 @@
     var expired = document.querySelectorAll(".row--expired");
     if (!expired.length) return;
     expired.forEach(function (row, i) { if (i > 0) row.remove(); });
-    document.querySelectorAll(".row--loading:not(.htmx-request)").forEach(function (row) { row.remove(); });
+    // (lazy rows load in groups: a group asked for already stays until its answer replaces it)
+    document.querySelectorAll(".row-group:not(.htmx-request)").forEach(function (group) { group.remove(); });
   }
   document.addEventListener("htmx:afterSettle", tidyExpiredRows);
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from personalization.models import Account
+from personalization.models import Account, Impression
 from personalization.services.homepage import FIRST_SCREEN_ROWS
 from tests.factories import make_catalog, make_profile
 
@@ -31,6 +33,23 @@ def test_the_homepage_api_returns_the_same_page_shape_as_the_site(client, viewer
     lazy = next(r for r in data["rows"] if r["lazy"])
     row = client.get(reverse("api-homepage-row", args=[viewer.pk, data["page_view_id"], lazy["index"]])).json()
     assert row["key"] == lazy["key"] and len(row["cards"]) >= 8
+
+
+def test_a_client_scrolling_fast_gets_several_lazy_rows_in_one_answer(client, viewer):
+    data = client.get(reverse("api-homepage", args=[viewer.pk])).json()
+    lazy = [r for r in data["rows"] if r["lazy"]][:3]
+    url = reverse("api-homepage-rows", args=[viewer.pk, data["page_view_id"], lazy[0]["index"], lazy[-1]["index"]])
+
+    rows = client.get(url).json()["rows"]
+    one = client.get(reverse("api-homepage-row", args=[viewer.pk, data["page_view_id"], lazy[1]["index"]])).json()
+
+    assert [(r["key"], r["index"]) for r in rows] == [(r["key"], r["index"]) for r in lazy]
+    assert all(len(r["cards"]) >= 8 for r in rows)
+    assert [c["title_id"] for c in one["cards"]] == [c["title_id"] for c in rows[1]["cards"]]
+    stored = Impression.objects.filter(page_view_id=uuid.UUID(data["page_view_id"]), row_index__gte=FIRST_SCREEN_ROWS)
+    assert stored.count() == sum(len(r["cards"]) for r in rows)  # the single row again logged nothing
+    huge = reverse("api-homepage-rows", args=[viewer.pk, data["page_view_id"], 0, 10**30])
+    assert client.get(huge).json()["code"] == "bad_rows"
 
 
 def test_bad_query_parameters_get_a_400_that_says_why(client, viewer):

@@ -17,7 +17,7 @@ from catalog.services import catalog_changed
 from personalization.abtest import assign
 from personalization.context import Context, daypart_for_hour, device_from_user_agent
 from personalization.models import Impression
-from personalization.page import PagePlan
+from personalization.page import LAZY_ROWS_PER_FETCH, PagePlan
 from personalization.selectors import experiments
 from personalization.selectors import serving as selectors
 from personalization.services.artwork import artwork_chooser
@@ -187,7 +187,8 @@ def test_the_homepage_renders_hero_rows_and_lazy_placeholders(browsing):
     assert 'class="hero"' in body and page.hero.name in body
     assert body.count('<section class="row row--') - body.count('<section class="row row--loading') == FIRST_SCREEN_ROWS
     lazy = page.rows[FIRST_SCREEN_ROWS]
-    assert f'hx-get="{reverse("personalization:row", args=[page.page_view_id, lazy.index])}"' in body
+    last = min(len(page.rows), FIRST_SCREEN_ROWS + LAZY_ROWS_PER_FETCH) - 1
+    assert f'hx-get="{reverse("personalization:rows", args=[page.page_view_id, lazy.index, last])}"' in body
     assert 'hx-trigger="revealed"' in body
     assert body.count('class="card"') == sum(len(r.cards) for r in page.rows)
 
