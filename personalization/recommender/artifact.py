@@ -9,6 +9,8 @@ Format 3 (both training engines write it; `meta.engine` says which one did):
 - a float array is stored as float16 exactly when float16 holds every one of its values (history
   weights and half stars do: the biggest arrays, one entry per rating), so the format loses nothing;
   everything else keeps its dtype. `read` returns float64/float32 arrays as before.
+An artifact may also hold `similar_positions`, every title's "Because you watched" neighbours
+(`RecommenderModel.precompute_similar`); without it they are computed per seed as they are asked for.
 Format 2 (before the engines) is still read: dense item model, no engine (it was the local one).
 """
 
@@ -83,6 +85,8 @@ def write(model: Any, path: str | Path | BinaryIO) -> None:
         "calibration_stars": model.calibration.stars,
         "calibration_probability": model.calibration.probability,
     }
+    if model.similar_positions is not None:  # "Because you watched" for every title, when precomputed
+        arrays["similar_positions"] = model.similar_positions
     compact = {name: _compact(array) for name, array in arrays.items()}
     if hasattr(path, "write"):
         np.savez(path, **compact)
@@ -145,6 +149,7 @@ def read(path: str | Path | BinaryIO) -> dict[str, Any]:
         else None,
         calibration=Calibration(arrays["calibration_stars"], arrays["calibration_probability"]),
         engine=meta.get("engine", "local"),
+        similar_positions=arrays.get("similar_positions"),
     )
 
 

@@ -51,6 +51,9 @@ class _Inputs(NamedTuple):
 
 
 SIMILAR_MEMO_SIZE = 20_000  # anchors remembered per model (~50 ids each)
+# The nightly training stores this many "Because you watched" neighbours of every title with the model
+# (`precompute_similar`); a web process then looks them up (asking for more computes them as before).
+SIMILAR_PRECOMPUTED = 60
 
 
 class RecommenderModel:
@@ -75,6 +78,7 @@ class RecommenderModel:
         calibration: Calibration | None = None,
         rating_algo: object | None = None,
         engine: str = "local",
+        similar_positions: np.ndarray | None = None,
     ) -> None:
         self.params = params
         self.engine = engine  # which training engine made it (`engines.ENGINES`)
@@ -110,6 +114,8 @@ class RecommenderModel:
         # "Because you watched X" per (X, k, kind): the model never changes once built, and a viewer's
         # anchors recur on every page they load. Bounded: cleared when full.
         self._similar_memo: dict[tuple[int, int, str], np.ndarray] = {}
+        # ... and every title's blend neighbours when precomputed: (n_items, depth) positions, -1 padded.
+        self.similar_positions = None if similar_positions is None else np.asarray(similar_positions, dtype=np.int32)
         # float32 copies for one viewer's ranking features (half the memory traffic of float64); the
         # badge's predicted stars stay float64 so they equal Surprise's own `predict()`.
         self._star_bias32 = (rating_factors.global_mean + rating_factors.item_bias).astype(np.float32)
@@ -127,6 +133,7 @@ class RecommenderModel:
         other.__dict__.update(self.__dict__)
         other.ranker, other.calibration, other.params = ranker, calibration, params
         other._similar_memo = {}  # the similarity floor and shrink are params
+        other.similar_positions = None
         return other
 
     # -- counts -------------------------------------------------------------------------------
@@ -279,18 +286,43 @@ class RecommenderModel:
         if memo_key in self._similar_memo:
             return self._similar_memo[memo_key]
         position = self._position(item_id)
-        floor = self.params.similar_floor if kind == "blend" else -np.inf
-        # On a small catalogue (tests, a fresh site) the viewer threshold is capped at the median title.
-        min_viewers = min(self.params.similar_min_viewers, float(np.median(self.items.popularity)))
-        found = similarity.neighbours(
-            self.similarity(item_id, kind), position, self.items.popularity, k, min_viewers=min_viewers, floor=floor
-        )
+        table = self.similar_positions
+        if kind == "blend" and table is not None and k <= table.shape[1]:
+            found = table[position, :k]
+            found = found[found >= 0]
+        else:
+            floor = self.params.similar_floor if kind == "blend" else -np.inf
+            scores = self.similarity(item_id, kind)
+            found = similarity.neighbours(
+                scores, position, self.items.popularity, k, min_viewers=self._min_viewers, floor=floor
+            )
         if len(self._similar_memo) >= SIMILAR_MEMO_SIZE:
             self._similar_memo.clear()
         ids = self.item_ids[found]
         ids.flags.writeable = False  # shared by every caller
         self._similar_memo[memo_key] = ids
         return ids
+
+    def precompute_similar(self, depth: int = SIMILAR_PRECOMPUTED) -> None:
+        """Every title's `similar_items(title, depth)` at once (a few seconds at MovieLens size), kept
+        with the model and saved with it: the same neighbours in the same order, looked up."""
+        self.similar_positions = similarity.blend_table(
+            self._watched_by_item,
+            self._watched_by_user,
+            self._content_vectors,
+            self._content_norms,
+            self.items.popularity,
+            depth,
+            shrink=self.params.similar_content_shrink,
+            min_viewers=self._min_viewers,
+            floor=self.params.similar_floor,
+        ).astype(np.int32)
+
+    @property
+    def _min_viewers(self) -> float:
+        """Fewer viewers than this and a title is nobody's neighbour; on a small catalogue (tests, a fresh
+        site) the threshold is capped at the median title."""
+        return min(self.params.similar_min_viewers, float(np.median(self.items.popularity)))
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:

@@ -10,6 +10,9 @@ Four kinds are measured by the protocol (`because_hit_rate_at_20`) and one, `ble
               viewers leans on what it is about, a well-watched one on who watches it. Titles with
               fewer than `min_viewers` viewers are never neighbours, and neighbours below `floor`
               are dropped: the row is shorter, or empty, rather than noise.
+
+`blend_table` computes every title's blend neighbours at once, in blocks of titles (the nightly
+training stores them with the model: a web process then looks a seed up instead of computing it).
 """
 
 from __future__ import annotations
@@ -69,3 +72,61 @@ def neighbours(
     candidates = np.flatnonzero(np.isfinite(similarity))
     order = np.lexsort((candidates, -similarity[candidates]))
     return candidates[order[:k]]
+
+
+def blend_table(
+    watched_by_item: sp.csr_matrix,
+    watched_by_user: sp.csr_matrix,
+    content: sp.csr_matrix,
+    content_norms: np.ndarray,
+    popularity: np.ndarray,
+    k: int,
+    *,
+    shrink: float,
+    min_viewers: float,
+    floor: float,
+    block: int = 256,
+) -> np.ndarray:
+    """(n_items, k) positions: row x is `neighbours(blend(...), x, ...)` for seed x, -1 padded where
+    fewer than k clear the floor. The same arithmetic as the one-seed functions above, a block of
+    seeds at a time (co-watching counts are whole numbers; a dot product sums the same terms in the
+    same order), so the same neighbours in the same order."""
+    n_items = len(popularity)
+    counts = np.diff(watched_by_item.indptr).astype(np.float64)
+    # Only titles with enough viewers can be anyone's neighbours: the others' columns are never computed.
+    eligible = np.flatnonzero(np.asarray(popularity) >= min_viewers)
+    by_item = watched_by_item.astype(np.float64)
+    by_user = watched_by_user[:, eligible].astype(np.float64).tocsc()
+    content_t = content[eligible].T.tocsc()
+    column_of = np.full(n_items, -1)
+    column_of[eligible] = np.arange(len(eligible))
+    out = np.full((n_items, k), -1, dtype=np.int64)
+    for start in range(0, n_items, block):
+        seeds = np.arange(start, min(start + block, n_items))
+        scale = np.sqrt(counts[seeds, None] * counts[None, eligible])
+        together = (by_item[seeds] @ by_user).toarray()
+        cowatch = np.divide(together, scale, out=np.zeros_like(together), where=scale > 0)
+        dots = (content[seeds] @ content_t).toarray()
+        scale = content_norms[seeds, None] * content_norms[None, eligible]
+        similar = np.divide(dots, scale, out=np.zeros_like(dots), where=scale > 0)
+        viewers = np.asarray(popularity[seeds], dtype=np.float64)
+        denominator = shrink + viewers
+        share = np.divide(shrink, denominator, out=np.ones_like(viewers), where=denominator > 0)
+        similarity = (1.0 - share)[:, None] * cowatch + share[:, None] * similar
+        similarity[similarity < floor] = -np.inf
+        own = column_of[seeds] >= 0
+        similarity[np.flatnonzero(own), column_of[seeds[own]]] = -np.inf
+        # Each seed's k-th highest similarity (-inf when fewer than k clear the floor): only titles at or
+        # above it can be neighbours (ties included, so the order below decides between them).
+        if k <= len(eligible):
+            kth = -np.partition(-similarity, k - 1, axis=1)[:, k - 1]
+        else:
+            kth = np.full(len(seeds), -np.inf)
+        rows, columns = np.nonzero(np.isfinite(similarity) & (similarity >= kth[:, None]))
+        # By seed, then most similar first, then lower position: each seed's first k are its neighbours.
+        order = np.lexsort((columns, -similarity[rows, columns], rows))
+        rows, columns = rows[order], columns[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(len(seeds)))[rows]
+        kept = rank < k
+        out[seeds[rows[kept]], rank[kept]] = eligible[columns[kept]]
+    return out

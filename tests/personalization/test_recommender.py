@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import replace
 
@@ -327,6 +328,102 @@ def test_a_rarely_watched_seed_finds_neighbours_by_content_and_a_floor_leaves_no
     assert len(served) == 5 and set(served) <= set(CLUSTER_A)  # one viewer is little evidence: content leads
     strict = train(rare, items=items, params=replace(PARAMS, similar_floor=0.99))
     assert len(strict.similar_items(999, 5)) == 0  # nothing that similar: no row rather than noise
+
+
+@pytest.fixture(scope="module")
+def content_model(ratings) -> RecommenderModel:
+    """Two clusters whose titles also carry genres and tags, plus rarely watched titles: co-watching and
+    content both matter, and some titles are too rare to be anyone's neighbour."""
+    rng = np.random.default_rng(3)
+    titles = CLUSTER_A + CLUSTER_B + [901, 902, 903]
+    items = pd.DataFrame(
+        {
+            "item": titles,
+            "genres": [rng.choice(["Romance|Drama", "Romance", "Drama|Comedy"]) for _ in CLUSTER_A]
+            + [rng.choice(["Horror|Thriller", "Horror", "Thriller|Sci-Fi"]) for _ in CLUSTER_B]
+            + ["Romance", "Horror", "Comedy"],
+            "tags": [" ".join(rng.choice(["moody", "funny", "slow", "twist", "kids"], 2)) for _ in titles],
+        }
+    )
+    rare = pd.DataFrame({"user": [3, 15, 15, 20], "item": [901, 902, 903, 903], "rating": [4.0, 4.5, 3.0, 5.0]})
+    return train(pd.concat([ratings, rare], ignore_index=True), items=items, params=replace(PARAMS, similar_floor=0.3))
+
+
+def brute_force_similarities(model: RecommenderModel, seed: int) -> dict[int, float]:
+    """The blend similarity of every title that may be a neighbour of `seed`, from the definitions:
+    viewer sets, dense content vectors, a loop."""
+    history = model.history.tocoo()  # who watched what: every stored entry (a zero weight is still a watch)
+    viewers = [set(history.row[history.col == j].tolist()) for j in range(model.n_items)]
+    vectors = model.content.combined().toarray()
+    popularity = model.items.popularity
+    min_viewers = min(model.params.similar_min_viewers, float(np.median(popularity)))
+    share = model.params.similar_content_shrink / (model.params.similar_content_shrink + popularity[seed])
+    found = {}
+    for j in range(model.n_items):
+        if j == seed or popularity[j] < min_viewers:
+            continue
+        both = len(viewers[seed]) * len(viewers[j])
+        cowatch = len(viewers[seed] & viewers[j]) / np.sqrt(both) if both else 0.0
+        norms = np.linalg.norm(vectors[seed]) * np.linalg.norm(vectors[j])
+        content = float(vectors[seed] @ vectors[j]) / norms if norms else 0.0
+        found[j] = (1 - share) * cowatch + share * content
+    return found
+
+
+def assert_the_best_over_the_floor(model: RecommenderModel, seed: int, neighbours: np.ndarray, k: int) -> None:
+    """`neighbours` (positions) are, by the brute-force values, the k best over the floor, best first
+    (up to rounding: the loop adds in another order)."""
+    values = brute_force_similarities(model, seed)
+    floor, slack = model.params.similar_floor, 1e-9
+    chosen = [values[j] for j in neighbours.tolist()]  # (KeyError: a title that may not be a neighbour)
+    left_out = [v for j, v in values.items() if j not in set(neighbours.tolist()) and v >= floor + slack]
+    assert all(v >= floor - slack for v in chosen)
+    assert all(a >= b - slack for a, b in itertools.pairwise(chosen))
+    if len(chosen) < k:
+        assert not left_out
+    elif left_out:
+        assert max(left_out) <= min(chosen) + slack
+
+
+def test_every_titles_neighbours_at_once_are_those_of_one_title_at_a_time_and_of_the_definition(content_model):
+    table = similarity.blend_table(
+        content_model._watched_by_item,
+        content_model._watched_by_user,
+        content_model._content_vectors,
+        content_model._content_norms,
+        content_model.items.popularity,
+        8,
+        shrink=content_model.params.similar_content_shrink,
+        min_viewers=min(content_model.params.similar_min_viewers, float(np.median(content_model.items.popularity))),
+        floor=content_model.params.similar_floor,
+        block=7,  # several blocks, the last one short
+    )
+    assert content_model.similar_positions is None  # similar_items below computes one title at a time
+
+    lengths = set()
+    for position, item in enumerate(content_model.item_ids):
+        one = content_model.similar_items(int(item), 8)
+        row = table[position]
+        assert list(content_model.item_ids[row[row >= 0]]) == list(one)
+        assert (row[len(one) :] == -1).all()
+        assert_the_best_over_the_floor(content_model, position, row[row >= 0], 8)
+        lengths.add(len(one))
+    assert len(lengths) > 1  # some titles had fewer than k neighbours over the floor (and rare ones none)
+
+
+def test_a_model_with_precomputed_neighbours_serves_the_same_ones_and_saves_them(content_model, tmp_path):
+    path = tmp_path / "model.npz"
+    content_model.save(path)
+    precomputed = RecommenderModel.load(path)
+    precomputed.precompute_similar(depth=6)
+    precomputed.save(path)
+    loaded = RecommenderModel.load(path)
+
+    np.testing.assert_array_equal(loaded.similar_positions, precomputed.similar_positions)
+    for item in content_model.item_ids:
+        for k in (3, 6, 9):  # 9: deeper than the table, computed as before
+            np.testing.assert_array_equal(loaded.similar_items(int(item), k), content_model.similar_items(int(item), k))
+    assert loaded.with_ranker(loaded.ranker, loaded.calibration, loaded.params).similar_positions is None
 
 
 def test_ease_covers_only_the_most_watched_titles_when_capped():

@@ -57,6 +57,8 @@ def test_the_served_model_ranks_with_a_ranker_and_knows_the_titles_content(train
     assert model.content.genres[position].nnz == 2
     similar = Title.objects.filter(pk__in=model.similar_items(title.pk, 5).tolist())
     assert similar and all(cluster_of(t) == cluster_of(title) for t in similar)
+    # Every title's "Because you watched" neighbours came with the artifact: looked up, not computed.
+    assert model.similar_positions is not None and model.similar_positions.shape == (model.n_items, 60)
     assert model.user_activity[:, 1].max() == pytest.approx(model.items.data_end)  # dated ratings reached it
 
 
