@@ -74,7 +74,7 @@ def main() -> None:
         ratings, items=items, progress=lambda message: _log(f"  {time.perf_counter() - started:6.2f}s {message}")
     )
     neighbours_started = time.perf_counter()
-    model.precompute_similar()  # (model_retrain saves every title's "Because you watched" with the model)
+    assert model.precompute_similar()  # (model_retrain saves every title's "Because you watched" with the model)
     neighbours_seconds = time.perf_counter() - neighbours_started
     _log(f"  every title's neighbours in {neighbours_seconds:.2f}s")
     train_seconds = time.perf_counter() - started

@@ -54,6 +54,10 @@ SIMILAR_MEMO_SIZE = 20_000  # anchors remembered per model (~50 ids each)
 # The nightly training stores this many "Because you watched" neighbours of every title with the model
 # (`precompute_similar`); a web process then looks them up (asking for more computes them as before).
 SIMILAR_PRECOMPUTED = 60
+# ... when it is worth a few seconds: the work is every viewer's history length squared (the co-watching
+# counts) plus titles x possible neighbours (the similarities). ml-latest-small is 1.1e8 (2.2 s here);
+# ml-25m's shape is ~1.3e10 (minutes): above this the seeds are computed as they are asked for, as before.
+SIMILAR_PRECOMPUTE_MAX_WORK = 7.5e8
 
 
 class RecommenderModel:
@@ -303,9 +307,16 @@ class RecommenderModel:
         self._similar_memo[memo_key] = ids
         return ids
 
-    def precompute_similar(self, depth: int = SIMILAR_PRECOMPUTED) -> None:
+    def precompute_similar(
+        self, depth: int = SIMILAR_PRECOMPUTED, *, max_work: float = SIMILAR_PRECOMPUTE_MAX_WORK
+    ) -> bool:
         """Every title's `similar_items(title, depth)` at once (a few seconds at MovieLens size), kept
-        with the model and saved with it: the same neighbours in the same order, looked up."""
+        with the model and saved with it: the same neighbours in the same order, looked up.
+
+        False (nothing kept) when the work would exceed `max_work` (SIMILAR_PRECOMPUTE_MAX_WORK)."""
+        if self.precompute_similar_work() > max_work:
+            self.similar_positions = None
+            return False
         self.similar_positions = similarity.blend_table(
             self._watched_by_item,
             self._watched_by_user,
@@ -317,6 +328,13 @@ class RecommenderModel:
             min_viewers=self._min_viewers,
             floor=self.params.similar_floor,
         ).astype(np.int32)
+        return True
+
+    def precompute_similar_work(self) -> float:
+        """Co-watching pairs to count plus similarities to compute for `precompute_similar`."""
+        lengths = np.diff(self._watched_by_user.indptr).astype(np.float64)
+        neighbours = np.count_nonzero(self.items.popularity >= self._min_viewers)
+        return float(lengths @ lengths) + float(self.n_items) * neighbours
 
     @property
     def _min_viewers(self) -> float:

@@ -120,8 +120,10 @@ def model_retrain(
             return _finish(version, started, status=ModelVersion.Status.REJECTED, reason=rejection, report=report)
         report(f"{version.label}: NDCG@10 {version.metrics['ndcg_at_10']:.4f}; training on all data ({engine})")
         model = train(ratings, signals, engine=engine, items=items, params=params, master=master)
-        report(f'{version.label}: every title\'s "Because you watched" neighbours')
-        model.precompute_similar()
+        if model.precompute_similar():
+            report(f'{version.label}: every title\'s "Because you watched" neighbours computed')
+        else:
+            report(f'{version.label}: too many titles to precompute "Because you watched": computed as asked')
         path = Path(settings.MODEL_DIR) / f"recommender-{version.label}.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)

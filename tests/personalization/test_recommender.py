@@ -424,6 +424,10 @@ def test_a_model_with_precomputed_neighbours_serves_the_same_ones_and_saves_them
         for k in (3, 6, 9):  # 9: deeper than the table, computed as before
             np.testing.assert_array_equal(loaded.similar_items(int(item), k), content_model.similar_items(int(item), k))
     assert loaded.with_ranker(loaded.ranker, loaded.calibration, loaded.params).similar_positions is None
+    # Beyond the work budget (ml-25m's shape would take minutes), nothing is kept: computed as asked.
+    assert not loaded.precompute_similar(max_work=loaded.precompute_similar_work() - 1)
+    assert loaded.similar_positions is None
+    np.testing.assert_array_equal(loaded.similar_items(CLUSTER_A[0], 9), content_model.similar_items(CLUSTER_A[0], 9))
 
 
 def test_ease_covers_only_the_most_watched_titles_when_capped():
