@@ -104,6 +104,8 @@ def test_a_tester_walks_through_the_site_on_desktop_and_phone(browser, live_serv
     make_profile("Raven", is_featured=True, featured_order=1, taste_summary="Loves Horror")
     page = new_page(browser, **DESKTOP)
     problems = watch(page)
+    row_requests: list[str] = []
+    page.on("request", lambda request: row_requests.append(request.url) if "/rows/" in request.url else None)
 
     # Pick a viewer: a billboard and the first rows, every card's artwork drawn.
     pick(page, live_server.url, "Tess")
@@ -139,10 +141,14 @@ def test_a_tester_walks_through_the_site_on_desktop_and_phone(browser, live_serv
     assert page.evaluate("document.activeElement.classList.contains('card')")
 
     # Scroll to the end: every lazy row fills in, with no failed request and no console error.
+    asked, groups, waiting = len(row_requests), page.locator("div.row-group").count(), page.locator(".row--loading")
+    rows_waiting = waiting.count()
     fill_every_lazy_row(page)
     assert page.locator("section.row--expired").count() == 0
     assert page.locator("section.row .card").count() > 8 * FIRST_SCREEN_ROWS
     assert problems == []
+    # One request per group of placeholders, not one per row.
+    assert len(row_requests) - asked == groups and rows_waiting > groups > 0
 
     # Switch viewer in another tab: this tab's rows still to load say they are out of date.
     page.goto(f"{live_server.url}/")  # a new page view, its lazy rows not loaded yet
