@@ -53,6 +53,7 @@ from personalization.selectors.viewers import history_changed_at, viewer_history
 from personalization.services.artwork import artwork_chooser
 from personalization.services.events import impression_tokens
 from personalization.services.impressions import ShownCard, impressions_log_page
+from streamflix.cache import add_many
 from streamflix.errors import InvalidInput
 
 
@@ -232,7 +233,8 @@ def homepage_rows(
         raise PageExpired(f"This page was built for another profile; you are watching as {profile.name} now.")
     row_plans = [plan.row(index) for index in indexes]
     snapshot = catalog_snapshot()
-    rows, shown = [], []
+    rows: list[Row] = []
+    shown_by_row: list[list[ShownCard]] = []
     for index, row_plan in zip(indexes, row_plans, strict=True):
         choices = planned_choices(snapshot, row_plan.title_ids, plan.artwork.get(index, ()))
         stale = [i for i, choice in enumerate(choices) if choice is None]
@@ -246,12 +248,13 @@ def homepage_rows(
             )
             for i, choice in zip(stale, chooser.choose([row_plan.title_ids[i] for i in stale]), strict=True):
                 choices[i] = choice
-        row_shown: list[ShownCard] = []
-        rows.append(_row(snapshot, plan, index, choices, row_shown))
-        # A row is logged once per page view, however often it is fetched again (a reload, a retry); its
-        # cards' impression ids are the same each time, so even a second batch would insert nothing.
-        if cache.add(f"{_plan_key(page_view_id)}:row:{index}", True, PAGE_PLAN_TTL):
-            shown.extend(row_shown)
+        shown_by_row.append([])
+        rows.append(_row(snapshot, plan, index, choices, shown_by_row[-1]))
+    # A row is logged once per page view, however often it is fetched again (a reload, a retry); its
+    # cards' impression ids are the same each time, so even a second batch would insert nothing.
+    # (One round trip to Redis for all the rows' marks.)
+    first_time = add_many(cache, [f"{_plan_key(page_view_id)}:row:{index}" for index in indexes], True, PAGE_PLAN_TTL)
+    shown = [card for cards, new in zip(shown_by_row, first_time, strict=True) if new for card in cards]
     impressions_log_page(plan, shown)
     return rows
 

@@ -73,3 +73,37 @@ def test_a_live_redis_cache_reuses_one_client_across_calls_and_threads(settings)
     assert cache.get("n") == 200 and not cache.is_down
     assert cache._cache.get_client() is client and cache._cache.get_client(write=True) is client
     cache.delete("n")
+
+
+def test_add_many_adds_each_key_once_in_one_round_trip_and_falls_back_with_redis_down(settings, monkeypatch):
+    require_services()
+    cache = ResilientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "add-many-test"})
+    cache.delete_many(["a", "b", "c"])
+    cache.add("b", "before")
+    round_trips = []
+    pipeline = cache._cache.get_client(write=True).pipeline
+    monkeypatch.setattr(
+        cache._cache.get_client(write=True), "pipeline", lambda **k: round_trips.append(1) or pipeline(**k)
+    )
+
+    assert cache.add_many(["a", "b", "c", "a"], True, timeout=60) == [True, False, True, False]
+    assert round_trips == [1]
+    assert cache.get_many(["a", "b", "c"]) == {"a": True, "b": "before", "c": True}  # (b untouched)
+    ttl = cache._cache.get_client().ttl(cache.make_key("a"))
+    assert 0 < ttl <= 60
+    cache.delete_many(["a", "b", "c"])
+
+    down = dead_cache()
+    assert down.add_many(["x", "y"], 1) == [True, True] and down.is_down  # answered from local memory
+    assert down.add_many(["x", "z"], 1) == [False, True]
+
+
+def test_add_many_on_a_cache_without_it_adds_one_key_at_a_time():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from streamflix.cache import add_many
+
+    local = LocMemCache("add-many-local", {})
+    local.add("b", 0)
+    assert add_many(local, ["a", "b", "a"], 1, timeout=60) == [True, False, False]
+    assert local.get("a") == 1 and local.get("b") == 0
