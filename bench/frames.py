@@ -9,11 +9,16 @@ fresh process. Memory is that process's peak resident size above what it had aft
 `frames_per_s` is wall-clock, so other work on the machine lowers it: each run also reports
 `cpu_ms_per_scored_frame` (all threads' CPU time over the run per frame scored; on an idle machine
 frames_per_s can reach at most cores x 1000 / it) and `load_average` (1-minute, before and after).
-Where the CPU goes, per frame: decoding a keyframe of this video (155 KB of CABAC) ~13.5 ms, the
-small RGB frame 0.7 ms, the features ~4 ms (the face cascade half of it), the pHash and the
-shot-change histogram 0.6 ms; a sample between keyframes (shot changes without one) ~27 ms; the
-index pass ~70 ms for the whole 10-minute video. Measured one part at a time (best of several
-runs, load average 3-5), they add up to ~20.6 ms a frame: at most ~97 frames/s on two idle cores.
+Where the CPU goes (`cpu_ms_per_frame`, on the first 100 samples): `decode` is one decoder thread's
+index share, seek and decode of a keyframe (~155 KB of CABAC, nearly all of it) and the small RGB
+analysis frame; `score` is the features (the face cascade about half), the pHash and the shot-change
+histogram. `analysis_frame` compares the two ways of making that small RGB frame (OpenCV per plane,
+as the pipeline does, and swscale's area scaler, as it did) for time and for error against the exact
+conversion (see catalog/frames/yuv.py).
+
+Figures vary between machines of the same kind: on 2026-12-02's VM (swscale path) 19-20 ms of CPU a
+scored frame and 84-94 frames/s; on 2026-12-03's, 16.2 ms and 110 frames/s with the swscale path,
+15.4-15.6 ms and 118-120 frames/s with the OpenCV path, run back to back.
 
     python bench/frames.py [--json] [--minutes 10] [--short-minutes 2] [--keep DIR]
 
@@ -82,6 +87,7 @@ def child(path: Path) -> None:
     cpu = time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     decode_ms, score_ms = _cpu_breakdown(path)
+    colour = _colour_accuracy(path)
     print(
         json.dumps(
             {
@@ -97,6 +103,7 @@ def child(path: Path) -> None:
                 "cpu_ms_per_scored_frame": round(cpu * 1e3 / max(proposal.frames_scored, 1), 1),
                 "cpu_ms_per_frame": {"decode": decode_ms, "score": score_ms},
                 "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                "analysis_frame": colour,
             }
         )
     )
@@ -116,6 +123,58 @@ def _cpu_breakdown(path: Path, frames: int = 100) -> tuple[float, float]:
         score_sample(sample)
     scored = time.process_time()
     return round((decoded - start) * 1e3 / len(samples), 1), round((scored - decoded) * 1e3 / len(samples), 1)
+
+
+def _colour_accuracy(path: Path, keyframes: int = 40) -> dict:
+    """The analysis frame (320 wide, RGB) made two ways, against the exact conversion: how far off
+    (levels of 255) and how long, on the video's first keyframes."""
+    import av
+    import cv2
+    import numpy as np
+
+    from catalog.frames.features import analysis_size
+    from catalog.frames.yuv import analysis_rgb
+
+    # BT.601 limited range, as the textbooks print it (the video is untagged, which means BT.601)
+    textbook = np.array([[1.164, 0.0, 1.596], [1.164, -0.392, -0.813], [1.164, 2.017, 0.0]])
+    ways = {
+        "opencv": analysis_rgb,
+        "swscale_area": lambda frame, size: frame.to_ndarray(
+            width=size[0], height=size[1], format="rgb24", interpolation="AREA"
+        ),
+    }
+    errors: dict[str, list] = {name: [] for name in ways}
+    seconds = dict.fromkeys(ways, 0.0)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.skip_frame = "NONKEY"
+        for number, frame in enumerate(container.decode(stream)):
+            if number == keyframes:
+                break
+            y, u, v = (
+                np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+                for plane in frame.planes
+            )
+            chroma = [np.repeat(np.repeat(c, 2, axis=0), 2, axis=1) for c in (u, v)]  # a 2x2 block each
+            yuv = np.dstack([y, *chroma]).astype(np.float64)
+            exact = np.clip((yuv - [16, 128, 128]) @ textbook.T, 0, 255).astype(np.float32)
+            size = analysis_size(frame.width, frame.height)
+            exact = cv2.resize(exact, size, interpolation=cv2.INTER_AREA)
+            for name, way in ways.items():
+                start = time.perf_counter()
+                rgb = way(frame, size)
+                seconds[name] += time.perf_counter() - start
+                errors[name].append(np.abs(rgb - exact))
+    out = {}
+    for name, parts in errors.items():
+        error = np.stack(parts)
+        out[name] = {
+            "ms": round(seconds[name] * 1e3 / len(parts), 2),
+            "error_mean": round(float(error.mean()), 2),
+            "error_p99": round(float(np.percentile(error, 99)), 1),
+            "error_max": round(float(error.max()), 1),
+        }
+    return out
 
 
 def _rss_mb() -> float:
