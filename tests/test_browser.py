@@ -13,14 +13,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.models import Genre, Title
+from catalog.models import Artwork, FrameCandidate, Genre, Title
 from catalog.services import catalog_changed
 from personalization.models import Event
 from personalization.services.events import event_record
 from personalization.services.homepage import FIRST_SCREEN_ROWS
 from streamflix.chromium import CHROMIUM, launch
 from tests.conftest import REQUIRE_SERVICES, seed_quietly, wait_until
-from tests.factories import make_catalog, make_profile, rate, write_clustered_movielens, write_movielens
+from tests.factories import (
+    make_catalog,
+    make_profile,
+    make_title,
+    rate,
+    write_clustered_movielens,
+    write_movielens,
+)
+from tests.frame_media import write_test_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -508,3 +516,46 @@ def test_cards_count_as_seen_only_once_half_on_screen_for_a_second(browser, live
     page.goto(f"{live_server.url}/profiles/")
     assert never and not (never & seen_tokens_in_db())
     assert not [p for p in problems if "/seen/" in p], problems
+
+
+@pytest.mark.services
+def test_an_admin_finds_artwork_in_a_video_and_approves_two_frames(
+    browser, live_server, celery_worker, django_user_model, tmp_path
+):
+    """Issue 14 as an admin meets it: upload on the title, the page answers at once, a real worker
+    scores the video while the row shows its progress, the contact sheet appears by itself, two frames
+    are approved (one under another theme) and become exploring artwork."""
+    title = make_title("Frame Test", genres=["Romance", "Drama"], themes=("romance", "drama", "ensemble cast"))
+    django_user_model.objects.create_superuser("admin", password="pw-admin-123")
+    video = write_test_video(tmp_path / "trailer.mp4")
+    page = new_page(browser, **DESKTOP)
+    problems = watch(page)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/catalog/title/{title.pk}/frames/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "pw-admin-123")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+
+    page.set_input_files("#frame-upload input[type=file]", str(video))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload and score").click()
+    assert page.locator("#frame-jobs tbody tr").count() == 1  # the upload is listed at once ...
+    sheet = page.locator(".contact-sheet figure")
+    sheet.first.wait_for()  # ... and the sheet appears without a reload by hand once the worker is done
+    assert "frames scored" in page.locator("#frame-jobs").inner_text()
+    assert sheet.count() == FrameCandidate.objects.filter(job__title=title).count() >= 4
+    assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in sheet.locator("img").all())
+
+    first, second = sheet.nth(0), sheet.nth(1)
+    first.get_by_role("checkbox").check()
+    second.get_by_role("checkbox").check()
+    second.locator("select").select_option("ensemble cast")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Approve selected as artwork").click()
+
+    assert page.get_by_text("approved as").count() == 2
+    made = Artwork.objects.filter(title=title, frame_candidate__isnull=False)
+    assert sorted(made.values_list("theme", flat=True)) == sorted(
+        [FrameCandidate.objects.get(job__title=title, rank=1).suggested_theme, "ensemble cast"]
+    )
+    assert not problems, problems
