@@ -3,7 +3,10 @@
 Needs the demo running (`make demo`) and Debian's chromium. Desktop (1440x900) and phone (390x844):
 the picker, the homepage with a card's "why" showing, the details modal, the compare page, taste
 search, and (signed in as a staff user, created with --staff-user/--staff-password if missing,
-through manage.py) the artwork insights and the first experiment's results, when there is one.
+through manage.py, with the catalog's permissions) the artwork insights, the first experiment's
+results, when there is one, and artwork discovery's contact sheet (a one-minute generated film
+uploaded on the first title, unless it already has proposed frames; the demo's worker scores it).
+`--only frames.png,home.png` saves just those.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -36,12 +40,16 @@ def main() -> None:
     parser.add_argument("--other", default="Raven", help="the viewer to compare them with (default Raven)")
     parser.add_argument("--staff-user", default="screenshots")
     parser.add_argument("--staff-password", default="screenshots-pw-2026")
+    parser.add_argument("--only", default="", help="comma-separated file names to save (default: all)")
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     OUT.mkdir(exist_ok=True)
     _ensure_staff(args.staff_user, args.staff_password)
     shots: list[str] = []
 
     def shoot(page, name: str, **options) -> None:
+        if only and name not in only:
+            return
         page.screenshot(path=OUT / name, **options)
         shots.append(name)
 
@@ -98,8 +106,27 @@ def main() -> None:
             experiment.click()
             staff.wait_for_load_state("networkidle")
             shoot(staff, "experiment.png", full_page=True)
+        _propose_frames(staff, args.url)
+        shoot(staff, "frames.png", full_page=True)
         browser.close()
     print(f"Saved {len(shots)} screenshots to {OUT}: {', '.join(shots)}")
+
+
+def _propose_frames(page, url: str) -> None:
+    """The first title's artwork discovery page with a finished contact sheet."""
+    page.goto(f"{url}/admin/catalog/title/")
+    page.locator("#result_list tbody tr th a").first.click()
+    page.goto(page.url.rstrip("/").removesuffix("/change") + "/frames/")
+    if not page.locator(".contact-sheet figure").count():
+        from catalog.frames.synthetic import film, write_video
+
+        with tempfile.TemporaryDirectory() as folder:
+            video = write_video(Path(folder) / "trailer.mp4", film(60, fps=24, seed=7), fps=24, gop=48)
+            page.set_input_files("#frame-upload input[type=file]", str(video))
+            page.get_by_role("button", name="Upload and score").click()
+            page.locator(".contact-sheet figure").first.wait_for(timeout=180_000)  # the worker's turn
+    page.locator(".contact-sheet details").first.evaluate("details => { details.open = true; }")  # one "Why"
+    _settle(page)
 
 
 def _page(browser, options: dict):
@@ -139,9 +166,10 @@ def _settle(page) -> None:
 
 def _ensure_staff(username: str, password: str) -> None:
     script = (
-        "from django.contrib.auth.models import User; "
+        "from django.contrib.auth.models import Permission, User; "
         f"u, _ = User.objects.get_or_create(username={username!r}, defaults={{'is_staff': True}}); "
-        f"u.is_staff = True; u.set_password({password!r}); u.save()"
+        f"u.is_staff = True; u.set_password({password!r}); u.save(); "
+        "u.user_permissions.add(*Permission.objects.filter(content_type__app_label='catalog'))"
     )
     subprocess.run([sys.executable, str(HERE.parent / "manage.py"), "shell", "-c", script], check=True)
 
