@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from skimage import data as skimage_data
 
 from catalog.frames import InvalidMedia, SamplingPlan, StillLimits, check_source, propose_from_file, suggest_themes
 from catalog.frames.features import (
@@ -117,6 +118,31 @@ def test_credits_read_as_text_and_scenes_do_not():
 
 def test_drawn_scenes_have_no_faces():
     assert frame_features(scene(5)).faces == 0
+
+
+ASTRONAUT_FACE = (177, 66, 95, 95)  # the portrait's face box (x, y, w, h) at its 512 px
+
+
+@pytest.mark.parametrize("centre", [(0.3, 0.4), (0.45, 0.6), (0.5, 0.5), (0.62, 0.37), (0.7, 0.55), (0.38, 0.63)])
+def test_a_photographed_face_a_quarter_of_the_frame_high_is_found_wherever_it_sits(centre):
+    """scikit-image's astronaut, scaled so her face is 25% of a 720p frame's height, pasted over its
+    rocket photograph, then measured on the 320x180 analysis frame as the pipeline does."""
+    frame = cv2.resize(skimage_data.rocket(), (1280, 720), interpolation=cv2.INTER_AREA)
+    x, y, w, h = ASTRONAUT_FACE
+    scale = 0.25 * 720 / h
+    portrait = cv2.resize(skimage_data.astronaut(), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    left, top = round(centre[0] * 1280 - (x + w / 2) * scale), round(centre[1] * 720 - (y + h / 2) * scale)
+    visible = portrait[max(0, -top) : 720 - top, max(0, -left) : 1280 - left]
+    frame[max(0, top) : max(0, top) + visible.shape[0], max(0, left) : max(0, left) + visible.shape[1]] = visible
+    small = cv2.resize(frame, (320, 180), interpolation=cv2.INTER_AREA)
+
+    features = frame_features(small)
+
+    assert features.faces == 1
+    pasted_share = (0.25 * 720) ** 2 / (1280 * 720)  # the face box's share of the frame: 0.035
+    assert pasted_share / 2 < features.face_area < pasted_share * 2
+    background = cv2.resize(skimage_data.rocket(), (320, 180), interpolation=cv2.INTER_AREA)
+    assert frame_features(background).faces == 0
 
 
 def test_the_score_is_the_documented_weighted_sum_of_the_terms():
