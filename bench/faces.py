@@ -59,7 +59,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     backgrounds = _backgrounds(data)
     astronaut = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)
-    box = _largest_face(astronaut)
+    box = _face_box(astronaut)
     lfw = (data.lfw_subset() * 255).round().astype(np.uint8)
     lfw_faces, lfw_others = lfw[:100], lfw[100:]
     film = _film_frames()
@@ -151,7 +151,7 @@ def _backgrounds(data) -> list[np.ndarray]:
     return out
 
 
-def _largest_face(gray: np.ndarray) -> tuple[int, int, int, int]:
+def _face_box(gray: np.ndarray) -> tuple[int, int, int, int]:
     """The portrait's face box at full size (512 px: one face, found at (177, 66), 95 px wide)."""
     found = features._face_cascade().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40))
     if len(found) != 1:

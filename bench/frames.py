@@ -135,7 +135,7 @@ def _colour_accuracy(path: Path, keyframes: int = 40) -> dict:
     import numpy as np
 
     from catalog.frames.features import analysis_size
-    from catalog.frames.yuv import analysis_rgb
+    from catalog.frames.yuv import analysis_rgb, plane_pixels
 
     # BT.601 limited range, as the textbooks print it (the video is untagged, which means BT.601)
     textbook = np.array([[1.164, 0.0, 1.596], [1.164, -0.392, -0.813], [1.164, 2.017, 0.0]])
@@ -153,10 +153,7 @@ def _colour_accuracy(path: Path, keyframes: int = 40) -> dict:
         for number, frame in enumerate(container.decode(stream)):
             if number == keyframes:
                 break
-            y, u, v = (
-                np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
-                for plane in frame.planes
-            )
+            y, u, v = (plane_pixels(plane) for plane in frame.planes)
             chroma = [np.repeat(np.repeat(c, 2, axis=0), 2, axis=1) for c in (u, v)]  # a 2x2 block each
             yuv = np.dstack([y, *chroma]).astype(np.float64)
             exact = np.clip((yuv - [16, 128, 128]) @ textbook.T, 0, 255).astype(np.float32)

@@ -40,7 +40,7 @@ def analysis_rgb(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
         # Rare here (10-bit, 4:2:2/4:4:4, odd sizes): swscale converts at full size, OpenCV averages.
         return cv2.resize(frame.to_ndarray(format="rgb24"), size, interpolation=cv2.INTER_AREA)
     full_range = frame.format.name == "yuvj420p" or frame.color_range == FULL_RANGE
-    planes = [cv2.resize(_plane(plane), size, interpolation=cv2.INTER_AREA) for plane in frame.planes]
+    planes = [cv2.resize(plane_pixels(plane), size, interpolation=cv2.INTER_AREA) for plane in frame.planes]
     return cv2.transform(cv2.merge(planes), yuv_to_rgb(*weights, full_range))
 
 
@@ -62,7 +62,7 @@ def yuv_to_rgb(kr: float, kb: float, full_range: bool) -> np.ndarray:
     return matrix
 
 
-def _plane(plane: av.video.plane.VideoPlane) -> np.ndarray:
+def plane_pixels(plane: av.video.plane.VideoPlane) -> np.ndarray:
     """A plane's pixels as a (height, width) view, without the row padding FFmpeg adds."""
     rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
     return rows[:, : plane.width]
