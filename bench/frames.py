@@ -20,7 +20,8 @@ Figures vary between machines of the same kind: on 2026-12-02's VM (swscale path
 scored frame and 84-94 frames/s; on 2026-12-03's, alternating three times on the same videos,
 18.5-19.3 ms and 91.9-94.9 frames/s with the swscale path, 16.6-16.8 ms and 108.6-114.4 with the
 OpenCV path (107-120 over twelve runs that day); with the finer face detector (catalog/frames/
-features.py, bench/faces.py) 113.8-116.9 frames/s, 16.1-16.7 ms a frame.
+features.py, bench/faces.py) 113.8-116.9 frames/s, 16.1-16.7 ms a frame, and an hour later, the
+machine slower, 79.3-92.3 (19.9-23.0 ms; the previous face detector 93.7-107.4 alternating with it).
 
     python bench/frames.py [--json] [--minutes 10] [--short-minutes 2] [--keep DIR]
 
