@@ -52,6 +52,7 @@ def gunicorn_argv(*, bind: str, workers: int | None = None, threads: int = 4) ->
     workers = workers or 2 * (os.cpu_count() or 1) + 1
     return [
         sys.executable, "-m", "gunicorn", "streamflix.wsgi:application",
+        "--config", "python:streamflix.gunicorn_hooks",  # each worker warms before it takes requests
         "--bind", bind, "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
         "--keep-alive", "5", "--timeout", "60", "--graceful-timeout", "20", "--access-logfile", "-",
     ]  # fmt: skip

@@ -1,9 +1,13 @@
-"""The WSGI process moves what it keeps for its life out of the garbage collector's scans once its
-first request is served (streamflix.wsgi), and does it once."""
+"""The WSGI process: gunicorn's workers warm before they take requests (a preview page built and
+rendered, nothing logged), and what a process keeps for its life leaves the garbage collector's scans
+once, after the warm-up or else after the first request (streamflix.wsgi)."""
 
 from __future__ import annotations
 
 import gc
+import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.signals import request_finished
@@ -29,3 +33,107 @@ def test_the_first_request_freezes_the_process_heap_once(client):
     finally:
         request_finished.disconnect(wsgi._freeze_long_lived)
         gc.unfreeze()
+
+
+class _Log:
+    """gunicorn's worker log, as the hook sees it."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def info(self, message, *args) -> None:
+        self.lines.append(("info", message % args))
+
+    def exception(self, message, *args) -> None:
+        self.lines.append(("exception", message % args))
+
+
+def test_warming_builds_and_renders_a_sample_viewers_page_logging_nothing(trained, monkeypatch):
+    from django.db import connections
+
+    from personalization.models import Impression, ImpressionOutbox, PageView, Profile
+    from streamflix import wsgi
+
+    closed = []  # the worker's own connection is closed after warming (here it holds the test's transaction)
+    monkeypatch.setattr(connections, "close_all", lambda: closed.append(True))
+
+    assert Profile.objects.filter(account__is_demo=True, is_featured=True).exists()
+    gc.unfreeze()
+    log = _Log()
+    try:
+        wsgi.warm(log)
+        assert gc.get_freeze_count() > 10_000  # the heap it loaded, frozen before any request
+    finally:
+        gc.unfreeze()
+        request_finished.disconnect(wsgi._freeze_long_lived)
+    assert [level for level, _ in log.lines] == ["info"] and "warmed in" in log.lines[0][1]
+    assert closed == [True]
+    assert (PageView.objects.count(), ImpressionOutbox.objects.count(), Impression.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_warming_an_empty_site_does_nothing_and_a_failure_never_stops_the_worker(monkeypatch):
+    from django.db import connections
+
+    from personalization import views
+    from personalization.models import Account
+    from streamflix import wsgi
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    log = _Log()
+    wsgi.warm(log)
+    assert log.lines == [("info", "Streamflix: no sample viewer yet, nothing to warm")]
+    assert not Account.objects.exists()  # not even the demo account was made
+
+    def broken() -> bool:
+        raise RuntimeError("the model's artifact is gone")
+
+    monkeypatch.setattr(views, "warm_home", broken)
+    log = _Log()
+    wsgi.warm(log)  # logs, does not raise
+    assert [level for level, _ in log.lines] == ["exception"]
+
+
+def test_a_real_gunicorn_worker_warms_before_it_serves(transactional_db, clustered_data, tmp_path):
+    """`manage.py serve`'s gunicorn command line, one worker, on the test database: the worker logs
+    that it warmed, then serves the homepage of a sample viewer."""
+    import httpx
+
+    from personalization.models import Profile
+    from personalization.services.training import model_retrain
+    from streamflix.workers import gunicorn_argv
+    from tests.conftest import _worker_env, require_postgres, wait_until
+
+    require_postgres()
+    assert model_retrain(trigger="test").status == "active"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            gunicorn_argv(bind=f"127.0.0.1:{port}", workers=1, threads=2),
+            cwd=Path(__file__).resolve().parents[2],
+            env={**_worker_env(), "DEBUG": "1", "SERVE_MEDIA": "0"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(lambda: "warmed in" in log_path.read_text() or server.poll() is not None, message="the warm-up")
+        assert "warmed in" in log_path.read_text(), log_path.read_text()[-3000:]
+        viewer = Profile.objects.filter(account__is_demo=True, is_featured=True).first()
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
+            assert browser.get("/profiles/").status_code == 200
+            token = browser.cookies["csrftoken"]
+            browser.post(
+                f"/profiles/{viewer.pk}/select/",
+                data={"csrfmiddlewaretoken": token},
+                headers={"Referer": f"{base}/profiles/"},
+            )
+            home = browser.get("/")
+        assert home.status_code == 200 and str(home.url) == f"{base}/" and viewer.name in home.text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
