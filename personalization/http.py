@@ -15,11 +15,13 @@ import secrets
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from personalization.context import DAYPARTS, DEVICES, Context, context_for
 from personalization.models import Account, Profile
 from personalization.selectors.viewers import visible_profile
+from personalization.services.homepage import homepage_build
 from personalization.services.profiles import account_for_user, guest_account
 from streamflix.errors import ApplicationError
 
@@ -116,3 +118,20 @@ def tester_context(request: HttpRequest) -> TesterContext:
         device=device if device == viewing.device else "",
         daypart=daypart if daypart == viewing.daypart else "",
     )
+
+
+def warm_home() -> bool:
+    """Build and render the first sample viewer's homepage as a preview (nothing is logged): what a web
+    process's first real page would otherwise pay for, ~1-3 s on the demo's catalog (the catalog
+    snapshot, the serving model and its compiled kernels, the bandit's model, the templates). Each
+    gunicorn worker runs it before it takes requests (`streamflix.gunicorn_hooks`), the demo's server
+    before it listens (`runserver_warm`). False, having done nothing, when there is no sample viewer
+    yet (an empty database)."""
+    profile = Profile.objects.filter(account__is_demo=True).featured().first()
+    if profile is None:
+        return False
+    page = homepage_build(profile=profile, context=context_for(hour=timezone.localtime().hour), record=False)
+    # No request: the page's forms render without a token ("NOTPROVIDED" is the csrf_token tag's own
+    # word for that, which keeps it from warning).
+    render_to_string("personalization/home.html", {"page": page, "profile": profile, "csrf_token": "NOTPROVIDED"})
+    return True

@@ -11,14 +11,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Title, default_art_url
 from personalization.charts import svg_lines
-from personalization.context import DAYPARTS, DEVICES, context_for
+from personalization.context import DAYPARTS, DEVICES
 from personalization.http import (
     SESSION_DAYPART,
     SESSION_DEVICE,
@@ -106,21 +104,6 @@ def home(request: HttpRequest) -> HttpResponse:
     profile = profile_for_request(request)
     page = homepage_build(profile=profile, context=viewing_context(request))
     return render(request, "personalization/home.html", {"page": page, "profile": profile})
-
-
-def warm_home() -> bool:
-    """Build and render the first sample viewer's homepage as a preview (nothing is logged): what a web
-    process's first real page would otherwise pay for, ~1-3 s on the demo's catalog (the catalog
-    snapshot, the serving model and its compiled kernels, the bandit's model, the templates). gunicorn
-    runs it in each worker before the worker takes requests (`streamflix.gunicorn_hooks`). False,
-    having done nothing, when there is no sample viewer yet (an empty database)."""
-    profile = Profile.objects.filter(account__is_demo=True).featured().first()
-    if profile is None:
-        return False
-    context = context_for(hour=timezone.localtime().hour)
-    page = homepage_build(profile=profile, context=context, record=False)
-    render_to_string("personalization/home.html", {"page": page, "profile": profile})
-    return True
 
 
 @require_GET

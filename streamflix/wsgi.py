@@ -34,7 +34,7 @@ def warm(log) -> None:
     logged and the process serves anyway (its first page then pays for what was not loaded)."""
     from django.db import connections
 
-    from personalization.views import warm_home
+    from personalization.http import warm_home
 
     started = time.perf_counter()
     try:
@@ -48,4 +48,4 @@ def warm(log) -> None:
         log.info("Streamflix: no sample viewer yet, nothing to warm")
         return
     _freeze_long_lived()
-    log.info("Streamflix: worker %s warmed in %.2f s", os.getpid(), time.perf_counter() - started)
+    log.info("Streamflix: process %s warmed in %.2f s", os.getpid(), time.perf_counter() - started)

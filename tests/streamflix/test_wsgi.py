@@ -5,6 +5,7 @@ once, after the warm-up or else after the first request (streamflix.wsgi)."""
 from __future__ import annotations
 
 import gc
+import io
 import socket
 import subprocess
 from pathlib import Path
@@ -75,7 +76,7 @@ def test_warming_builds_and_renders_a_sample_viewers_page_logging_nothing(traine
 def test_warming_an_empty_site_does_nothing_and_a_failure_never_stops_the_worker(monkeypatch):
     from django.db import connections
 
-    from personalization import views
+    from personalization import http
     from personalization.models import Account
     from streamflix import wsgi
 
@@ -89,7 +90,7 @@ def test_warming_an_empty_site_does_nothing_and_a_failure_never_stops_the_worker
     def broken() -> bool:
         raise RuntimeError("the model's artifact is gone")
 
-    monkeypatch.setattr(views, "warm_home", broken)
+    monkeypatch.setattr(http, "warm_home", broken)
     log = _Log()
     wsgi.warm(log)  # logs, does not raise
     assert [level for level, _ in log.lines] == ["exception"]
@@ -137,3 +138,32 @@ def test_a_real_gunicorn_worker_warms_before_it_serves(transactional_db, cluster
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_demos_server_warms_before_it_listens(trained, monkeypatch):
+    """`rundemo` runs `runserver_warm`: the page is built before Django's server loop starts (the loop
+    itself, a real socket server, is replaced by a recorder)."""
+    from django.contrib.staticfiles.management.commands import runserver
+    from django.core.management import call_command
+    from django.db import connections
+
+    from personalization import http
+    from personalization.management.commands import rundemo
+    from streamflix import wsgi
+
+    steps = []
+    real_warm_home = http.warm_home
+    monkeypatch.setattr(http, "warm_home", lambda: steps.append("warm") or real_warm_home())
+    monkeypatch.setattr(runserver.Command, "inner_run", lambda self, *a, **k: steps.append("serve"))
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # the test's transaction holds it
+    try:
+        call_command("runserver_warm", "127.0.0.1:0", use_reloader=False, skip_checks=True)
+    finally:
+        gc.unfreeze()
+        request_finished.disconnect(wsgi._freeze_long_lived)
+    assert steps == ["warm", "serve"]
+
+    started = {}  # what `make demo` starts (`supervise` launches the processes: recorded instead)
+    monkeypatch.setattr(rundemo, "supervise", lambda commands, **kwargs: started.update(commands))
+    call_command("rundemo", no_celery=True, stdout=io.StringIO())
+    assert started["web"][2:] == ["runserver_warm", "127.0.0.1:8000", "--noreload"]

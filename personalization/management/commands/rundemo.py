@@ -1,7 +1,7 @@
 """Serve the demo with its Celery workers and beat: `python manage.py rundemo` (what `make demo` runs).
 
-Django's development server (it reloads nothing here, but shows errors); `manage.py serve` is the
-production server.
+Django's development server, warmed before it listens (`runserver_warm`; it reloads nothing here,
+but shows errors); `manage.py serve` is the production server.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-celery", action="store_true", help="Serve the site only.")
 
     def handle(self, *args, addr: str, no_celery: bool, **options):
-        commands = {"web": [*manage_argv(), "runserver", addr, "--noreload"]}
+        commands = {"web": [*manage_argv(), "runserver_warm", addr, "--noreload"]}
         if not no_celery:
             commands |= celery_processes(settings.IMPRESSIONS_QUEUE)
         self.stdout.write(self.style.SUCCESS(f"Streamflix on http://{addr}/ · Celery broker: {broker_description()}"))
