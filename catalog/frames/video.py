@@ -21,7 +21,7 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
@@ -69,6 +69,7 @@ class Sample:
     time_s: float | None
     name: str
     image: np.ndarray  # RGB uint8 (height, width, 3), `analysis_width` wide
+    scored: object = None  # what `video_samples(work=...)` made of it in the decoder thread, if asked
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class VideoInfo:
 class _Index:
     duration_s: float
     keyframes: list[float]  # seconds from the stream's start, ascending
+
+
+class _DecoderDrained(Exception):
+    """Decoding forward found the decoder already flushed at the end of the file."""
 
 
 class _Video:
@@ -181,11 +186,17 @@ class _Video:
     def frame_at(self, time_s: float) -> av.VideoFrame | None:
         """The first frame at or after `time_s` (None past the end), seeking only when it must."""
         if self._decoding_forward_is_cheaper(time_s):
-            return self._decode_until(time_s)
+            try:
+                return self._decode_until(time_s)
+            except _DecoderDrained:
+                pass  # an earlier sample came out of the decoder's final flush: the frames after it went too
         self._seek(time_s)
         if self._is_keyframe(time_s):
             return self._keyframe_alone(time_s)
-        return self._decode_until(time_s)
+        try:
+            return self._decode_until(time_s)
+        except _DecoderDrained:  # just after a seek: the file ends where its index says it does not
+            raise InvalidMedia(f"The video is damaged or truncated near {_clock(time_s)} (End of file).") from None
 
     def _seek(self, time_s: float) -> None:
         # round(), not int(): a keyframe's time converts back to exactly its pts, not one tick before it.
@@ -204,6 +215,10 @@ class _Video:
                 self.position = self.seconds(frame.pts)
                 if self.position >= time_s - 1e-3:
                     return frame
+        except av.EOFError:
+            # The demuxer is at the end and the decoder was already flushed (a sample taken from its last
+            # frames, by B-frame reordering, left the rest behind): only a seek brings them back.
+            raise _DecoderDrained from None
         except av.FFmpegError as exc:
             raise InvalidMedia(f"The video is damaged or truncated near {_clock(time_s)} ({_reason(exc)}).") from None
         finally:
@@ -293,11 +308,18 @@ def probe_video(path: Path | str) -> VideoInfo:
 
 
 def video_samples(
-    path: Path | str, plan: SamplingPlan | None = None, *, planned: Callable[[int], None] | None = None
+    path: Path | str,
+    plan: SamplingPlan | None = None,
+    *,
+    planned: Callable[[int], None] | None = None,
+    work: Callable[[Sample], object] | None = None,
 ) -> Iterator[Sample]:
     """Samples spread over the whole video plus extras at shot changes, in two passes of ascending time.
 
     `planned(n)` is told the number of regular samples once the index is read (for progress).
+    `work(sample)`, if given, runs in the decoder thread that made the sample, its result in
+    `sample.scored`: scoring there keeps both cores busy (the consuming thread alone would be one core
+    doing a third of the work while the decoders wait for it).
     """
     plan = plan or SamplingPlan()
     with _Video(path) as video:
@@ -310,17 +332,23 @@ def video_samples(
         planned(len(times))
     cuts: list[tuple[float, float]] = []
     previous: tuple[float, np.ndarray] | None = None
-    for sample in _decoded(path, times, index.keyframes, plan):
+    for sample in _decoded(path, times, index.keyframes, plan, work):
         yield sample
         histogram = colour_histogram(sample.image)
         if previous is not None and histogram_distance(previous[1], histogram) > plan.cut_distance:
             cuts.append((previous[0], sample.time_s))
         previous = (sample.time_s, histogram)
     budget = math.ceil(plan.cut_extra_share * count)
-    yield from _decoded(path, _cut_times(cuts, index.keyframes, set(times), budget), index.keyframes, plan)
+    yield from _decoded(path, _cut_times(cuts, index.keyframes, set(times), budget), index.keyframes, plan, work)
 
 
-def _decoded(path: Path | str, times: list[float], keyframes: list[float], plan: SamplingPlan) -> Iterator[Sample]:
+def _decoded(
+    path: Path | str,
+    times: list[float],
+    keyframes: list[float],
+    plan: SamplingPlan,
+    work: Callable[[Sample], object] | None = None,
+) -> Iterator[Sample]:
     """The samples at `times` (ascending), in order, up to the end of the video.
 
     `plan.decoders` threads decode in turns of DECODE_CHUNK consecutive times, each with its own
@@ -341,7 +369,8 @@ def _decoded(path: Path | str, times: list[float], keyframes: list[float], plan:
                         frame = video.frame_at(time)
                         if frame is None:
                             break
-                        samples.append(_sample(frame, video, plan.analysis_width))
+                        sample = _sample(frame, video, plan.analysis_width)
+                        samples.append(sample if work is None else replace(sample, scored=work(sample)))
                     if stop.is_set():
                         return
                     queues[worker].put(samples)
