@@ -8,8 +8,8 @@ scale). `catalog.frames.scoring` turns them into one score; the weights live the
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
 from dataclasses import asdict, dataclass
 
 import cv2
@@ -113,18 +113,11 @@ def colourfulness(rgb: np.ndarray) -> float:
     return math.sqrt(rg_std**2 + yb_std**2) + 0.3 * math.sqrt(rg_mean**2 + yb_mean**2)
 
 
-_per_thread = threading.local()
-
-
+@functools.cache
 def _face_cascade() -> cv2.CascadeClassifier:
-    """This thread's cascade: frames are scored in several threads at once, and a CascadeClassifier
-    keeps the image it is scanning inside itself, so one must not serve two threads."""
-    cascade = getattr(_per_thread, "face_cascade", None)
-    if cascade is None:
-        cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-        if cascade.empty():
-            raise RuntimeError("OpenCV's bundled Haar face cascade did not load")
-        _per_thread.face_cascade = cascade
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    if cascade.empty():
+        raise RuntimeError("OpenCV's bundled Haar face cascade did not load")
     return cascade
 
 

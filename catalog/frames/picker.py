@@ -93,14 +93,13 @@ def score_sample(sample: Sample) -> ScoredFrame:
 
 
 def score_all(samples: Iterable[Sample], *, progress: Callable[[int], None] | None = None) -> list[ScoredFrame]:
-    """Score every sample (decoding the next ones in a background thread meanwhile); a sample a
-    decoder thread already scored (`video_samples(work=score_sample)`) keeps that score."""
+    """Score every sample (decoding the next ones in a background thread meanwhile)."""
     # The decoders already keep both cores busy: OpenCV's own thread pool would only add switching
     # (the face cascade took 4x the CPU with it under load).
     cv2.setNumThreads(1)
     scored = []
     for sample in prefetched(samples, PREFETCH):
-        scored.append(sample.scored if isinstance(sample.scored, ScoredFrame) else score_sample(sample))
+        scored.append(score_sample(sample))
         if progress is not None:
             progress(len(scored))
     return scored

@@ -10,7 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 from catalog.frames.errors import InvalidMedia
-from catalog.frames.picker import DEFAULT_K, Proposal, ScoredFrame, pick, score_all, score_sample
+from catalog.frames.picker import DEFAULT_K, Proposal, ScoredFrame, pick, score_all
 from catalog.frames.stills import StillLimits, check_stills, is_zip, still_image, stills_samples
 from catalog.frames.video import SamplingPlan, probe_video, video_frame, video_samples
 from catalog.images import MIN_SIZE
@@ -62,7 +62,7 @@ def propose_from_file(
             planned(len(names))
         samples = stills_samples(path, limits)
     else:
-        samples = video_samples(path, plan, planned=planned, work=score_sample)
+        samples = video_samples(path, plan, planned=planned)
     return pick(score_all(samples, progress=progress), k=k)
 
 

@@ -21,7 +21,7 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -69,7 +69,6 @@ class Sample:
     time_s: float | None
     name: str
     image: np.ndarray  # RGB uint8 (height, width, 3), `analysis_width` wide
-    scored: object = None  # what `video_samples(work=...)` made of it in the decoder thread, if asked
 
 
 @dataclass(frozen=True)
@@ -308,18 +307,11 @@ def probe_video(path: Path | str) -> VideoInfo:
 
 
 def video_samples(
-    path: Path | str,
-    plan: SamplingPlan | None = None,
-    *,
-    planned: Callable[[int], None] | None = None,
-    work: Callable[[Sample], object] | None = None,
+    path: Path | str, plan: SamplingPlan | None = None, *, planned: Callable[[int], None] | None = None
 ) -> Iterator[Sample]:
     """Samples spread over the whole video plus extras at shot changes, in two passes of ascending time.
 
     `planned(n)` is told the number of regular samples once the index is read (for progress).
-    `work(sample)`, if given, runs in the decoder thread that made the sample, its result in
-    `sample.scored`: scoring there keeps both cores busy (the consuming thread alone would be one core
-    doing a third of the work while the decoders wait for it).
     """
     plan = plan or SamplingPlan()
     with _Video(path) as video:
@@ -332,23 +324,17 @@ def video_samples(
         planned(len(times))
     cuts: list[tuple[float, float]] = []
     previous: tuple[float, np.ndarray] | None = None
-    for sample in _decoded(path, times, index.keyframes, plan, work):
+    for sample in _decoded(path, times, index.keyframes, plan):
         yield sample
         histogram = colour_histogram(sample.image)
         if previous is not None and histogram_distance(previous[1], histogram) > plan.cut_distance:
             cuts.append((previous[0], sample.time_s))
         previous = (sample.time_s, histogram)
     budget = math.ceil(plan.cut_extra_share * count)
-    yield from _decoded(path, _cut_times(cuts, index.keyframes, set(times), budget), index.keyframes, plan, work)
+    yield from _decoded(path, _cut_times(cuts, index.keyframes, set(times), budget), index.keyframes, plan)
 
 
-def _decoded(
-    path: Path | str,
-    times: list[float],
-    keyframes: list[float],
-    plan: SamplingPlan,
-    work: Callable[[Sample], object] | None = None,
-) -> Iterator[Sample]:
+def _decoded(path: Path | str, times: list[float], keyframes: list[float], plan: SamplingPlan) -> Iterator[Sample]:
     """The samples at `times` (ascending), in order, up to the end of the video.
 
     `plan.decoders` threads decode in turns of DECODE_CHUNK consecutive times, each with its own
@@ -369,8 +355,7 @@ def _decoded(
                         frame = video.frame_at(time)
                         if frame is None:
                             break
-                        sample = _sample(frame, video, plan.analysis_width)
-                        samples.append(sample if work is None else replace(sample, scored=work(sample)))
+                        samples.append(_sample(frame, video, plan.analysis_width))
                     if stop.is_set():
                         return
                     queues[worker].put(samples)

@@ -4,9 +4,7 @@ video with known good and bad shots, sampling, and every refusal of a bad file."
 from __future__ import annotations
 
 import math
-import threading
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 
 import av
 import cv2
@@ -25,15 +23,7 @@ from catalog.frames.features import (
     saliency_centroid,
     thirds_score,
 )
-from catalog.frames.picker import (
-    NEAR_DUPLICATE_BITS,
-    ScoredFrame,
-    hamming,
-    perceptual_hash,
-    pick,
-    score_all,
-    score_sample,
-)
+from catalog.frames.picker import NEAR_DUPLICATE_BITS, ScoredFrame, hamming, perceptual_hash, pick, score_all
 from catalog.frames.scoring import WEIGHTS, frame_score, score_terms
 from catalog.frames.stills import check_stills, stills_samples
 from catalog.frames.synthetic import film, scene, write_video
@@ -421,31 +411,6 @@ def test_dense_sampling_reads_a_complete_video_to_its_last_frame(video):
         last = max(float(p.pts * p.time_base) for p in container.demux(stream) if p.pts is not None)
     times = [s.time_s for s in video_samples(video, SamplingPlan(min_spacing_s=0.5, cut_extra_share=0))]
     assert times == sorted(set(times)) and times[-1] == pytest.approx(last)
-
-
-def test_frames_scored_in_the_decoder_threads_are_the_frames_and_scores_scored_after_them(video):
-    """The pipeline scores each sample in the thread that decoded it (`video_samples(work=...)`):
-    the same frames, in the same order, with the same features and scores as scoring them afterwards."""
-    plan = SamplingPlan(min_spacing_s=0.5)
-    threads = {s.scored for s in video_samples(video, plan, work=lambda sample: threading.current_thread().name)}
-    assert threads and all(name.startswith("frame-decoder-") for name in threads)
-
-    in_decoders = score_all(video_samples(video, plan, work=score_sample))
-    afterwards = score_all(video_samples(video, plan))
-
-    assert len(afterwards) >= 10
-    assert in_decoders == afterwards
-
-
-def test_each_thread_scans_for_faces_with_its_own_cascade():
-    """A CascadeClassifier holds the image it scans: two threads must never share one."""
-    from catalog.frames.features import _face_cascade
-
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        cascades = list(pool.map(lambda _: id(_face_cascade()), range(3), chunksize=1))
-        same_thread_again = id(_face_cascade())
-    assert same_thread_again == id(_face_cascade())
-    assert len(set(cascades) | {same_thread_again}) >= 2
 
 
 def test_pick_refuses_a_k_below_one():
