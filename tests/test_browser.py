@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -60,18 +61,50 @@ def chromium():
 def browser(chromium):
     yield chromium
     for context in chromium.contexts:
+        _wait_for_quiet(context)
         context.close()
+    _IN_FLIGHT.clear()
     from django.db import connections
 
     connections.close_all()  # the ones opened while Playwright's loop ran
 
 
+# Requests each browser context has sent and not seen answered. A test that ends while the page still
+# loads images would otherwise leave the live server drawing cards (and writing their rows) while the
+# test database is emptied: the TRUNCATE and the drawing request deadlocked once on a busy CI machine.
+_IN_FLIGHT: dict[object, set] = {}
+
+
 def new_page(browser, **options):
     """A page in a fresh context (its own session). Waits (each for the condition asserted next) allow a
     minute: CI machines get busy."""
-    page = browser.new_context(**options).new_page()
+    context = browser.new_context(**options)
+    in_flight = _IN_FLIGHT.setdefault(context, set())
+    context.on("request", lambda request: in_flight.add(request))
+    context.on("requestfinished", lambda request: in_flight.discard(request))
+    context.on("requestfailed", lambda request: in_flight.discard(request))
+    page = context.new_page()
     page.set_default_timeout(60_000)
     return page
+
+
+def _wait_for_quiet(context, *, quiet_s: float = 0.5, timeout_s: float = 30.0) -> None:
+    """Until the context's pages have had no request in flight for `quiet_s` (at most `timeout_s`: a
+    page that keeps polling never goes quiet)."""
+    in_flight = _IN_FLIGHT.get(context)
+    pages = [page for page in context.pages if not page.is_closed()]
+    if in_flight is None or not pages:
+        return
+    deadline = time.monotonic() + timeout_s
+    quiet_since = None
+    while time.monotonic() < deadline:
+        pages[0].wait_for_timeout(100)  # Playwright delivers the request events while it waits
+        if in_flight:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
 
 
 def watch(page) -> list[str]:
