@@ -74,13 +74,18 @@ class Stats:
         return True
 
 
+async def _sign_in(client: httpx.AsyncClient, base: str, profile_id: int) -> dict[str, str]:
+    """Open the picker and watch as `profile_id`, as a visitor does; the headers later POSTs need."""
+    picker = await client.get("/profiles/")
+    headers = {"X-CSRFToken": CSRF.search(picker.text).group(1), "Referer": f"{base}/profiles/"}
+    await client.post(f"/profiles/{profile_id}/select/", headers=headers)
+    return headers
+
+
 async def viewer(number: int, base: str, profile_ids: list[int], deadline: float, stats: Stats) -> None:
     rng = random.Random(number)
     async with httpx.AsyncClient(base_url=base, timeout=30, follow_redirects=False) as client:
-        picker = await client.get("/profiles/")
-        token = CSRF.search(picker.text).group(1)
-        headers = {"X-CSRFToken": token, "Referer": f"{base}/profiles/"}
-        await client.post(f"/profiles/{rng.choice(profile_ids)}/select/", headers=headers)
+        headers = await _sign_in(client, base, rng.choice(profile_ids))
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
@@ -252,9 +257,7 @@ async def _first_pages(base: str, profile_ids: list[int]) -> list[float]:
 
     async def one(number: int) -> float:
         async with httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False) as client:
-            picker = await client.get("/profiles/")
-            headers = {"X-CSRFToken": CSRF.search(picker.text).group(1), "Referer": f"{base}/profiles/"}
-            await client.post(f"/profiles/{profile_ids[number % len(profile_ids)]}/select/", headers=headers)
+            await _sign_in(client, base, profile_ids[number % len(profile_ids)])
             started = time.perf_counter()
             home = await client.get("/")
             home.raise_for_status()

@@ -192,10 +192,7 @@ class _Video:
         self._seek(time_s)
         if self._is_keyframe(time_s):
             return self._keyframe_alone(time_s)
-        try:
-            return self._decode_until(time_s)
-        except _DecoderDrained:  # just after a seek: the file ends where its index says it does not
-            raise InvalidMedia(f"The video is damaged or truncated near {_clock(time_s)} (End of file).") from None
+        return self._decode_until(time_s)
 
     def _seek(self, time_s: float) -> None:
         # round(), not int(): a keyframe's time converts back to exactly its pts, not one tick before it.
@@ -206,6 +203,7 @@ class _Video:
         # A sampler may land on the first reference frame at or after the time: skipping the B-frames
         # on the way (nothing refers to them) halves the cost of reaching a time between keyframes.
         codec = self.stream.codec_context
+        forward = self.position is not None  # decoding on from an earlier sample, not from a seek
         codec.skip_frame = "NONREF" if self.skip_b_frames else "DEFAULT"
         try:
             for frame in self.container.decode(self.stream):
@@ -214,11 +212,11 @@ class _Video:
                 self.position = self.seconds(frame.pts)
                 if self.position >= time_s - 1e-3:
                     return frame
-        except av.EOFError:
-            # The demuxer is at the end and the decoder was already flushed (a sample taken from its last
-            # frames, by B-frame reordering, left the rest behind): only a seek brings them back.
-            raise _DecoderDrained from None
         except av.FFmpegError as exc:
+            if forward and isinstance(exc, av.EOFError):
+                # The demuxer is at the end and the decoder was already flushed (a sample taken from its
+                # last frames, by B-frame reordering, left the rest behind): only a seek brings them back.
+                raise _DecoderDrained from None
             raise InvalidMedia(f"The video is damaged or truncated near {_clock(time_s)} ({_reason(exc)}).") from None
         finally:
             codec.skip_frame = "DEFAULT"

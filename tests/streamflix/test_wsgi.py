@@ -49,38 +49,40 @@ class _Log:
         self.lines.append(("exception", message % args))
 
 
-def test_warming_builds_and_renders_a_sample_viewers_page_logging_nothing(trained, monkeypatch):
+@pytest.fixture
+def warming(monkeypatch):
+    """Warm-ups in this process: the connection they close is recorded, not closed (it holds the
+    test's transaction), and the heap they freeze is unfrozen afterwards."""
     from django.db import connections
 
+    from streamflix import wsgi
+
+    closed = []
+    monkeypatch.setattr(connections, "close_all", lambda: closed.append(True))
+    gc.unfreeze()
+    yield closed
+    gc.unfreeze()
+    request_finished.disconnect(wsgi._freeze_long_lived)
+
+
+def test_warming_builds_and_renders_a_sample_viewers_page_logging_nothing(trained, warming):
     from personalization.models import Impression, ImpressionOutbox, PageView, Profile
     from streamflix import wsgi
 
-    closed = []  # the worker's own connection is closed after warming (here it holds the test's transaction)
-    monkeypatch.setattr(connections, "close_all", lambda: closed.append(True))
-
     assert Profile.objects.filter(account__is_demo=True, is_featured=True).exists()
-    gc.unfreeze()
     log = _Log()
-    try:
-        wsgi.warm(log)
-        assert gc.get_freeze_count() > 10_000  # the heap it loaded, frozen before any request
-    finally:
-        gc.unfreeze()
-        request_finished.disconnect(wsgi._freeze_long_lived)
+    wsgi.warm(log)
+    assert gc.get_freeze_count() > 10_000  # the heap it loaded, frozen before any request
     assert [level for level, _ in log.lines] == ["info"] and "warmed in" in log.lines[0][1]
-    assert closed == [True]
+    assert warming == [True]  # the worker's own connection, closed after warming
     assert (PageView.objects.count(), ImpressionOutbox.objects.count(), Impression.objects.count()) == (0, 0, 0)
 
 
 @pytest.mark.django_db
-def test_warming_an_empty_site_does_nothing_and_a_failure_never_stops_the_worker(monkeypatch):
-    from django.db import connections
-
+def test_warming_an_empty_site_does_nothing_and_a_failure_never_stops_the_worker(warming, monkeypatch):
     from personalization import http
     from personalization.models import Account
     from streamflix import wsgi
-
-    monkeypatch.setattr(connections, "close_all", lambda: None)
 
     log = _Log()
     wsgi.warm(log)
@@ -96,18 +98,16 @@ def test_warming_an_empty_site_does_nothing_and_a_failure_never_stops_the_worker
     assert [level for level, _ in log.lines] == ["exception"]
 
 
-def test_a_real_gunicorn_worker_warms_before_it_serves(transactional_db, clustered_data, tmp_path):
+def test_a_real_gunicorn_worker_warms_before_it_serves(transactional_db, trained, tmp_path):
     """`manage.py serve`'s gunicorn command line, one worker, on the test database: the worker logs
     that it warmed, then serves the homepage of a sample viewer."""
     import httpx
 
     from personalization.models import Profile
-    from personalization.services.training import model_retrain
     from streamflix.workers import gunicorn_argv
     from tests.conftest import _worker_env, require_postgres, wait_until
 
     require_postgres()
-    assert model_retrain(trigger="test").status == "active"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -140,27 +140,20 @@ def test_a_real_gunicorn_worker_warms_before_it_serves(transactional_db, cluster
         server.wait(timeout=30)
 
 
-def test_the_demos_server_warms_before_it_listens(trained, monkeypatch):
+def test_the_demos_server_warms_before_it_listens(trained, warming, monkeypatch):
     """`rundemo` runs `runserver_warm`: the page is built before Django's server loop starts (the loop
     itself, a real socket server, is replaced by a recorder)."""
     from django.contrib.staticfiles.management.commands import runserver
     from django.core.management import call_command
-    from django.db import connections
 
     from personalization import http
     from personalization.management.commands import rundemo
-    from streamflix import wsgi
 
     steps = []
     real_warm_home = http.warm_home
     monkeypatch.setattr(http, "warm_home", lambda: steps.append("warm") or real_warm_home())
     monkeypatch.setattr(runserver.Command, "inner_run", lambda self, *a, **k: steps.append("serve"))
-    monkeypatch.setattr(connections, "close_all", lambda: None)  # the test's transaction holds it
-    try:
-        call_command("runserver_warm", "127.0.0.1:0", use_reloader=False, skip_checks=True)
-    finally:
-        gc.unfreeze()
-        request_finished.disconnect(wsgi._freeze_long_lived)
+    call_command("runserver_warm", "127.0.0.1:0", use_reloader=False, skip_checks=True)
     assert steps == ["warm", "serve"]
 
     started = {}  # what `make demo` starts (`supervise` launches the processes: recorded instead)
