@@ -174,7 +174,7 @@ def impressions_seen(request: HttpRequest, pk: int) -> HttpResponse:
     rate_limit("seen", client_address(request), limit=settings.RATE_LIMITS["seen_reports_per_minute"], per=60)
     try:
         report = json.loads(request.POST.get("report", ""))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deep enough to exhaust the decoder's stack
         raise InvalidInput('The seen report is not JSON: send {"cards": [...]}.', code="bad_report") from None
     cards = report.get("cards") if isinstance(report, dict) else None
     result = impressions_seen_submit(profile=profile, cards=cards)

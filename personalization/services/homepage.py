@@ -10,6 +10,7 @@ what was decided with the page.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Sequence
@@ -214,6 +215,7 @@ def homepage_row(
     return row
 
 
+PAGE_VIEW_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as `homepage_build` names a page view
 LAZY_ROWS_AT_ONCE = 10  # a client scrolling fast (a TV's page-down) asks for the next few rows together
 
 
@@ -228,7 +230,7 @@ def homepage_rows(
     those not logged before as one batch."""
     if not 0 < len(indexes) <= LAZY_ROWS_AT_ONCE:
         raise InvalidInput(f"Ask for 1-{LAZY_ROWS_AT_ONCE} rows at once ({len(indexes)} asked).", code="bad_rows")
-    plan = PagePlan.from_dict(cache.get(_plan_key(page_view_id)))
+    plan = _stored_plan(page_view_id)
     if plan.profile_id != profile.pk:  # a stranger's page view is as good as gone
         raise PageExpired(f"This page was built for another profile; you are watching as {profile.name} now.")
     row_plans = [plan.row(index) for index in indexes]
@@ -274,6 +276,13 @@ def homepage_rows_between(
 
 def _plan_key(page_view_id: str) -> str:
     return f"pageview:{page_view_id}"
+
+
+def _stored_plan(page_view_id: str) -> PagePlan:
+    """The plan of an earlier page view; `PageExpired` if it is gone or the id could never be one (a
+    page view id is 32 hex digits: anything else is not looked up, so it never reaches a cache key)."""
+    stored = cache.get(_plan_key(page_view_id)) if PAGE_VIEW_ID.fullmatch(page_view_id) else None
+    return PagePlan.from_dict(stored)
 
 
 def _lazy_row(plan: RowPlan, index: int) -> Row:

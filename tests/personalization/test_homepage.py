@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.cache.backends.base import CacheKeyWarning
 from django.urls import reverse
 from django.utils import timezone
 
@@ -255,6 +257,15 @@ def test_lazy_rows_refuse_strangers_and_expired_pages(browsing, client):
     assert stranger.get(url).status_code == 410
     assert browsing.get(reverse("personalization:row", args=["0" * 32, 5])).status_code == 410
     assert browsing.get(reverse("personalization:row", args=[page.page_view_id, 99])).status_code == 404
+
+
+@pytest.mark.parametrize("page_view_id", ["\x00", "nonsense", "A" * 32, "0" * 31 + "\n", "0" * 33])
+def test_a_page_view_id_that_could_never_be_one_is_gone_without_reaching_the_cache(browsing, page_view_id):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)  # a NUL or a newline in a cache key warned on every request
+        one = browsing.get(reverse("personalization:row", args=[page_view_id, 5]))
+        group = browsing.get(reverse("personalization:rows", args=[page_view_id, 5, 9]))
+    assert one.status_code == group.status_code == 410
 
 
 def test_the_title_detail_is_a_modal_fragment_for_htmx_and_a_page_otherwise(browsing, catalog):

@@ -155,7 +155,14 @@ def test_a_report_from_an_expired_page_is_refused(browsing, viewer, page, monkey
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", json.dumps([1, 2]), json.dumps({"cards": []}), json.dumps({"cards": [{"impression": 1}]})],
+    [
+        "not json",
+        json.dumps([1, 2]),
+        json.dumps({"cards": []}),
+        json.dumps({"cards": [{"impression": 1}]}),
+        "[" * 100_000 + "]" * 100_000,  # deep enough to exhaust the decoder's stack: was a 500
+    ],
+    ids=["not-json", "a-list", "no-cards", "no-title", "nested-too-deep"],
 )
 def test_malformed_reports_are_refused_with_a_clear_message(browsing, viewer, page, body):
     response = beacon(browsing, viewer, body)
