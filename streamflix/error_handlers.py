@@ -66,16 +66,29 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         fields = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        first = next(iter(fields.items()), ("", [""]))
-        message = first[1][0] if isinstance(first[1], list) and first[1] else first[1]
-        response.data = {
-            "detail": f"{first[0]}: {message}" if first[0] else str(message),
-            "code": "invalid",
-            "errors": fields,
-        }
+        where, message = first_error(fields)
+        response.data = {"detail": f"{where}: {message}" if where else message, "code": "invalid", "errors": fields}
     elif response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"]), "code": getattr(exc, "default_code", "error")}
     return response
+
+
+def first_error(errors: object, where: str = "") -> tuple[str, str]:
+    """(where, message) of the first error in DRF's nested errors, the place written as a client would
+    reach it: `events[0].title`, not the Python repr of the dict of lists of ErrorDetail inside."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if value:  # a list's valid items come back as {}
+                if key != "non_field_errors":
+                    where = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}"
+                return first_error(value, where)
+    elif isinstance(errors, list):
+        for index, value in enumerate(errors):
+            if isinstance(value, str):
+                return where.lstrip("."), str(value)
+            if value:
+                return first_error(value, f"{where}[{index}]")
+    return where.lstrip("."), str(errors)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
