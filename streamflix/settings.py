@@ -187,6 +187,9 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The filesystem broker's URL names a host it never uses: without one kombu warns "No hostname was
+# supplied" on every connection (a line in the worker's log for each task that sends another).
+FILESYSTEM_BROKER_URL = "filesystem://localhost//"
 # Redis: Celery broker and shared cache when set; otherwise a filesystem broker
 # and a file cache, so `make demo` runs on a machine with neither service.
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
@@ -235,7 +238,7 @@ if REDIS_URL:
         "max_retries": 0,
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = FILESYSTEM_BROKER_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),

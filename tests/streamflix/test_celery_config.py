@@ -23,3 +23,15 @@ def test_no_task_that_acknowledges_late_can_outlive_the_visibility_timeout(tasks
     for task in late:
         limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
         assert limit < timeout, f"{task.name} may run {limit}s, longer than the {timeout}s visibility timeout"
+
+
+def test_the_filesystem_broker_connects_without_a_warning_per_connection(tmp_path, caplog):
+    from kombu import Connection
+
+    folder = str(tmp_path)
+    options = {"data_folder_in": folder, "data_folder_out": folder, "processed_folder": folder}
+    connection = Connection(settings.FILESYSTEM_BROKER_URL, transport_options=options)
+    with connection.clone() as copy:  # what a worker does for each task that sends another
+        copy.SimpleQueue("probe").put("ping")
+    assert connection.transport_cls == "filesystem"
+    assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
