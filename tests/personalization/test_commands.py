@@ -58,16 +58,31 @@ def test_recommend_offline_writes_k_unseen_titles_per_user(ratings_csv, tmp_path
     assert "Wrote 500 recommendations for 100 users" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [("a,b\n1,2\n", "lacks the columns"), ("userId,movieId,rating\n1,2,great\n", "non-numeric")],
-)
-def test_recommend_offline_refuses_bad_files(tmp_path, content, message):
+BAD_RATINGS_FILES = [
+    ("a,b\n1,2\n", "lacks the columns"),
+    ("userId,movieId,rating\n1,2,great\n", "non-numeric"),
+    ("userId,movieId,rating\nalice,2,4.0\n", "non-numeric"),
+    ("userId,movieId,rating\n1,,4.0\n", "non-numeric or empty"),
+    ("", "not a readable CSV"),
+    ("root:x:0:0:root:/root:/bin/bash\nuserId,movieId,rating,x\n1,2,3,4,5,6\n", "not a readable CSV"),
+    (b"userId,movieId,rating\n\xff\xfe,1,2\n", "not a readable CSV"),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), BAD_RATINGS_FILES)
+@pytest.mark.parametrize("command", ["recommend_offline", "evaluate_recs"])
+def test_the_recommender_commands_refuse_bad_ratings_files_with_a_clear_message(tmp_path, command, content, message):
     bad = tmp_path / "bad.csv"
-    bad.write_text(content)
-    with pytest.raises(CommandError, match=message):
-        call_command("recommend_offline", "--ratings", str(bad), "--k", "5", "--out", str(tmp_path / "o.csv"))
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
+    extra = ["--k", "5", "--out", str(tmp_path / "o.csv")] if command == "recommend_offline" else ["--json"]
+    with pytest.raises(CommandError, match=message):  # not pandas' or the trainer's traceback
+        call_command(command, "--ratings", str(bad), *extra)
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_directory_given_as_the_ratings_file_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="not a readable CSV"):
+        call_command("evaluate_recs", "--json", "--ratings", str(tmp_path))
 
 
 @pytest.mark.django_db

@@ -29,7 +29,7 @@ def test_the_filesystem_broker_connects_without_a_warning_per_connection(tmp_pat
     from kombu import Connection
 
     folder = str(tmp_path)
-    options = {"data_folder_in": folder, "data_folder_out": folder, "processed_folder": folder}
+    options = {key: folder for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")}
     connection = Connection(settings.FILESYSTEM_BROKER_URL, transport_options=options)
     with connection.clone() as copy:  # what a worker does for each task that sends another
         copy.SimpleQueue("probe").put("ping")

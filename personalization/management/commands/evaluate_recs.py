@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from personalization.management.ratings_csv import read_ratings_csv
 from personalization.recommender import RecommenderParams
 from personalization.recommender.content import movielens_items
 from personalization.recommender.protocol import evaluate, rating_models_cv
@@ -52,13 +53,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, ratings: str | None = None, **options):
         path = Path(ratings) if ratings else Path(settings.MOVIELENS_DIR) / "ratings.csv"
-        try:
-            frame = pd.read_csv(path)
-        except FileNotFoundError:
-            raise CommandError(f"{path} does not exist; set MOVIELENS_DIR to an unpacked ml-latest-small.") from None
-        missing = {"userId", "movieId", "rating"} - set(frame.columns)
-        if missing:
-            raise CommandError(f"{path} lacks the columns {sorted(missing)}; is it a MovieLens ratings file?")
+        frame = read_ratings_csv(path, missing_hint="set MOVIELENS_DIR to an unpacked ml-latest-small.")
         items = self._items(path.parent)
         report = lambda message: self.stderr.write(message)  # noqa: E731
         params = RecommenderParams(ranker_seed=options["ranker_seed"])

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
+from personalization.management.ratings_csv import read_ratings_csv
 from personalization.recommender import train
 from personalization.recommender.protocol import model_ratings, recommend_all
 
@@ -26,17 +26,7 @@ class Command(BaseCommand):
         if k < 1:
             raise CommandError(f"--k {k}: ask for at least one title per user.")
         started = time.monotonic()
-        try:
-            frame = pd.read_csv(ratings)
-        except FileNotFoundError:
-            raise CommandError(f"{ratings} does not exist.") from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{ratings} is not a readable CSV: {exc}") from None
-        missing = {"userId", "movieId", "rating"} - set(frame.columns)
-        if missing:
-            raise CommandError(f"{ratings} lacks the columns {sorted(missing)} (MovieLens format expected).")
-        if not pd.api.types.is_numeric_dtype(frame["rating"]) or frame[["userId", "movieId"]].isna().any().any():
-            raise CommandError(f"{ratings} has non-numeric ratings or empty ids; fix the file and run again.")
+        frame = read_ratings_csv(ratings)
         self.stderr.write(f"Training on {len(frame)} ratings by {frame['userId'].nunique()} users")
         model = train(model_ratings(frame), progress=lambda message: self.stderr.write(message))
         recommendations = recommend_all(model, k=k)
