@@ -279,6 +279,31 @@ def test_the_export_marks_as_counted_exactly_what_the_report_counts(catalog, tmp
     assert counted[0]["candidate_artwork_ids"] == "1 2"
 
 
+def test_the_export_refuses_a_place_it_cannot_write_and_creates_nothing(tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("export_impressions", "--out", str(tmp_path / "missing" / "x.csv"), stderr=StringIO())
+    with pytest.raises(CommandError, match="is a folder"):
+        call_command("export_impressions", "--out", str(tmp_path), stderr=StringIO())
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_failed_export_leaves_the_earlier_file_as_it_was(catalog, tmp_path, monkeypatch):
+    experiment_start(name="exported", surface="artwork", variants="uniform=0.5,bandit=0.5")
+    log_experiment("exported", [make_profile(f"P{n}") for n in range(5)], rates={"uniform": 0.2, "bandit": 0.2})
+    out = tmp_path / "export.csv"
+    out.write_text("yesterday's export\n")
+
+    def fails(label, experiment):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("personalization.management.commands.export_impressions._variant", fails)
+    with pytest.raises(RuntimeError):
+        call_command("export_impressions", "--out", str(out), stderr=StringIO())
+
+    assert [path.name for path in tmp_path.iterdir()] == ["export.csv"]  # no half-written .partial left
+    assert out.read_text() == "yesterday's export\n"
+
+
 def test_retention_keeps_an_experiment_raw_until_its_final_analysis(catalog):
     experiment_start(name="kept", surface="artwork", variants="uniform=0.5,bandit=0.5")
     truth = log_experiment("kept", [make_profile(f"P{n}") for n in range(20)], rates={"uniform": 0.3, "bandit": 0.3},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef
@@ -54,8 +55,19 @@ class Command(BaseCommand):
         if counted_ids is not None:
             rows = rows.annotate(counted=Exists(counted_ids.filter(id=OuterRef("id"))))
         total = impressions.count()
-        handle = sys.stdout if out == "-" else open(out, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        # Written beside the target and moved over it only when complete: a failed export (a bad
+        # folder, the database gone, Ctrl-C) leaves no half file and an earlier export untouched.
+        if out != "-" and Path(out).is_dir():
+            raise CommandError(f"{out} is a folder: give --out a file name (e.g. {Path(out) / 'impressions.csv'}).")
+        partial = None if out == "-" else Path(out).with_name(Path(out).name + ".partial")
+        try:
+            handle = sys.stdout if partial is None else partial.open("w", newline="", encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot write {out} ({exc.strerror}): choose an --out in a folder you may write to."
+            ) from None
         written = 0
+        complete = False
         try:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
@@ -77,9 +89,14 @@ class Command(BaseCommand):
                     ]
                 )  # fmt: skip
                 written += 1
+            complete = True
         finally:
-            if handle is not sys.stdout:
+            if partial is not None:
                 handle.close()
+                if complete:
+                    partial.replace(out)
+                else:
+                    partial.unlink(missing_ok=True)
         self.stderr.write(f"Wrote {written} impressions to {out}.")
 
 
