@@ -105,9 +105,10 @@ def experiment_begin(*, experiment: Experiment) -> Experiment:
     """Start a draft made in the admin (its variants as configured there)."""
     if experiment.status != Experiment.Status.DRAFT:
         raise Conflict(f"{experiment.name} is {experiment.get_status_display().lower()}; only a draft can start.")
-    variants = list(experiment.variants.all())
-    if len(variants) < 2 or abs(sum(v.weight for v in variants) - 1.0) > 1e-6:
-        raise InvalidInput(f"{experiment.name} needs two or more variants whose weights sum to 1 before it can start.")
+    variants = list(experiment.variants.select_related("model_version"))
+    problems = draft_problems(experiment, variants)
+    if problems:
+        raise InvalidInput(f"{experiment.name} cannot start: {'; '.join(problems)}.")
     with transaction.atomic():
         _refuse_if_surface_busy(experiment.surface)
         if not any(v.is_control for v in variants):
@@ -120,6 +121,40 @@ def experiment_begin(*, experiment: Experiment) -> Experiment:
         except IntegrityError:  # another one started on the surface in between
             raise Conflict(f"Another experiment is running on the {experiment.surface} surface.") from None
     return experiment
+
+
+def draft_problems(experiment: Experiment, variants: list[Variant]) -> list[str]:
+    """What keeps a draft made in the admin from starting, as the command line's `experiment_start`
+    would refuse it: each variant must say what it changes on the experiment's surface and nothing
+    else, weights positive and summing to 1, at most one control, interleaving two rankers."""
+    problems = []
+    if len(variants) < 2:
+        problems.append("it needs two or more variants")
+    weights = [v.weight for v in variants]
+    if any(not 0 < weight <= 1 for weight in weights):  # (NaN fails this too)
+        problems.append("every weight must be above 0 and at most 1")
+    elif variants and abs(sum(weights) - 1.0) > 1e-6:
+        problems.append(f"the weights must sum to 1, not {sum(weights):g}")
+    if sum(v.is_control for v in variants) > 1:
+        problems.append("only one variant can be the control")
+    wanted = {
+        Experiment.Surface.ARTWORK: ("artwork_policy", "an artwork policy"),
+        Experiment.Surface.ROWS: ("row_policy", "a row policy"),
+        Experiment.Surface.MODEL: ("model_version", None),  # none set: the active model
+    }.get(experiment.surface)
+    for variant in variants:
+        others = [f for f in ("artwork_policy", "row_policy", "model_version") if wanted and f != wanted[0]]
+        if wanted and wanted[1] and not getattr(variant, wanted[0]):
+            problems.append(f"variant {variant.name} needs {wanted[1]} on the {experiment.surface} surface")
+        if any(getattr(variant, f) for f in others):
+            problems.append(f"variant {variant.name} sets what the {experiment.surface} surface does not change")
+        if variant.model_version is not None and not variant.model_version.artifact_path:
+            problems.append(f"variant {variant.name}'s model version has no trained artifact")
+    if experiment.kind == Experiment.Kind.INTERLEAVE and (
+        experiment.surface != Experiment.Surface.ROWS or len(variants) != 2
+    ):
+        problems.append("interleaving drafts two rankers into one row: the rows surface and two variants")
+    return problems
 
 
 def experiment_stop(*, name: str) -> Experiment:

@@ -28,6 +28,7 @@ from personalization.selectors.experiment_report import experiment_report
 from personalization.services.experiments import (
     HOLDOUT,
     experiment_analyse,
+    experiment_begin,
     experiment_holdout_ensure,
     experiment_start,
     experiment_stop,
@@ -110,6 +111,58 @@ def test_a_draft_made_in_the_admin_starts_from_the_list(admin_client):
 
     draft.refresh_from_db()
     assert draft.status == "running" and draft.variants.get(name="personalized").is_control
+
+
+def _draft(surface, kind, variants):
+    draft = Experiment.objects.create(name="drafted", surface=surface, kind=kind)
+    for index, (weight, fields) in enumerate(variants):
+        draft.variants.create(name=f"v{index}", weight=weight, **fields)
+    return draft
+
+
+ART, UNIFORM = {"artwork_policy": "thompson"}, {"artwork_policy": "uniform"}
+PERSONAL, POPULAR = {"row_policy": "personalized"}, {"row_policy": "popularity"}
+
+
+@pytest.mark.parametrize(
+    ("surface", "kind", "variants", "problem"),
+    [
+        ("artwork", "ab", [], "two or more variants"),
+        ("artwork", "ab", [(1.0, ART)], "two or more variants"),
+        ("artwork", "ab", [(-1.0, ART), (2.0, UNIFORM)], "above 0"),  # sums to 1: it started before
+        ("artwork", "ab", [(0.0, ART), (1.0, UNIFORM)], "above 0"),
+        ("artwork", "ab", [(0.5, ART), (0.6, UNIFORM)], "sum to 1, not 1.1"),
+        ("artwork", "ab", [(0.5, {**ART, "is_control": True}), (0.5, {**UNIFORM, "is_control": True})], "one variant"),
+        ("artwork", "ab", [(0.5, PERSONAL), (0.5, POPULAR)], "v0 needs an artwork policy"),
+        ("artwork", "ab", [(0.5, {**ART, **PERSONAL}), (0.5, UNIFORM)], "v0 sets what the artwork surface"),
+        ("rows", "ab", [(0.5, PERSONAL), (0.5, {})], "v1 needs a row policy"),
+        ("model", "ab", [(0.5, {}), (0.5, ART)], "v1 sets what the model surface"),
+        ("rows", "interleave", [(0.4, PERSONAL), (0.3, POPULAR), (0.3, POPULAR)], "two rankers"),
+        ("artwork", "interleave", [(0.5, ART), (0.5, UNIFORM)], "two rankers"),
+    ],
+)
+def test_a_draft_the_command_line_would_refuse_does_not_start_from_the_admin(
+    admin_client, surface, kind, variants, problem
+):
+    draft = _draft(surface, kind, variants)
+
+    page = admin_client.post(
+        reverse("admin:personalization_experiment_changelist"),
+        {"action": "start_selected", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.started_at is None
+    assert problem in page.content.decode()
+    with pytest.raises(InvalidInput, match="cannot start"):
+        experiment_begin(experiment=draft)
+
+
+def test_an_a_a_test_of_the_active_model_starts(admin_client):
+    draft = _draft("model", "ab", [(0.5, {}), (0.5, {})])
+    experiment_begin(experiment=draft)
+    assert Experiment.objects.get(pk=draft.pk).status == "running"
 
 
 def test_assignment_is_sticky_in_pages_and_the_api(catalog, client):
