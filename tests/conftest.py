@@ -167,13 +167,16 @@ def _worker_env() -> dict[str, str]:
 class Worker:
     """A real `celery worker` process on the Redis broker, reading and writing the test database."""
 
-    def __init__(self, log_path: Path, *, env: dict[str, str] | None = None, name: str = "test") -> None:
+    def __init__(
+        self, log_path: Path, *, env: dict[str, str] | None = None, name: str = "test", pool: str = "solo"
+    ) -> None:
         _refuse_other_workers()
         self.log = open(log_path, "w+")  # noqa: SIM115 (closed in stop)
         argv = worker_argv(
             queues=["celery", django_settings.IMPRESSIONS_QUEUE],
             name=f"{name}-{os.getpid()}@%h",
-            pool="solo",
+            pool=pool,
+            concurrency=1,
             quiet=True,
         )
         self.process = subprocess.Popen(
@@ -213,10 +216,21 @@ def purge_queues() -> None:
 @pytest.fixture
 def celery_worker(transactional_db, settings):
     """A real `celery worker` process on the Redis broker, reading and writing the test database."""
+    yield from _running_worker(settings, pool="solo")
+
+
+@pytest.fixture
+def prefork_worker(transactional_db, settings):
+    """The same with the pool deployments run (`streamflix.workers.celery_processes`): tasks run in
+    the worker's daemonic child processes, which may not start processes of their own."""
+    yield from _running_worker(settings, pool="prefork")
+
+
+def _running_worker(settings, *, pool: str):
     require_services()
     celery_override(task_always_eager=False)
     purge_queues()
-    worker = Worker(Path(settings.MEDIA_ROOT).parent / "worker.log")
+    worker = Worker(Path(settings.MEDIA_ROOT).parent / "worker.log", pool=pool)
     try:
         yield worker.process
     finally:

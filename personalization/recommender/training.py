@@ -392,7 +392,12 @@ class _InlineExecutor(Executor):
 
 
 def _fitting_pool() -> Executor:
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """Two forked processes for stage 1's independent fits, or the fits one after the other in this
+    process where it may not have children: without a fork start method, or in a daemonic process.
+    The nightly retrain runs in one: a Celery prefork worker's child, where multiprocessing refuses to
+    start processes ("daemonic processes are not allowed to have children"): every scheduled retrain
+    failed so. In sequence the fits take ~20% longer (4.2 s against 3.4 on MovieLens small)."""
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
         return _InlineExecutor()
     return ProcessPoolExecutor(
         max_workers=2, mp_context=multiprocessing.get_context("fork"), initializer=_end_with_parent
