@@ -215,22 +215,13 @@ def purge_queues() -> None:
 
 @pytest.fixture
 def celery_worker(transactional_db, settings):
-    """A real `celery worker` process on the Redis broker, reading and writing the test database."""
-    yield from _running_worker(settings, pool="solo")
-
-
-@pytest.fixture
-def prefork_worker(transactional_db, settings):
-    """The same with the pool deployments run (`streamflix.workers.celery_processes`): tasks run in
-    the worker's daemonic child processes, which may not start processes of their own."""
-    yield from _running_worker(settings, pool="prefork")
-
-
-def _running_worker(settings, *, pool: str):
+    """A real `celery worker` process on the Redis broker, reading and writing the test database, with
+    the pool deployments run (`streamflix.workers.celery_processes`): prefork, so tasks run in the
+    worker's daemonic child processes, which may not start processes of their own."""
     require_services()
     celery_override(task_always_eager=False)
     purge_queues()
-    worker = Worker(Path(settings.MEDIA_ROOT).parent / "worker.log", pool=pool)
+    worker = Worker(Path(settings.MEDIA_ROOT).parent / "worker.log", pool="prefork")
     try:
         yield worker.process
     finally:

@@ -323,7 +323,7 @@ def test_staff_with_the_retrain_permission_can_queue_one(client, clustered_data,
 
 
 @pytest.mark.services
-def test_a_retrain_runs_through_a_real_worker_and_web_processes_pick_it_up(prefork_worker, clustered_data, monkeypatch):
+def test_a_retrain_runs_through_a_real_worker_and_web_processes_pick_it_up(celery_worker, clustered_data, monkeypatch):
     # The worker as deployed (prefork): the task runs in a daemonic child, where stage 1's forked fits
     # were refused ("daemonic processes are not allowed to have children") and every retrain failed.
     monkeypatch.setattr(selectors._serving, "check_seconds", 0.0)
