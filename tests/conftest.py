@@ -198,13 +198,23 @@ class Worker:
 def _refuse_other_workers() -> None:
     """A worker the developer left running on the same broker would take the test's tasks and run
     them against its own database: say so at once rather than time out two minutes later."""
-    others = [name for reply in celery_app.control.ping(timeout=0.5) for name in reply]
+    others = [name for reply in ping_workers() for name in reply]
     if others:
         pytest.fail(
             f"Another Celery worker ({', '.join(others)}) listens on this broker ({django_settings.REDIS_URL}): "
             "it would take the tests' tasks. Stop it, or give the tests their own Redis database "
             "(.ci/run uses redis://127.0.0.1:6379/15)."
         )
+
+
+def ping_workers(timeout: float = 0.5) -> list[dict]:
+    """The workers that answer a ping, asked on a connection of our own, closed at once. On the app's
+    pooled one the reply's BRPOP stayed in flight, and every process this test process forked later
+    (stage 1's fits) spent the broker's socket timeout (5 s) reading that reply at start: ~10 s a
+    training, minutes over the suite."""
+    options = {**celery_app.conf.broker_transport_options, "socket_timeout": 0.2}
+    with celery_app.connection_for_write(transport_options=options) as connection:
+        return celery_app.control.ping(timeout=timeout, connection=connection)
 
 
 def purge_queues() -> None:
@@ -235,7 +245,7 @@ def _wait_for_worker(process: subprocess.Popen, log, timeout: float = 120.0) -> 
         if process.poll() is not None:
             log.seek(0)
             pytest.fail(f"The Celery worker exited at start:\n{log.read()[-3000:]}")
-        if celery_app.control.ping(timeout=0.5):
+        if ping_workers():
             return
     log.seek(0)
     pytest.fail(f"The Celery worker did not answer within {timeout:.0f}s:\n{log.read()[-3000:]}")
