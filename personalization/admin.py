@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from personalization.models import Account, Engagement, Event, Experiment, ModelVersion, Profile, Rating, Variant
-from personalization.services.experiments import experiment_begin, experiment_stop
+from personalization.services.experiments import draft_problems, experiment_begin, experiment_stop
 from personalization.services.training import model_retrain_enqueue
 from streamflix.errors import ApplicationError
 
@@ -173,6 +173,18 @@ class ExperimentAdmin(admin.ModelAdmin):
         if obj is not None and obj.status != Experiment.Status.DRAFT:
             locked += ["name", "surface", "kind", "salt", "primary_metric"]
         return locked
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """Saved with its variants: a draft that could not start yet says why now, not at Start."""
+        super().save_related(request, form, formsets, change)
+        experiment = form.instance
+        if experiment.status == Experiment.Status.DRAFT:
+            problems = draft_problems(experiment, list(experiment.variants.select_related("model_version")))
+            if problems:
+                self.message_user(
+                    request, f"{experiment.name} is saved as a draft; before it can start: {'; '.join(problems)}.",
+                    messages.WARNING,
+                )  # fmt: skip
 
     @admin.display(description="Results")
     def results(self, obj: Experiment) -> str:

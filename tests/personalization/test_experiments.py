@@ -159,6 +159,25 @@ def test_a_draft_the_command_line_would_refuse_does_not_start_from_the_admin(
         experiment_begin(experiment=draft)
 
 
+def test_saving_a_draft_that_could_not_start_says_why_at_once(admin_client):
+    form = {
+        "name": "early", "hypothesis": "", "surface": "artwork", "kind": "ab", "primary_metric": "ctr", "salt": "",
+        "variants-TOTAL_FORMS": "2", "variants-INITIAL_FORMS": "0", "variants-MIN_NUM_FORMS": "0",
+        "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-name": "thompson", "variants-0-weight": "0.5", "variants-0-artwork_policy": "thompson",
+        "variants-1-name": "uniform", "variants-1-weight": "0.6", "variants-1-artwork_policy": "uniform",
+    }  # fmt: skip
+
+    page = admin_client.post(reverse("admin:personalization_experiment_add"), form, follow=True)
+
+    assert Experiment.objects.get(name="early").status == "draft"  # saved: a draft may be unfinished
+    assert "before it can start: the weights must sum to 1, not 1.1." in page.content.decode()
+    form["name"], form["variants-1-weight"] = "ready", "0.5"
+    page = admin_client.post(reverse("admin:personalization_experiment_add"), form, follow=True)
+    assert Experiment.objects.get(name="ready").variants.count() == 2
+    assert "before it can start" not in page.content.decode()
+
+
 def test_an_a_a_test_of_the_active_model_starts(admin_client):
     draft = _draft("model", "ab", [(0.5, {}), (0.5, {})])
     experiment_begin(experiment=draft)
