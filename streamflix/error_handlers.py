@@ -79,16 +79,18 @@ def first_error(errors: object, where: str = "") -> tuple[str, str]:
     if isinstance(errors, dict):
         for key, value in errors.items():
             if value:  # a list's valid items come back as {}
-                if key != "non_field_errors":
-                    where = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}"
+                if isinstance(key, int):
+                    where = f"{where}[{key}]"
+                elif key != "non_field_errors":
+                    where = f"{where}.{key}" if where else key
                 return first_error(value, where)
     elif isinstance(errors, list):
         for index, value in enumerate(errors):
             if isinstance(value, str):
-                return where.lstrip("."), str(value)
+                return where, str(value)
             if value:
                 return first_error(value, f"{where}[{index}]")
-    return where.lstrip("."), str(errors)
+    return where, str(errors)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

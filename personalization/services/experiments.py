@@ -76,7 +76,7 @@ def experiment_start(
         parsed = parse_variants(variants)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    if kind == Experiment.Kind.INTERLEAVE and (surface != Experiment.Surface.ROWS or len(parsed) != 2):
+    if not _interleaving_fits(kind, surface, len(parsed)):
         raise InvalidInput("Interleaving drafts two rankers into one row: use --surface rows and two variants.")
     configs = [variant_config(surface, variant) for variant, _ in parsed]
     if Experiment.objects.filter(name=name).exists():
@@ -142,19 +142,22 @@ def draft_problems(experiment: Experiment, variants: list[Variant]) -> list[str]
         Experiment.Surface.ROWS: ("row_policy", "a row policy"),
         Experiment.Surface.MODEL: ("model_version", None),  # none set: the active model
     }.get(experiment.surface)
+    others = [f for f in ("artwork_policy", "row_policy", "model_version") if wanted and f != wanted[0]]
     for variant in variants:
-        others = [f for f in ("artwork_policy", "row_policy", "model_version") if wanted and f != wanted[0]]
         if wanted and wanted[1] and not getattr(variant, wanted[0]):
             problems.append(f"variant {variant.name} needs {wanted[1]} on the {experiment.surface} surface")
         if any(getattr(variant, f) for f in others):
             problems.append(f"variant {variant.name} sets what the {experiment.surface} surface does not change")
         if variant.model_version is not None and not variant.model_version.artifact_path:
             problems.append(f"variant {variant.name}'s model version has no trained artifact")
-    if experiment.kind == Experiment.Kind.INTERLEAVE and (
-        experiment.surface != Experiment.Surface.ROWS or len(variants) != 2
-    ):
+    if not _interleaving_fits(experiment.kind, experiment.surface, len(variants)):
         problems.append("interleaving drafts two rankers into one row: the rows surface and two variants")
     return problems
+
+
+def _interleaving_fits(kind: str, surface: str, variants: int) -> bool:
+    """Interleaving drafts two rankers into one row: only on the rows surface, with two variants."""
+    return kind != Experiment.Kind.INTERLEAVE or (surface == Experiment.Surface.ROWS and variants == 2)
 
 
 def experiment_stop(*, name: str) -> Experiment:

@@ -57,9 +57,10 @@ class Command(BaseCommand):
         total = impressions.count()
         # Written beside the target and moved over it only when complete: a failed export (a bad
         # folder, the database gone, Ctrl-C) leaves no half file and an earlier export untouched.
-        if out != "-" and Path(out).is_dir():
-            raise CommandError(f"{out} is a folder: give --out a file name (e.g. {Path(out) / 'impressions.csv'}).")
-        partial = None if out == "-" else Path(out).with_name(Path(out).name + ".partial")
+        target = None if out == "-" else Path(out)
+        if target is not None and target.is_dir():
+            raise CommandError(f"{out} is a folder: give --out a file name (e.g. {target / 'impressions.csv'}).")
+        partial = None if target is None else target.with_name(target.name + ".partial")
         try:
             handle = sys.stdout if partial is None else partial.open("w", newline="", encoding="utf-8")
         except OSError as exc:
@@ -94,7 +95,7 @@ class Command(BaseCommand):
             if partial is not None:
                 handle.close()
                 if complete:
-                    partial.replace(out)
+                    partial.replace(target)
                 else:
                     partial.unlink(missing_ok=True)
         self.stderr.write(f"Wrote {written} impressions to {out}.")
