@@ -537,3 +537,34 @@ def test_a_new_model_or_catalog_recomputes_a_returning_viewers_signals(catalog, 
     assert viewer_signals(viewer, fresh, reloaded, ranked_by_model=True)[2].signals.scores is not None
     by_popularity = viewer_signals(viewer, fresh, reloaded, ranked_by_model=False)[2]
     assert by_popularity.signals.scores is None  # the popularity row policy: no model scores at all
+
+
+def test_a_viewers_history_is_every_rating_and_engagement_newest_first(catalog):
+    """The history read (plain SQL) against the ORM's reading of the same rows."""
+    from personalization.history import history_from_rows
+    from personalization.models import Engagement, Rating
+    from personalization.selectors.viewers import viewer_history
+
+    viewer = make_profile("Reader")
+    titles = list(Title.objects.order_by("pk")[:8])
+    now = timezone.now()
+    for age, (title, stars) in enumerate(zip(titles[:5], [4.5, 1.0, 5.0, 3.0, 4.0], strict=True)):
+        rate(viewer, title, stars, when=now - timedelta(days=age))
+    Engagement.objects.create(profile=viewer, title=titles[1], thumb=-1)  # disliked: left out of everything
+    Engagement.objects.create(profile=viewer, title=titles[5], in_my_list=True)
+    Engagement.objects.create(profile=viewer, title=titles[6], plays=2, progress=0.4)
+    Engagement.objects.create(profile=viewer, title=titles[7], thumb=1)
+
+    history = viewer_history(viewer.pk)
+
+    ratings = Rating.objects.filter(profile=viewer).order_by("-rated_at").values_list("title_id", "rating")
+    engagements = Engagement.objects.filter(profile=viewer).order_by("-updated_at")
+    expected = history_from_rows(
+        list(ratings), list(engagements.values_list("title_id", "thumb", "in_my_list", "plays", "progress"))
+    )
+    for field, value in vars(expected).items():
+        assert getattr(history, field).tolist() == value.tolist(), field
+    assert history.rated.tolist() == [titles[i].pk for i in (0, 2, 3, 4)]  # newest first, the dislike left out
+    assert history.stars.tolist() == [4.5, 5.0, 3.0, 4.0]
+    assert history.disliked.tolist() == [titles[1].pk]
+    assert history.my_list.tolist() == [titles[5].pk] and history.in_progress.tolist() == [titles[6].pk]
