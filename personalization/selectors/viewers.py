@@ -89,9 +89,15 @@ def visible_profile(*, profile_id: int | None, own_account_id: int | None) -> Pr
     `visible_profiles`' rule as one raw query: it runs on every request, and the ORM spent more time
     compiling the query than the database answering it (0.70 ms against 0.39 ms a request, PostgreSQL).
     """
-    if profile_id is None:
+    if profile_id is None or not _in_id_range(profile_id):
         return None
     return next(iter(Profile.objects.raw(_VISIBLE_PROFILE_SQL, [profile_id, own_account_id])), None)
+
+
+def _in_id_range(profile_id: int) -> bool:
+    """Whether the database can hold the id at all (the ORM checks this; a raw query would fail)."""
+    low, high = connection.ops.integer_field_range(Profile._meta.pk.get_internal_type())
+    return low <= profile_id <= high
 
 
 _VISIBLE_PROFILE_SQL = (

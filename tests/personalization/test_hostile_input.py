@@ -74,3 +74,15 @@ def test_a_ten_megabyte_field_is_refused_without_being_echoed(browsing, viewer):
 
     assert response.status_code == 400 and len(response.content) < 1_000
     assert "characters)" in response.content.decode()  # says how long it was instead
+
+
+@pytest.mark.parametrize("number", [2**63, 10**30])
+def test_a_profile_id_past_the_databases_integers_is_no_such_profile(client, viewer, number):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=User.objects.create_user('t')).key}")
+
+    homepage = api.get(f"/api/profiles/{number}/homepage/")
+    select = client.post(f"/profiles/{number}/select/")
+
+    assert homepage.status_code == 404 and homepage.json()["code"] == "profile_required"
+    assert select.status_code == 404
