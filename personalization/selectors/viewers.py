@@ -84,26 +84,11 @@ def visible_profiles(*, own_account_id: int | None) -> QuerySet[Profile]:
 
 
 def visible_profile(*, profile_id: int | None, own_account_id: int | None) -> Profile | None:
-    """The profile, if the visitor may use it (None for anyone else's, or none picked).
-
-    `visible_profiles`' rule as one raw query: it runs on every request, and the ORM spent more time
-    compiling the query than the database answering it (0.70 ms against 0.39 ms a request, PostgreSQL).
-    """
-    if profile_id is None or not _in_id_range(profile_id):
+    """The profile, if the visitor may use it (None for anyone else's, or none picked): one query, on
+    every request, so without the model's ordering (compiling it cost a quarter of the query's CPU)."""
+    if profile_id is None:
         return None
-    return next(iter(Profile.objects.raw(_VISIBLE_PROFILE_SQL, [profile_id, own_account_id])), None)
-
-
-def _in_id_range(profile_id: int) -> bool:
-    """Whether the database can hold the id at all (the ORM checks this; a raw query would fail)."""
-    low, high = connection.ops.integer_field_range(Profile._meta.pk.get_internal_type())
-    return low <= profile_id <= high
-
-
-_VISIBLE_PROFILE_SQL = (
-    "SELECT p.* FROM personalization_profile p JOIN personalization_account a ON a.id = p.account_id"
-    " WHERE p.id = %s AND (a.is_demo OR p.account_id = %s)"  # (a NULL own account matches nothing)
-)
+    return next(iter(visible_profiles(own_account_id=own_account_id).filter(pk=profile_id).order_by()[:1]), None)
 
 
 def sample_viewers_search(query: str) -> QuerySet[Profile]:
