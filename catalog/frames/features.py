@@ -33,15 +33,18 @@ SALIENCY_WIDTH = 64  # the spectral residual is computed on a thumbnail this wid
 # FACE_SCALE_FACTOR a step, a face kept where FACE_MIN_NEIGHBOURS overlapping windows agree.
 # Measured with real photographs (`python bench/faces.py`: scikit-image's astronaut pasted at 30
 # random places into 19 of its other pictures, and its 100 LFW face crops), by the face's share of
-# the frame's height: this setting finds the astronaut 93% of the time at 21% and always from 25%
-# (47% at 18%, never at 15%: a close-up or a medium close-up, not a wide shot), the blurrier LFW
-# faces 84-88%, with no false positive on the pictures alone or on LFW's 100 non-faces, in ~4.3 ms
-# a textured frame (1.5-2.1 on the drawn film of bench/frames.py). The setting before it (192 px,
-# x1.2) took 40% of that but found the astronaut 0-33% of the time even at 21-30%, LFW's faces
-# 52-54%: its coarse steps miss most faces that do not happen to fit a window's size and place.
+# the frame's height: this setting finds the astronaut 80% of the time at 18%, 97% at 21% and always
+# from 25% (never at 15%: a close-up or a medium close-up, not a wide shot), the blurrier LFW faces
+# 86-87%, with no false positive on the pictures alone or on 400 zoomed crops of them, and one on
+# LFW's 100 non-faces. Coarser steps with fewer neighbours agreeing beat finer steps with more: the
+# setting before it (x1.1, 5 neighbours) found 47% at 18% and 93% at 21%, LFW's faces 84-88%, no false
+# positive, at ~1.5x the time (4.4 against 3.0 ms a frame of bench/frames.py's film, 12.1 against 7.3
+# a textured picture, on 2026-12-03's slow machine). The one before that (192 px, x1.2) found the
+# astronaut 0-33% of the time even at 21-30%: its coarse steps on a small thumbnail miss most faces
+# that do not happen to fit a window's size and place.
 FACE_WIDTH = 224
-FACE_SCALE_FACTOR = 1.1
-FACE_MIN_NEIGHBOURS = 5
+FACE_SCALE_FACTOR = 1.15
+FACE_MIN_NEIGHBOURS = 3
 
 
 @dataclass(frozen=True)

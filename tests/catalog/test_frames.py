@@ -27,7 +27,7 @@ from catalog.frames.picker import NEAR_DUPLICATE_BITS, ScoredFrame, hamming, per
 from catalog.frames.scoring import WEIGHTS, frame_score, score_terms
 from catalog.frames.stills import check_stills, stills_samples
 from catalog.frames.synthetic import film, scene, write_video
-from catalog.frames.video import video_frame, video_samples
+from catalog.frames.video import _Cut, _cut_times, video_frame, video_samples
 from tests.frame_media import (
     GOOD,
     SHOT_S,
@@ -201,6 +201,23 @@ def test_a_short_shot_between_two_samples_is_found_at_the_cut(tmp_path):
     plan = SamplingPlan(min_spacing_s=3.0)
     assert not finds_hidden(SamplingPlan(min_spacing_s=3.0, cut_extra_share=0))
     assert finds_hidden(plan)
+
+
+def test_with_more_shot_changes_than_extras_the_biggest_changes_get_them_wherever_they_are():
+    # Six shot changes between samples 2 s apart, the biggest two at the end; room for three extras.
+    cuts = [
+        _Cut(0.0, 2.0, 0.9),
+        _Cut(2.0, 4.0, 0.6),
+        _Cut(4.0, 6.0, 0.7),
+        _Cut(6.0, 8.0, 0.55),
+        _Cut(20.0, 22.0, 0.95),
+        _Cut(22.0, 24.0, 1.0),
+    ]
+    keyframes = [0.0, 2.0, 4.0, 6.0, 8.0, 20.0, 21.0, 22.0, 24.0]  # the encoder put one at a cut at 21 s
+    taken = {0.0, 2.0, 4.0, 6.0, 8.0, 20.0, 22.0, 24.0}  # the samples' own times
+    assert _cut_times(cuts, keyframes, taken, budget=3) == [1.0, 21.0, 23.0]
+    assert _cut_times(cuts, keyframes, taken, budget=10) == [1.0, 3.0, 5.0, 7.0, 21.0, 23.0]
+    assert _cut_times(cuts, keyframes, taken, budget=0) == []
 
 
 def test_decoding_without_the_deblocking_filter_leaves_the_scores_and_their_order(tmp_path):
