@@ -41,7 +41,7 @@ from personalization.services.events import event_submit, impressions_seen_submi
 from personalization.services.experiments import experiment_analyse_enqueue
 from personalization.services.homepage import FIRST_SCREEN_ROWS, homepage_build, homepage_row, homepage_rows_between
 from personalization.services.profiles import profile_create
-from personalization.services.titles import title_more_like_this
+from personalization.services.titles import title_look, title_more_like_this
 from streamflix.errors import ApplicationError, Conflict, Gone, InvalidInput, NotFound, clip
 from streamflix.ratelimit import client_address, rate_limit
 
@@ -145,7 +145,7 @@ def rows_fragment(request: HttpRequest, page_view_id: str, first: int, last: int
 
 @require_GET
 def title_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
+    title = get_object_or_404(Title.objects.available(), pk=pk)
     context = _title_context(request, title, _optional_profile(request))
     if request.htmx:
         return render(request, "personalization/partials/title_modal.html", context)
@@ -159,8 +159,8 @@ def title_open(request: HttpRequest, pk: int) -> HttpResponse:
     Opening the same card again (the click is already recorded) or a card of an expired page still
     opens the modal; it just records nothing.
     """
-    profile, _ = _submit_event(request, pk, Event.Kind.CLICK)
-    title = get_object_or_404(Title.objects.available().prefetch_related("genres"), pk=pk)
+    profile, event, _ = _submit_event(request, pk, Event.Kind.CLICK)
+    title = event.title if event else get_object_or_404(Title.objects.available(), pk=pk)
     context = {**_title_context(request, title, profile), "impression": request.POST.get("impression", "")}
     return render(request, "personalization/partials/title_modal.html", context)
 
@@ -193,8 +193,8 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     if action not in TITLE_ACTIONS:
         raise InvalidInput(f"Unknown action {clip(action)!r}; use one of {', '.join(TITLE_ACTIONS)}.")
-    profile, refused = _submit_event(request, pk, action)
-    title = get_object_or_404(Title.objects.available(), pk=pk)
+    profile, event, refused = _submit_event(request, pk, action)
+    title = event.title if event else get_object_or_404(Title.objects.available(), pk=pk)
     context = {
         **_title_context(request, title, profile),
         "feedback": refused.message if refused else TITLE_ACTIONS[action],
@@ -207,16 +207,20 @@ def title_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("personalization:title_detail", pk=title.pk)
 
 
-def _submit_event(request: HttpRequest, title_id: int, kind: str) -> tuple[Profile, ApplicationError | None]:
+def _submit_event(
+    request: HttpRequest, title_id: int, kind: str
+) -> tuple[Profile, Event | None, ApplicationError | None]:
     """Record the session profile's event. Bad input raises (and writes nothing); a replay or an
     expired card is returned, recorded nothing, for the page to say so (the API answers 409/410)."""
     profile = profile_for_request(request)
     rate_limit("event", client_address(request), limit=settings.RATE_LIMITS["events_per_minute"], per=60)
     try:
-        event_submit(profile=profile, title_id=title_id, kind=kind, impression=request.POST.get("impression", ""))
+        event = event_submit(
+            profile=profile, title_id=title_id, kind=kind, impression=request.POST.get("impression", "")
+        )
     except (Conflict, Gone) as refused:
-        return profile, refused
-    return profile, None
+        return profile, None, refused
+    return profile, event, None
 
 
 def _optional_profile(request: HttpRequest) -> Profile | None:
@@ -229,13 +233,20 @@ def _optional_profile(request: HttpRequest) -> Profile | None:
 
 def _title_context(request: HttpRequest, title: Title, profile: Profile | None) -> dict:
     artwork_id = request.GET.get("artwork", "")
-    artworks = title.artworks.active()
-    artwork = (artworks.filter(pk=int(artwork_id)).first() if _is_id(artwork_id) else None) or artworks.first()
+    look = title_look(title_id=title.pk, artwork_id=int(artwork_id) if _is_id(artwork_id) else None)
+    if look is None:  # a title newer than this process's catalog snapshot
+        artworks = title.artworks.active()
+        artwork = (artworks.filter(pk=int(artwork_id)).first() if _is_id(artwork_id) else None) or artworks.first()
+        genres = [genre.name for genre in title.genres.all()]
+        hero_url = artwork.hero_url if artwork else None
+    else:
+        artwork, genres, hero_url = look.artwork, look.genres, look.artwork.hero_url if look.artwork else None
     engagement = Engagement.objects.filter(profile=profile, title=title).first() if profile else None
     return {
         "title": title,
+        "genres": genres,
         "artwork": artwork,
-        "hero_url": artwork.hero_url if artwork else default_art_url(title.pk, "hero"),
+        "hero_url": hero_url or default_art_url(title.pk, "hero"),
         "profile": profile,
         "engagement": engagement,
         "title_action_url": reverse("personalization:title_action", args=[title.pk]),

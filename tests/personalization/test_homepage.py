@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import selectors as catalog_selectors
-from catalog.models import Artwork, Title
+from catalog.models import Artwork, Genre, Title
 from catalog.selectors import catalog_snapshot_clear
 from catalog.services import catalog_changed
 from personalization.abtest import assign
@@ -470,6 +470,36 @@ def test_the_details_show_what_movielens_has_and_more_like_this(browsing, catalo
     assert all(genre & set(c.genres) for c in more)  # without a model: titles sharing a genre
     for button in ("play", "list", "up", "down"):  # ids keep keyboard focus across the swap
         assert f'id="title-{title.pk}-{button}"' in text
+
+
+def test_the_details_show_the_opened_cards_artwork_and_the_titles_genres(browsing, catalog):
+    title = catalog[5]
+    title.genres.add(Genre.objects.get(name="Thriller"))
+    catalog_changed()
+    url = reverse("personalization:title_detail", args=[title.pk])
+    default, *others = Artwork.objects.filter(title=title).order_by("-is_default", "id")
+
+    def shown(response) -> tuple[str, list[str]]:
+        body = response.content.decode()
+        chips = body.split('class="title-detail__genres">')[1].split("</p>")[0]
+        return body, [chip.split("<")[0] for chip in chips.split('<span class="chip">')[1:]]
+
+    body, genres = shown(browsing.get(url, {"artwork": others[1].pk}, HTTP_HX_REQUEST="true"))
+    assert genres == sorted(title.genres.values_list("name", flat=True)) == ["Action", "Thriller"]
+    assert f'data-theme="{others[1].theme}"' in body and others[1].hero_url in body
+    # No variant asked for, one of another title, or a retired one: the editor's default.
+    Artwork.objects.filter(pk=others[0].pk).update(is_active=False)
+    catalog_changed()
+    catalog_snapshot_clear()  # what the version check does within VERSION_CHECK_SECONDS
+    for asked in ({}, {"artwork": Artwork.objects.exclude(title=title).first().pk}, {"artwork": others[0].pk}):
+        body, _ = shown(browsing.get(url, asked, HTTP_HX_REQUEST="true"))
+        assert f'data-theme="{default.theme}"' in body and default.hero_url in body
+    # A title added since this process's catalog snapshot was built: read from the database.
+    newer = Title.objects.create(name="Brand New Film", year=2024)
+    newer.genres.add(Genre.objects.get(name="Comedy"))
+    art = Artwork.objects.create(title=newer, theme="comedy", is_default=True)
+    body, genres = shown(browsing.get(reverse("personalization:title_detail", args=[newer.pk]), HTTP_HX_REQUEST="true"))
+    assert genres == ["Comedy"] and 'data-theme="comedy"' in body and art.hero_url in body
 
 
 def test_compare_shows_two_viewers_first_screens_and_logs_nothing(client, catalog):
