@@ -385,7 +385,9 @@ class SeenResult:
         return {"seen": self.newly_seen, "already_seen": self.already_seen, "pending": self.pending}
 
 
-@transaction.atomic
+# Inside a caller's transaction (an event, a batch of them) it adds no savepoint: nobody goes on after a
+# failure here, so there is nothing to roll back to but the caller's start (two statements fewer a click).
+@transaction.atomic(savepoint=False)
 def impressions_mark_seen(
     impression_ids: Iterable[uuid.UUID], *, shown_within: tuple[datetime, datetime] | None = None
 ) -> SeenResult:
