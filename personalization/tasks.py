@@ -23,6 +23,7 @@ from personalization.services.experiments import (
 from personalization.services.impressions import (
     InvalidBatch,
     impressions_ingest,
+    impressions_messages_read,
     impressions_outbox_drain,
     impressions_quarantine,
     impressions_rollup,
@@ -39,17 +40,17 @@ def impressions_log_task(requests: list) -> int:
     """Insert the impressions of up to 50 page views at once (one transaction, one commit).
 
     celery-batches hands the worker's buffered messages over together and acknowledges them only
-    after this returns (acks_late), so a crash means redelivery, and inserts are idempotent. Every
-    page view is also in the outbox until its impressions are in: if the database fails here, the
-    rows stay there and the every-minute drain inserts them once it is back.
+    after this returns (acks_late), so a crash means redelivery, and inserts are idempotent. A message
+    names the page view's outbox row, which stays until its impressions are in: if the database fails
+    here, the rows stay there and the every-minute drain inserts them once it is back.
     """
-    batches = [request.args[0] for request in requests]
     try:
+        batches = impressions_messages_read(request.args[0] for request in requests)
         return impressions_ingest(batches)
     except InvalidBatch:
         return sum(_ingest_or_quarantine(batch) for batch in batches)  # keep the good ones
     except DatabaseError as exc:
-        logger.warning("Database unavailable (%s): %d page views wait in the outbox", exc, len(batches))
+        logger.warning("Database unavailable (%s): %d page views wait in the outbox", exc, len(requests))
         return 0
 
 

@@ -3,6 +3,7 @@ for what the broker never delivered, retention roll-ups."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -103,7 +104,12 @@ def test_a_page_view_is_durable_before_it_answers_and_sends_one_message(viewer, 
 
     assert queued_messages() == before + 1
     assert not Impression.objects.exists()  # the worker inserts them...
-    assert ImpressionOutbox.objects.count() == 1  # ...and until it has, they are in the outbox
+    entry = ImpressionOutbox.objects.get()  # ...and until it has, they are in the outbox
+    with celery_app.connection_for_write() as connection:
+        message = connection.default_channel.basic_get(settings.IMPRESSIONS_QUEUE, no_ack=True)
+    args, _, _ = message.decode()
+    assert args == [{"outbox_id": entry.pk}]  # the message only names the row: the batch is stored once
+    assert len(message.body) < 500 < len(json.dumps(entry.payload))
 
 
 def test_inserting_a_redelivered_batch_adds_nothing():
@@ -164,7 +170,7 @@ def test_the_worker_and_the_drain_both_inserting_a_page_view_store_it_once(viewe
     celery_override(task_always_eager=False)
     page = homepage_build(profile=viewer, context=EVENING)
     entry = ImpressionOutbox.objects.get()
-    message = {**entry.payload, "outbox_id": entry.pk}  # what the queued message carries
+    message = {"outbox_id": entry.pk}  # what the queued message carries
 
     assert impressions_outbox_drain(grace=timedelta(0)) == 1  # the drain was first...
     assert impressions_log_task.run(requests_for(message)) == 0  # ...then the message arrived
@@ -277,12 +283,30 @@ def test_the_batch_task_inserts_many_page_views_at_once_and_quarantines_only_the
     assert ImpressionOutbox.objects.get().reason.startswith("invalid:")
 
 
+def test_messages_name_their_outbox_rows_and_whole_batches_are_still_read(viewer):
+    celery_override(task_always_eager=False)
+    pages = [homepage_build(profile=viewer, context=EVENING) for _ in range(3)]
+    first, second, third = ImpressionOutbox.objects.order_by("pk")
+    third.reason = "invalid: looked at by a developer"
+    third.save(update_fields=["reason"])
+    legacy = batch_of(4)  # a message queued before messages named rows: the whole batch
+    named = [{"outbox_id": first.pk}, {"outbox_id": second.pk}, {"outbox_id": third.pk}, {"outbox_id": 10**9}]
+
+    inserted = impressions_log_task.run(requests_for(*named, legacy))
+
+    assert inserted == len(shown(pages[0])) + len(shown(pages[1])) + 4
+    for page in pages[:2]:
+        assert Impression.objects.filter(page_view_id=page.page_view_id).count() == len(shown(page))
+    assert not Impression.objects.filter(page_view_id=pages[2].page_view_id).exists()
+    assert list(ImpressionOutbox.objects.values_list("pk", flat=True)) == [third.pk]  # quarantined: left alone
+
+
 def test_a_database_outage_leaves_the_page_views_in_the_outbox_for_the_drain(viewer, monkeypatch):
     from personalization import tasks
 
     celery_override(task_always_eager=False)
     pages = [homepage_build(profile=viewer, context=EVENING) for _ in range(2)]
-    messages = [{**entry.payload, "outbox_id": entry.pk} for entry in ImpressionOutbox.objects.order_by("pk")]
+    messages = [{"outbox_id": pk} for pk in ImpressionOutbox.objects.order_by("pk").values_list("pk", flat=True)]
 
     def down(batches):
         raise OperationalError("could not connect to server")
