@@ -225,7 +225,7 @@ def impressions_messages_read(messages: Iterable[object]) -> list[dict]:
     messages = list(messages)
     named = [m["outbox_id"] for m in messages if isinstance(m, dict) and m.keys() == {"outbox_id"}]
     stored = dict(
-        ImpressionOutbox.objects.filter(pk__in=[i for i in named if isinstance(i, int)])
+        ImpressionOutbox.objects.filter(pk__in=[i for i in named if type(i) is int])
         .exclude(reason__startswith="invalid:")
         .values_list("pk", "payload")
     )
