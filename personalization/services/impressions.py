@@ -223,20 +223,26 @@ def impressions_messages_read(messages: Iterable[object]) -> list[dict]:
     inserted by the drain and is skipped, a quarantined one is left alone. A message that carries a
     whole batch (sent before messages named rows, or by a client of the task) is that batch."""
     messages = list(messages)
-    named = [m["outbox_id"] for m in messages if isinstance(m, dict) and m.keys() == {"outbox_id"}]
     stored = dict(
-        ImpressionOutbox.objects.filter(pk__in=[i for i in named if type(i) is int])
+        ImpressionOutbox.objects.filter(pk__in=[_outbox_row(m) for m in messages if _outbox_row(m) is not None])
         .exclude(reason__startswith="invalid:")
         .values_list("pk", "payload")
     )
     batches = []
     for message in messages:
-        if isinstance(message, dict) and message.keys() == {"outbox_id"}:
-            if message["outbox_id"] in stored:
-                batches.append({**stored[message["outbox_id"]], "outbox_id": message["outbox_id"]})
-        else:
+        row = _outbox_row(message)
+        if row is None:
             batches.append(message)
+        elif row in stored:
+            batches.append({**stored[row], "outbox_id": row})
     return batches
+
+
+def _outbox_row(message: object) -> int | None:
+    """The outbox row a message names, or None for a message that carries its batch."""
+    if isinstance(message, dict) and message.keys() == {"outbox_id"} and type(message["outbox_id"]) is int:
+        return message["outbox_id"]
+    return None
 
 
 @transaction.atomic
