@@ -49,7 +49,9 @@ def event_record(
     if kind not in Event.Kind.values:
         raise InvalidInput(f"Unknown event type {kind!r}; use one of {', '.join(Event.Kind.values)}.")
     try:
-        with transaction.atomic():
+        # No savepoint: a replay ends this transaction (Conflict rolls it back), so there is nothing to
+        # go back to but its start; Django marks it for rollback, should a caller try to go on.
+        with transaction.atomic(savepoint=False):
             event = Event.objects.create(profile=profile, title=title, kind=kind, impression_id=impression_id)
     except IntegrityError:  # the constraint one_reward_per_impression_and_kind: a replay
         raise Conflict(
