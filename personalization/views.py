@@ -232,21 +232,21 @@ def _optional_profile(request: HttpRequest) -> Profile | None:
 
 
 def _title_context(request: HttpRequest, title: Title, profile: Profile | None) -> dict:
-    artwork_id = request.GET.get("artwork", "")
-    look = title_look(title_id=title.pk, artwork_id=int(artwork_id) if _is_id(artwork_id) else None)
+    asked = request.GET.get("artwork", "")
+    wanted = int(asked) if _is_id(asked) else None
+    look = title_look(title_id=title.pk, artwork_id=wanted)
     if look is None:  # a title newer than this process's catalog snapshot
         artworks = title.artworks.active()
-        artwork = (artworks.filter(pk=int(artwork_id)).first() if _is_id(artwork_id) else None) or artworks.first()
+        artwork = (artworks.filter(pk=wanted).first() if wanted is not None else None) or artworks.first()
         genres = [genre.name for genre in title.genres.all()]
-        hero_url = artwork.hero_url if artwork else None
     else:
-        artwork, genres, hero_url = look.artwork, look.genres, look.artwork.hero_url if look.artwork else None
+        artwork, genres = look.artwork, look.genres
     engagement = Engagement.objects.filter(profile=profile, title=title).first() if profile else None
     return {
         "title": title,
         "genres": genres,
         "artwork": artwork,
-        "hero_url": hero_url or default_art_url(title.pk, "hero"),
+        "hero_url": artwork.hero_url if artwork else default_art_url(title.pk, "hero"),
         "profile": profile,
         "engagement": engagement,
         "title_action_url": reverse("personalization:title_action", args=[title.pk]),

@@ -223,14 +223,14 @@ def impressions_messages_read(messages: Iterable[object]) -> list[dict]:
     inserted by the drain and is skipped, a quarantined one is left alone. A message that carries a
     whole batch (sent before messages named rows, or by a client of the task) is that batch."""
     messages = list(messages)
+    rows = [_outbox_row(message) for message in messages]
     stored = dict(
-        ImpressionOutbox.objects.filter(pk__in=[_outbox_row(m) for m in messages if _outbox_row(m) is not None])
+        ImpressionOutbox.objects.filter(pk__in=[row for row in rows if row is not None])
         .exclude(reason__startswith="invalid:")
         .values_list("pk", "payload")
     )
     batches = []
-    for message in messages:
-        row = _outbox_row(message)
+    for message, row in zip(messages, rows, strict=True):
         if row is None:
             batches.append(message)
         elif row in stored:

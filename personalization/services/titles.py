@@ -41,7 +41,6 @@ def title_look(*, title_id: int, artwork_id: int | None = None) -> TitleLook | N
     (position,) = snapshot.index_of([title_id])
     if position < 0:
         return None
-    variants = snapshot.artworks.get(title_id, ())
-    chosen = next((v for v in variants if v.artwork_id == artwork_id), None) if artwork_id is not None else None
+    chosen = next((v for v in snapshot.artworks.get(title_id, ()) if v.artwork_id == artwork_id), None)
     genres = tuple(name for name, has in zip(snapshot.genre_names, snapshot.genre_matrix[position], strict=True) if has)
-    return TitleLook(genres=genres, artwork=chosen or (variants[0] if variants else None))
+    return TitleLook(genres=genres, artwork=chosen or snapshot.default_variant(title_id))
