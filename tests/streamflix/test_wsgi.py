@@ -1,6 +1,7 @@
 """The WSGI process: gunicorn's workers warm before they take requests (a preview page built and
 rendered, nothing logged), and what a process keeps for its life leaves the garbage collector's scans
-once, after the warm-up or else after the first request (streamflix.wsgi)."""
+once, after the warm-up or else after the first request, which also sets the collector's serving
+thresholds (streamflix.wsgi)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def test_the_first_request_freezes_the_process_heap_once(client):
     from streamflix import wsgi
 
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     request_finished.connect(wsgi._freeze_long_lived)  # as after `import streamflix.wsgi` in a fresh server
     try:
         make_catalog(per_genre=5, genres=("Drama",))
@@ -28,12 +30,14 @@ def test_the_first_request_freezes_the_process_heap_once(client):
         assert gc.get_freeze_count() == 0
         assert client.get("/profiles/").status_code == 200
         assert gc.get_freeze_count() > 10_000  # Django, the test's own modules, the catalog read
+        assert gc.get_threshold() == wsgi.SERVING_GC_THRESHOLDS != thresholds
         gc.unfreeze()
         assert client.get("/profiles/").status_code == 200
         assert gc.get_freeze_count() == 0  # one-shot: later requests leave the collector alone
     finally:
         request_finished.disconnect(wsgi._freeze_long_lived)
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 class _Log:
@@ -60,8 +64,10 @@ def warming(monkeypatch):
     closed = []
     monkeypatch.setattr(connections, "close_all", lambda: closed.append(True))
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     yield closed
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
     request_finished.disconnect(wsgi._freeze_long_lived)
 
 
@@ -73,6 +79,7 @@ def test_warming_builds_and_renders_a_sample_viewers_page_logging_nothing(traine
     log = _Log()
     wsgi.warm(log)
     assert gc.get_freeze_count() > 10_000  # the heap it loaded, frozen before any request
+    assert gc.get_threshold() == wsgi.SERVING_GC_THRESHOLDS  # and collected less often from now on
     assert [level for level, _ in log.lines] == ["info"] and "warmed in" in log.lines[0][1]
     assert warming == [True]  # the worker's own connection, closed after warming
     assert (PageView.objects.count(), ImpressionOutbox.objects.count(), Impression.objects.count()) == (0, 0, 0)
