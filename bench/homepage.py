@@ -22,7 +22,7 @@ of a returning viewer cost, the per-process memo of their signals in use),
 HTML from a view that only returns it: the floor the stack costs), `queries_per_page`, the
 artwork choice's share, and the garbage collector's time a request and longest pause (`gc_*`). After
 its warm-up page the process freezes its heap and sets the collector's thresholds, as a served
-process does (`streamflix.wsgi.settle_heap`). Targets: first screen median < 10 ms and p95 < 20 ms; whole page < 25 ms.
+process does (`streamflix.heap.settle_heap`). Targets: first screen median < 10 ms and p95 < 20 ms; whole page < 25 ms.
 Progress goes to stderr; the last stdout line is one JSON object.
 """
 
@@ -65,7 +65,7 @@ def main() -> None:
     from personalization.chooser import ArtworkChooser
     from personalization.models import Account, ImpressionOutbox
     from streamflix import queue
-    from streamflix.wsgi import settle_heap
+    from streamflix.heap import settle_heap
 
     setup_test_environment()  # the test client's response.context, and ALLOWED_HOSTS for "testserver"
     profiles = list(
@@ -111,7 +111,7 @@ def main() -> None:
     with override_settings(ROOT_URLCONF="bench_static_urls"):
         client.post(reverse("personalization:profile_select", args=[profiles[0].pk]))
         client.get(home)  # warm: the catalog snapshot, the model, the bandit
-        settle_heap()  # as a served process does after its warm-up (streamflix.wsgi)
+        settle_heap()  # as a served process does after its warm-up (streamflix.heap)
         gc.callbacks.append(collector.observe)
         for i in range(args.pages):
             client.post(reverse("personalization:profile_select", args=[profiles[i % len(profiles)].pk]))

@@ -9,12 +9,23 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
+
+from streamflix.heap import settle_heap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamflix.settings")
 
 app = Celery("streamflix")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect  # the process that runs the tasks of a thread-pool or solo worker
+@worker_process_init.connect  # each child of a prefork worker
+def _settle_worker_heap(**kwargs) -> None:
+    """A worker's tasks, like a web request, leave garbage that reference counting frees at once
+    (streamflix.heap): collect at the serving thresholds. (A prefork parent settling too is harmless.)"""
+    settle_heap()
 
 
 def celery_override(**settings: object) -> dict[str, object]:

@@ -35,3 +35,24 @@ def test_the_filesystem_broker_connects_without_a_warning_per_connection(tmp_pat
         copy.SimpleQueue("probe").put("ping")
     assert connection.transport_cls == "filesystem"
     assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
+
+
+@pytest.mark.parametrize("signal_name", ["worker_ready", "worker_process_init"])
+def test_a_worker_process_settles_its_heap_once_ready(signal_name):
+    """A thread-pool worker's process (worker_ready) and each prefork child (worker_process_init)
+    freeze what they hold and collect at the serving thresholds, as a web process does."""
+    import gc
+
+    from celery import signals
+
+    from streamflix.heap import SERVING_GC_THRESHOLDS
+
+    thresholds = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        getattr(signals, signal_name).send(sender=None)
+        assert gc.get_threshold() == SERVING_GC_THRESHOLDS != thresholds
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

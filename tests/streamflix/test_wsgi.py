@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.signals import request_finished
 
+from streamflix.heap import SERVING_GC_THRESHOLDS
 from tests.factories import make_catalog, make_profile
 
 
@@ -30,7 +31,7 @@ def test_the_first_request_freezes_the_process_heap_once(client):
         assert gc.get_freeze_count() == 0
         assert client.get("/profiles/").status_code == 200
         assert gc.get_freeze_count() > 10_000  # Django, the test's own modules, the catalog read
-        assert gc.get_threshold() == wsgi.SERVING_GC_THRESHOLDS != thresholds
+        assert gc.get_threshold() == SERVING_GC_THRESHOLDS != thresholds
         gc.unfreeze()
         assert client.get("/profiles/").status_code == 200
         assert gc.get_freeze_count() == 0  # one-shot: later requests leave the collector alone
@@ -79,7 +80,7 @@ def test_warming_builds_and_renders_a_sample_viewers_page_logging_nothing(traine
     log = _Log()
     wsgi.warm(log)
     assert gc.get_freeze_count() > 10_000  # the heap it loaded, frozen before any request
-    assert gc.get_threshold() == wsgi.SERVING_GC_THRESHOLDS  # and collected less often from now on
+    assert gc.get_threshold() == SERVING_GC_THRESHOLDS  # and collected less often from now on
     assert [level for level, _ in log.lines] == ["info"] and "warmed in" in log.lines[0][1]
     assert warming == [True]  # the worker's own connection, closed after warming
     assert (PageView.objects.count(), ImpressionOutbox.objects.count(), Impression.objects.count()) == (0, 0, 0)
